@@ -1,0 +1,1 @@
+"""One module per ``mockcoach`` subcommand: ``register(subparsers)`` and ``run(args) -> int``."""

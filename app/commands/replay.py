@@ -1,0 +1,17 @@
+"""`mockcoach replay` (being built)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser("replay", help="(not ready yet)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    print("mockcoach replay is not available in this build yet", file=sys.stderr)
+    return 2

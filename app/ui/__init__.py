@@ -1,0 +1,1 @@
+"""The Qt user interface. Widgets stay thin: logic lives in the libraries and the runner."""

@@ -1,0 +1,1 @@
+"""Audio capture and streaming speech recognition. Plain Python: never imports Qt."""

@@ -1,0 +1,1 @@
+"""Screen capture, OCR and prompt parsing. Plain Python: never imports Qt."""

@@ -1,0 +1,69 @@
+"""The architecture's boundaries, checked: the libraries never import Qt nor each other."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+LIBRARIES = ("audio", "capture", "framework")
+
+BLOCK_QT = """
+import importlib.abc, sys
+class BlockQt(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in ('PySide6', 'shiboken6', 'PyQt5', 'PyQt6'):
+            raise ImportError('Qt is blocked: ' + name)
+        return None
+sys.meta_path.insert(0, BlockQt())
+import importlib, pkgutil
+for lib in {libs!r}:
+    pkg = importlib.import_module(lib)
+    for info in pkgutil.walk_packages(pkg.__path__, lib + '.'):
+        importlib.import_module(info.name)
+print('ok')
+"""
+
+
+def test_libraries_import_with_qt_blocked() -> None:
+    code = BLOCK_QT.format(libs=LIBRARIES)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_library_imports_no_other_library_nor_app(library: str) -> None:
+    forbidden = ({"app", "PySide6", "shiboken6"} | set(LIBRARIES)) - {library}
+    for source in sorted((REPO_ROOT / library).rglob("*.py")):
+        tree = ast.parse(source.read_text(encoding="utf-8"), filename=str(source))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] not in forbidden, f"{source}: imports {name}"
+
+
+def test_python_dash_m_app_shows_help() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "--help"], cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "mockcoach" in done.stdout
+
+
+def test_assets_resolve_from_the_package() -> None:
+    from assets import ASSETS_DIR, asset_path
+
+    assert asset_path("x").parent == ASSETS_DIR
+    assert (ASSETS_DIR / "__init__.py").is_file()
