@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,3 +38,34 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def test_data() -> Path:
     return TEST_DATA
+
+
+@pytest.fixture(scope="session")
+def xvfb_display() -> Iterator[str]:
+    """A real X screen (Xvfb, 1920x1080x24) for tests that grab pixels with mss.
+
+    Yields the DISPLAY value; tests set it (and QT_QPA_PLATFORM=xcb) themselves where needed.
+    """
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (scripts/test installs it)")
+    for number in range(90, 140):
+        socket, lock = Path(f"/tmp/.X11-unix/X{number}"), Path(f"/tmp/.X{number}-lock")
+        if not socket.exists() and not lock.exists():
+            break
+    display = f":{number}"
+    proc = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while not Path(f"/tmp/.X11-unix/X{number}").exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"Xvfb did not start on {display}")
+        time.sleep(0.05)
+    try:
+        yield display
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -67,3 +67,12 @@ def test_assets_resolve_from_the_package() -> None:
 
     assert asset_path("x").parent == ASSETS_DIR
     assert (ASSETS_DIR / "__init__.py").is_file()
+
+
+def test_xvfb_fixture_gives_a_screen(xvfb_display: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mss
+
+    monkeypatch.setenv("DISPLAY", xvfb_display)
+    with mss.mss() as grabber:
+        monitor = grabber.monitors[0]
+    assert (monitor["width"], monitor["height"]) == (1920, 1080)
