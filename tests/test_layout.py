@@ -73,6 +73,6 @@ def test_xvfb_fixture_gives_a_screen(xvfb_display: str, monkeypatch: pytest.Monk
     import mss
 
     monkeypatch.setenv("DISPLAY", xvfb_display)
-    with mss.mss() as grabber:
+    with mss.MSS() as grabber:
         monitor = grabber.monitors[0]
     assert (monitor["width"], monitor["height"]) == (1920, 1080)
