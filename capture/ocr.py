@@ -1,0 +1,197 @@
+"""Text from an image with Tesseract, fast and predictable on a small laptop.
+
+We drive the ``tesseract`` binary the way pytesseract does (image in, text out through a
+subprocess) but with our own environment and command per call: pytesseract reads both from
+process-wide globals (``os.environ``, ``pytesseract.tesseract_cmd``), and we need
+``OMP_THREAD_LIMIT=1`` (Tesseract's OpenMP threads make it 2-3x slower on 2 cores) and a
+per-call command without mutating anything global.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from capture.preprocess import PreprocessOptions, prepare
+
+NO_TEXT_FOUND = "no text found"
+DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_PSM = 3  # automatic page segmentation: screens hold columns, sidebars and toolbars
+
+INSTALL_HELP = (
+    "Tesseract OCR is not installed (or not on PATH). Install it:\n"
+    "  Debian/Ubuntu: sudo apt-get install tesseract-ocr\n"
+    "  macOS:         brew install tesseract\n"
+    "  Windows:       winget install UB-Mannheim.TesseractOCR "
+    "(then add C:\\Program Files\\Tesseract-OCR to PATH)"
+)
+
+
+class TesseractMissing(Exception):
+    """The tesseract binary cannot be run; the message says how to install it."""
+
+    def __init__(self, command: str, detail: str = "") -> None:
+        extra = f" ({detail})" if detail else ""
+        super().__init__(f"{INSTALL_HELP}\nTried: {command}{extra}")
+        self.command = command
+
+
+class OcrError(Exception):
+    """Tesseract ran but failed or took longer than the timeout."""
+
+
+@dataclass(frozen=True)
+class OcrResult:
+    """What Tesseract read. ``text`` is empty when the image holds no text (see ``message``)."""
+
+    text: str
+    seconds: float
+    steps: tuple[str, ...] = ()
+
+    @property
+    def no_text(self) -> bool:
+        return not self.text.strip()
+
+    @property
+    def message(self) -> str:
+        return NO_TEXT_FOUND if self.no_text else ""
+
+
+def read_text(
+    image: Image.Image | str | Path,
+    *,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    tesseract_cmd: str | None = None,
+    psm: int = DEFAULT_PSM,
+    lang: str = "eng",
+    preprocess: PreprocessOptions | None = None,
+) -> OcrResult:
+    """OCR one image. Blocking (run it off the GUI thread); never raises for a text-free image.
+
+    Raises ``TesseractMissing`` when the binary cannot be started, ``OcrError`` on timeout or
+    a Tesseract failure, ``OSError``/``ValueError`` for a file that is not an image.
+    """
+    started = time.perf_counter()
+    command = resolve_tesseract(tesseract_cmd)
+    if isinstance(image, (str, Path)):
+        image = load_image(Path(image))
+    prepared = prepare(image, preprocess)
+    if prepared.blank:
+        return OcrResult("", time.perf_counter() - started, prepared.steps)
+    text = run_tesseract(prepared.image, command=command, psm=psm, lang=lang, timeout_s=timeout_s)
+    return OcrResult(clean_text(text), time.perf_counter() - started, prepared.steps)
+
+
+def load_image(path: Path) -> Image.Image:
+    """Open an image file with an actionable error for the common mistakes."""
+    if not path.is_file():
+        raise FileNotFoundError(f"No such image: {path}")
+    try:
+        with Image.open(path) as opened:
+            opened.load()
+            return opened.copy()
+    except (OSError, Image.DecompressionBombError) as exc:
+        raise ValueError(
+            f"{path} is not an image Pillow can read (PNG, JPEG, TIFF, BMP, WebP): {exc}"
+        ) from exc
+
+
+def resolve_tesseract(tesseract_cmd: str | None = None) -> str:
+    """The tesseract executable to run, or ``TesseractMissing``.
+
+    Order: the explicit argument, ``MOCKCOACH_TESSERACT``, PATH, and the usual install folders
+    on Windows and macOS (GUI apps there often start without the shell's PATH).
+    """
+    wanted = tesseract_cmd or os.environ.get("MOCKCOACH_TESSERACT") or "tesseract"
+    found = shutil.which(wanted)
+    if found:
+        return found
+    if tesseract_cmd is None and "MOCKCOACH_TESSERACT" not in os.environ:
+        for candidate in _usual_locations():
+            if candidate.is_file():
+                return str(candidate)
+    raise TesseractMissing(wanted, "not found")
+
+
+def _usual_locations() -> list[Path]:
+    if sys.platform == "win32":
+        roots = [os.environ.get("PROGRAMFILES", r"C:\Program Files"),
+                 os.environ.get("LOCALAPPDATA", "")]
+        return [Path(r) / "Tesseract-OCR" / "tesseract.exe" for r in roots if r]
+    if sys.platform == "darwin":
+        return [Path("/opt/homebrew/bin/tesseract"), Path("/usr/local/bin/tesseract")]
+    return [Path("/usr/bin/tesseract"), Path("/usr/local/bin/tesseract")]
+
+
+def tesseract_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["OMP_THREAD_LIMIT"] = "1"
+    return env
+
+
+def run_tesseract(
+    image: Image.Image, *, command: str, psm: int, lang: str, timeout_s: float
+) -> str:
+    """One Tesseract run: PNG on stdin, text on stdout, killed after ``timeout_s``."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1)
+    args = [command, "stdin", "stdout", "--psm", str(psm), "-l", lang]
+    try:
+        done = subprocess.run(
+            args,
+            input=buffer.getvalue(),
+            capture_output=True,
+            timeout=timeout_s,
+            env=tesseract_env(),
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise TesseractMissing(command, str(exc)) from exc
+    except PermissionError as exc:
+        raise TesseractMissing(command, f"not executable: {exc}") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise OcrError(
+            f"Tesseract took longer than {timeout_s:.0f} s; try a smaller region."
+        ) from exc
+    if done.returncode != 0:
+        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        message = detail[-1] if detail else f"exit code {done.returncode}"
+        if "Failed loading language" in done.stderr.decode("utf-8", "replace"):
+            message += f" (install the Tesseract language data for {lang!r})"
+        raise OcrError(f"Tesseract failed: {message}")
+    return done.stdout.decode("utf-8", "replace")
+
+
+def clean_text(text: str) -> str:
+    """Normalise what Tesseract prints: no form feeds, no trailing blanks, one blank line max."""
+    lines = [line.rstrip() for line in text.replace("\f", "\n").splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if not line and (not out or not out[-1]):
+            continue
+        out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)
+
+
+def tesseract_version(tesseract_cmd: str | None = None) -> str:
+    """``"5.3.0"``-style version, or ``TesseractMissing`` (used by ``mockcoach doctor``)."""
+    command = resolve_tesseract(tesseract_cmd)
+    try:
+        done = subprocess.run(
+            [command, "--version"], capture_output=True, timeout=10, env=tesseract_env(),
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise TesseractMissing(command, str(exc)) from exc
+    first = (done.stdout or done.stderr).decode("utf-8", "replace").strip().splitlines()
+    return first[0].split()[-1] if first else "unknown"
