@@ -1,0 +1,353 @@
+"""Microphone set-up: pick a device, watch its level, and a 10-second "test my mic".
+
+The preview and the test each open the device on their own worker thread; the GUI polls a
+``LevelMeter`` (newest value only) with a timer, so a slow GUI can never stall the audio.
+States a person can act on are shown in words: no microphone, permission denied, device lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QWidget,
+)
+
+from app.ui.live_widgets import LevelMeter
+from app.ui.theme import colors, icon
+
+log = logging.getLogger(__name__)
+
+TEST_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Device:
+    key: str  # what MicrophoneSource accepts (name), "" for the system default
+    label: str
+
+
+def list_devices() -> tuple[list[Device], str | None]:
+    """Input devices, or an empty list and the reason (no PortAudio, no device)."""
+    try:
+        from audio.sources import list_input_devices
+
+        found = list_input_devices()
+    except Exception as exc:  # PortAudio missing or broken: say so, do not crash the window
+        log.warning("cannot list input devices: %s", exc)
+        return [], str(exc)
+    devices = [Device("", "System default")] if found else []
+    for dev in found:
+        suffix = "  (default)" if getattr(dev, "is_default", False) else ""
+        devices.append(Device(str(dev.name), f"{dev.name}{suffix}"))
+    return devices, None
+
+
+def describe_audio_error(exc: BaseException) -> str:
+    """One sentence a person can act on, for the errors a microphone can raise."""
+    text = str(exc)
+    lowered = text.lower()
+    name = type(exc).__name__
+    if "permission" in lowered or "not permitted" in lowered or "denied" in lowered:
+        return (
+            "mockcoach is not allowed to use the microphone. Allow it in your system's privacy "
+            "settings (Microphone), then press Refresh."
+        )
+    if name == "NoMicrophone":
+        return text or "No microphone found. Plug one in, then press Refresh."
+    if name == "DeviceLost":
+        return text or "The microphone stopped working. Check the cable, then pick a device."
+    return text or name
+
+
+class _MicWorker(QObject):
+    """Runs the level preview or the mic test on a thread and reports back through signals."""
+
+    heard = Signal(str)
+    progress = Signal(float)
+    failed = Signal(str)
+    finished = Signal()
+
+    def __init__(self, device: str | None, meter: Any, test: bool,
+                 model_spec: str | None) -> None:
+        super().__init__()
+        self.device = device
+        self.meter = meter
+        self.test = test
+        self.model_spec = model_spec
+        self._stop = threading.Event()
+        self._source: Any = None
+        self.worker_thread = threading.Thread(target=self._run, name="mockcoach-mic", daemon=False)
+
+    def start(self) -> None:
+        self.worker_thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        source = self._source
+        if source is not None:
+            source.stop()
+
+    def _run(self) -> None:
+        try:
+            from audio.sources import MicrophoneSource
+
+            self._source = MicrophoneSource(self.device, meter=self.meter)
+            if self._stop.is_set():
+                self._source.stop()
+            transcriber = self._transcriber() if self.test else None
+            heard: list[str] = []
+            for frame in self._source.frames():
+                if transcriber is not None:
+                    for event in transcriber.insert(frame):
+                        if event.final:
+                            heard.append(event.text.strip())
+                            self.heard.emit(" ".join(heard))
+                    self.progress.emit(min(frame.end_s / TEST_SECONDS, 1.0))
+                    if frame.end_s >= TEST_SECONDS:
+                        break
+                if self._stop.is_set():
+                    break
+            self._source.stop()
+            if transcriber is not None:
+                heard += [e.text.strip() for e in transcriber.finish() if e.final]
+                self.heard.emit(" ".join(h for h in heard if h))
+            error = getattr(self._source, "error", None)
+            if error is not None and not self._stop.is_set():
+                self.failed.emit(describe_audio_error(error))
+        except Exception as exc:
+            log.warning("microphone worker failed: %s", exc, exc_info=True)
+            self.failed.emit(describe_audio_error(exc))
+        finally:
+            self.finished.emit()
+
+    def _transcriber(self) -> Any:
+        from audio.streaming import StreamingTranscriber
+
+        from audio.model import load_model, resolve_model
+
+        return StreamingTranscriber(load_model(resolve_model(self.model_spec)))
+
+
+class MicPanel(QWidget):
+    """Device picker + level meter + test button; ``device_changed`` carries the device key."""
+
+    device_changed = Signal(str)
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        device_lister: Callable[[], tuple[list[Device], str | None]] = list_devices,
+        model_spec: Callable[[], str | None] = lambda: None,
+    ) -> None:
+        super().__init__(parent)
+        self._lister = device_lister
+        self._model_spec = model_spec
+        self._combo = QComboBox(self)
+        self._combo.setToolTip("The microphone mockcoach listens to")
+        self._combo.setPlaceholderText("No microphone")
+        self._combo.setMinimumContentsLength(18)
+        self._combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self._refresh = QToolButton(self)
+        self._refresh.setIcon(icon("refresh"))
+        self._refresh.setToolTip("Look for microphones again")
+        self._refresh.setAutoRaise(True)
+        self._meter = LevelMeter(self)
+        self._test = QPushButton(icon("test-mic"), "Test my mic", self)
+        self._test.setToolTip(
+            f"Records {TEST_SECONDS:.0f} seconds and shows what mockcoach heard. Say a sentence."
+        )
+        self._status = QLabel(self)
+        self._status.setWordWrap(True)
+        self._status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(6)
+        row = QHBoxLayout()
+        row.setSpacing(4)
+        row.addWidget(self._combo, 1)
+        row.addWidget(self._refresh)
+        grid.addLayout(row, 0, 0, 1, 2)
+        grid.addWidget(self._meter, 1, 0)
+        grid.addWidget(self._test, 1, 1)
+        grid.addWidget(self._status, 2, 0, 1, 2)
+        self._poll = QTimer(self)
+        self._poll.setInterval(50)
+        self._poll.timeout.connect(self._poll_meter)
+        self._worker: _MicWorker | None = None
+        self._workers: list[_MicWorker] = []
+        self._meter_source: Any = None
+        self._preview_wanted = False
+        self._refresh.clicked.connect(self.refresh)
+        self._combo.currentIndexChanged.connect(self._on_device_picked)
+        self._test.clicked.connect(self._toggle_test)
+        self._devices: list[Device] = []
+
+    # --- public ----------------------------------------------------------------------------
+
+    def refresh(self, selected: str | None = None) -> None:
+        keep = selected if selected is not None else self.device()
+        devices, problem = self._lister()
+        self._devices = devices
+        self._combo.blockSignals(True)
+        self._combo.clear()
+        for dev in devices:
+            self._combo.addItem(icon("mic"), dev.label, dev.key)
+        index = max(self._combo.findData(keep or ""), 0)
+        self._combo.setCurrentIndex(index)
+        self._combo.blockSignals(False)
+        has_device = bool(devices)
+        self._combo.setEnabled(has_device)
+        self._test.setEnabled(has_device)
+        self._meter.set_active(has_device)
+        if not has_device:
+            self.show_problem(
+                "No microphone found. Plug one in (or allow microphone access), then press "
+                "Refresh. You can still replay a recording from the command line."
+                + (f"\nDetails: {problem}" if problem else "")
+            )
+        else:
+            self.show_info("")
+        if self._preview_wanted:
+            self.start_preview()
+
+    def device(self) -> str:
+        data = self._combo.currentData()
+        return str(data) if data else ""
+
+    def has_devices(self) -> bool:
+        return bool(self._devices)
+
+    def status_text(self) -> str:
+        return self._status.text()
+
+    def show_problem(self, text: str) -> None:
+        c = colors()
+        self._status.setStyleSheet(f"color: {c.over.name()};")
+        self._status.setText(text)
+        self._status.setVisible(bool(text))
+
+    def show_info(self, text: str) -> None:
+        self._status.setStyleSheet(f"color: {colors().muted.name()};")
+        self._status.setText(text)
+        self._status.setVisible(bool(text))
+
+    def set_level(self, level_db: float | None) -> None:
+        """Level pushed by the running session (the runner owns the device then)."""
+        self._meter.set_level(level_db)
+
+    def set_session_running(self, running: bool) -> None:
+        self._test.setEnabled(not running and bool(self._devices))
+        if running:
+            self.stop_preview()
+
+    def start_preview(self) -> None:
+        """Open the device just to show its level (while the set-up is visible)."""
+        self._preview_wanted = True
+        if self._worker is not None or not self._devices:
+            return
+        self._start_worker(test=False)
+
+    def stop_preview(self) -> None:
+        self._preview_wanted = False
+        if self._worker is not None and not self._worker.test:
+            self._stop_worker()
+
+    def shutdown(self, timeout_s: float = 5.0) -> None:
+        """Stop and join every worker (window closing)."""
+        self._preview_wanted = False
+        self._stop_worker()
+        for worker in self._workers:
+            worker.worker_thread.join(timeout_s)
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _start_worker(self, test: bool) -> None:
+        from audio.meter import LevelMeter as AudioMeter
+
+        self._meter_source = AudioMeter()
+        worker = _MicWorker(self.device() or None, self._meter_source, test,
+                            self._model_spec() if test else None)
+        worker.heard.connect(self._on_heard, Qt.ConnectionType.QueuedConnection)
+        worker.progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
+        worker.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
+        worker.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+        self._worker = worker
+        self._workers = [w for w in self._workers if w.worker_thread.is_alive()] + [worker]
+        worker.start()
+        self._poll.start()
+
+    def _stop_worker(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+        self._poll.stop()
+        self._meter.set_level(None)
+
+    def _on_device_picked(self, _index: int) -> None:
+        self.device_changed.emit(self.device())
+        if self._worker is not None and not self._worker.test:
+            self._stop_worker()
+            self.start_preview()
+
+    def _toggle_test(self) -> None:
+        if self._worker is not None and self._worker.test:
+            self._stop_worker()
+            return
+        self._stop_worker()
+        self._test.setText("Stop test")
+        self._test.setIcon(icon("stop"))
+        self.show_info("Listening for 10 seconds… say a sentence, e.g. “Let me clarify the "
+                       "requirements first.”")
+        self._start_worker(test=True)
+
+    @Slot()
+    def _poll_meter(self) -> None:
+        meter = self._meter_source
+        if meter is not None:
+            peak = getattr(meter, "take_peak", None)
+            self._meter.set_level(peak() if callable(peak) else meter.latest())
+
+    @Slot(str)
+    def _on_heard(self, text: str) -> None:
+        if text:
+            self.show_info(f"Heard: “{text}”")
+
+    @Slot(float)
+    def _on_progress(self, fraction: float) -> None:
+        self._test.setText(f"Stop test ({TEST_SECONDS * (1 - fraction):.0f} s)")
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self.show_problem(message)
+
+    @Slot()
+    def _on_finished(self) -> None:
+        sender = self.sender()
+        was_test = isinstance(sender, _MicWorker) and sender.test
+        if sender is self._worker:
+            self._worker = None
+            self._poll.stop()
+            self._meter.set_level(None)
+        if was_test:
+            self._test.setText("Test my mic")
+            self._test.setIcon(icon("test-mic"))
+            if "Listening" in self._status.text():
+                self.show_problem("Nothing was heard. Check that the right microphone is picked "
+                                  "and not muted, then try again.")
+            if self._preview_wanted:
+                self.start_preview()

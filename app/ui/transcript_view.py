@@ -1,0 +1,235 @@
+"""The live transcript: finals in normal text, the partial greyed at the end and replaced in place.
+
+Auto-scroll follows the newest line only while the user is at the bottom; scrolling up to re-read
+pauses it and shows a "jump to live" button. Lines that moved the phase or addressed an item get a
+subtle tint and a short muted tag.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QTextBlockFormat, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import QPushButton, QTextEdit, QVBoxLayout, QWidget
+
+from app.ui.theme import colors, format_clock, icon
+
+
+@dataclass
+class _Line:
+    start_s: float
+    end_s: float
+    block: int
+    tags: list[str]
+
+
+class TranscriptView(QWidget):
+    """Read-only live transcript with in-place partials and pausable auto-scroll."""
+
+    follow_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._edit = QTextEdit(self)
+        self._edit.setReadOnly(True)
+        self._edit.setObjectName("transcript")
+        self._edit.setFrameShape(QTextEdit.Shape.NoFrame)
+        self._edit.setPlaceholderText(
+            "Your words appear here as you speak. Press Start (Ctrl+Return) to begin a mock."
+        )
+        font = self._edit.font()
+        font.setPointSizeF(max(font.pointSizeF(), 10.0) * 1.2)
+        self._edit.setFont(font)
+        self._edit.document().setDocumentMargin(14)
+        self._lines: list[_Line] = []
+        self._starts: list[float] = []
+        self._partial_text = ""
+        self._follow = True
+        self._jump = QPushButton(icon("play"), "Jump to live", self)
+        self._jump.setToolTip("Auto-scroll is paused while you read back. Click to follow again.")
+        self._jump.setCursor(Qt.CursorShape.PointingHandCursor)
+        self._jump.hide()
+        self._jump.clicked.connect(self.follow_live)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._edit)
+        bar = self._edit.verticalScrollBar()
+        bar.valueChanged.connect(self._on_scrolled)
+        bar.rangeChanged.connect(self._on_range_changed)
+
+    # --- feeding -------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        self._edit.clear()
+        self._lines.clear()
+        self._starts.clear()
+        self._partial_text = ""
+        self.follow_live()
+
+    def add_final(self, text: str, start_s: float, end_s: float) -> None:
+        """Append a committed line (it replaces the partial that preceded it)."""
+        text = text.strip()
+        self._remove_partial()
+        if not text:
+            return
+        cursor = self._end_cursor()
+        if not self._edit.document().isEmpty():
+            cursor.insertBlock(self._block_format())
+        else:
+            cursor.setBlockFormat(self._block_format())
+        cursor.insertText(f"{format_clock(start_s)}  ", self._time_format())
+        cursor.insertText(text, self._text_format())
+        line = _Line(start_s, end_s, cursor.blockNumber(), [])
+        index = bisect.bisect_right(self._starts, start_s)
+        self._starts.insert(index, start_s)
+        self._lines.insert(index, line)
+
+    def set_partial(self, text: str, start_s: float) -> None:
+        """Show the current hypothesis greyed at the end, replacing the previous one."""
+        self._remove_partial()
+        text = text.strip()
+        if not text:
+            return
+        cursor = self._end_cursor()
+        if not self._edit.document().isEmpty():
+            cursor.insertBlock(self._block_format())
+        fmt = self._text_format()
+        fmt.setForeground(colors().partial)
+        fmt.setFontItalic(True)
+        cursor.insertText(f"{format_clock(start_s)}  ", self._time_format())
+        cursor.insertText(text, fmt)
+        self._partial_text = text
+
+    def mark(self, at_s: float, tag: str) -> bool:
+        """Tint the final line spoken at ``at_s`` and append a muted ``tag``; False if none."""
+        index = bisect.bisect_right(self._starts, at_s + 0.05) - 1
+        if index < 0:
+            return False
+        line = self._lines[index]
+        if tag in line.tags:
+            return True
+        line.tags.append(tag)
+        block = self._edit.document().findBlockByNumber(line.block)
+        if not block.isValid():
+            return False
+        cursor = QTextCursor(block)
+        fmt = QTextBlockFormat(block.blockFormat())
+        fmt.setBackground(colors().marker)
+        cursor.setBlockFormat(fmt)
+        cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock)
+        tag_fmt = self._time_format()
+        tag_fmt.setForeground(colors().accent)
+        cursor.insertText(f"   {tag}", tag_fmt)
+        self._keep_following()
+        return True
+
+    @property
+    def partial_text(self) -> str:
+        return self._partial_text
+
+    @property
+    def line_count(self) -> int:
+        return len(self._lines)
+
+    def plain_text(self) -> str:
+        return self._edit.toPlainText()
+
+    @property
+    def following(self) -> bool:
+        return self._follow
+
+    def follow_live(self) -> None:
+        self._follow = True
+        self._jump.hide()
+        self._scroll_to_end()
+        self.follow_changed.emit(True)
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _remove_partial(self) -> None:
+        if not self._partial_text:
+            return
+        doc = self._edit.document()
+        cursor = QTextCursor(doc.lastBlock())
+        cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor)
+        cursor.removeSelectedText()
+        if doc.blockCount() > 1:
+            cursor.deletePreviousChar()  # the block separator
+        self._partial_text = ""
+
+    def _end_cursor(self) -> QTextCursor:
+        cursor = QTextCursor(self._edit.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        return cursor
+
+    def _block_format(self) -> QTextBlockFormat:
+        fmt = QTextBlockFormat()
+        fmt.setTopMargin(3)
+        fmt.setBottomMargin(3)
+        return fmt
+
+    def _text_format(self) -> QTextCharFormat:
+        fmt = QTextCharFormat()
+        fmt.setForeground(colors().text)
+        return fmt
+
+    def _time_format(self) -> QTextCharFormat:
+        fmt = QTextCharFormat()
+        fmt.setForeground(colors().muted)
+        fmt.setFontPointSize(max(self._edit.font().pointSizeF() * 0.78, 7.0))
+        fmt.setFontWeight(QFont.Weight.Normal)
+        fmt.setFontItalic(False)
+        return fmt
+
+    def _scroll_to_end(self) -> None:
+        bar = self._edit.verticalScrollBar()
+        self._programmatic = True
+        try:
+            bar.setValue(bar.maximum())
+        finally:
+            self._programmatic = False
+
+    def _keep_following(self) -> None:
+        if self._follow:
+            self._scroll_to_end()
+
+    def _on_range_changed(self, _min: int, _max: int) -> None:
+        self._keep_following()
+
+    def _on_scrolled(self, value: int) -> None:
+        """Any scroll we did not make ourselves is the user's: pause unless at the bottom."""
+        if self._programmatic:
+            return
+        bar = self._edit.verticalScrollBar()
+        at_bottom = value >= bar.maximum() - 4
+        if at_bottom and not self._follow:
+            self._follow = True
+            self._jump.hide()
+            self.follow_changed.emit(True)
+        elif not at_bottom and self._follow:
+            self._follow = False
+            self._place_jump()
+            self._jump.show()
+            self.follow_changed.emit(False)
+
+    _programmatic = False
+
+    def scroll_by_user(self, pixels: int) -> None:
+        """Scroll as a user would with the wheel (used by tests)."""
+        bar = self._edit.verticalScrollBar()
+        bar.setValue(bar.value() + pixels)
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._place_jump()
+
+    def _place_jump(self) -> None:
+        self._jump.adjustSize()
+        margin = 16
+        self._jump.move(
+            self.width() - self._jump.width() - margin - 12,
+            self.height() - self._jump.height() - margin,
+        )
+        self._jump.raise_()
