@@ -1,0 +1,177 @@
+"""Compiled matchers: phase evidence (cue phrases and vocabulary) and coverage of checklist
+items and prompt requirements. Built once per tracker; each utterance costs a few dict look-ups
+per word."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence, Set
+from dataclasses import dataclass
+from typing import Literal
+
+from framework.definition import Framework
+from framework.text import STOPWORDS, FuzzyVocabulary, Token, content_keys, find_phrase, keys
+from framework.types import PromptItem
+
+CUE_WEIGHT = 3.0
+VOCAB_WEIGHT = 1.0
+MULTIWORD_BONUS = 0.5  # a vocabulary phrase of several words is less likely a stray word
+
+# Words so common in any system-design answer that they say little about coverage.
+_GENERIC = frozenset(
+    keys(
+        "user users service system data should be fast support need needs request requests "
+        "per month day second year time make able can"
+    )
+)
+
+
+@dataclass(frozen=True)
+class Hit:
+    phase: str
+    weight: float
+    phrase: str
+    cue: bool
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    keys: tuple[str, ...]
+    phase: str
+    weight: float
+    text: str
+    cue: bool
+
+
+class PhaseMatcher:
+    """Finds cue phrases and vocabulary of every phase in a token sequence."""
+
+    def __init__(self, framework: Framework, fuzzy: FuzzyVocabulary) -> None:
+        self._by_first: dict[str, list[_Phrase]] = {}
+        for phase in framework.phases:
+            entries = [(c, CUE_WEIGHT, True) for c in phase.cues]
+            entries += [(v, VOCAB_WEIGHT, False) for v in phase.vocabulary]
+            for text, weight, cue in entries:
+                k = tuple(keys(text))
+                if not k:
+                    continue
+                if not cue and len(k) > 1:
+                    weight += MULTIWORD_BONUS
+                fuzzy.add(k)
+                self._by_first.setdefault(k[0], []).append(_Phrase(k, phase.id, weight, text, cue))
+        for phrases in self._by_first.values():
+            phrases.sort(key=lambda p: (-len(p.keys), p.phase, p.text))
+
+    def hits(self, hay: Sequence[str]) -> list[Hit]:
+        """Each phrase counts once per call; a longer phrase of the same phase hides the shorter
+        ones it starts with (so "load balancer" is not also "load")."""
+        found: dict[tuple[str, str], Hit] = {}
+        covered: dict[str, set[int]] = {}
+        for i, key in enumerate(hay):
+            for ph in self._by_first.get(key, ()):
+                if (ph.phase, ph.text) in found:
+                    continue
+                taken = covered.setdefault(ph.phase, set())
+                if i in taken:
+                    continue
+                if len(ph.keys) == 1:
+                    span = {i}
+                else:
+                    if find_phrase(hay[i:i + len(ph.keys) * 2 + 1], ph.keys) != 0:
+                        continue
+                    span = set(range(i, i + len(ph.keys)))
+                taken.update(span)
+                found[(ph.phase, ph.text)] = Hit(ph.phase, ph.weight, ph.text, ph.cue)
+        return list(found.values())
+
+
+@dataclass(frozen=True)
+class CoverageTarget:
+    id: str
+    kind: Literal["checklist", "requirement"]
+    label: str
+    phase: str | None
+    alternatives: tuple[tuple[str, ...], ...]  # content keys of each phrasing
+    numbers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CoverageHit:
+    target: CoverageTarget
+    evidence: tuple[str, ...]
+
+
+def _weight(key: str) -> float:
+    if key.startswith("#"):
+        return 1.5
+    return 0.5 if key in _GENERIC else 1.0
+
+
+class CoverageMatcher:
+    """Decides when a checklist item or a requirement has been addressed.
+
+    A checklist item needs one of its phrasings (label or a synonym) with every content word
+    present in the recent words. A requirement, being a sentence the candidate paraphrases, needs
+    most of its weighted content words (generic words count half) and all of its numbers."""
+
+    REQUIREMENT_SHARE = 0.6
+
+    def __init__(self, framework: Framework, requirements: Sequence[PromptItem],
+                 fuzzy: FuzzyVocabulary) -> None:
+        self.targets: list[CoverageTarget] = []
+        for item in framework.checklist:
+            alts = []
+            for phrase in (item.label, *item.synonyms):
+                ck = tuple(content_keys(phrase)) or tuple(keys(phrase))
+                if ck and ck not in alts:
+                    alts.append(ck)
+            self.targets.append(CoverageTarget(item.id, "checklist", item.label, item.phase,
+                                               tuple(alts)))
+        for req in requirements:
+            ck = tuple(content_keys(req.text))
+            nums = tuple(k for k in ck if k.startswith("#"))
+            self.targets.append(CoverageTarget(req.id, "requirement", req.text, None, (ck,),
+                                               nums))
+        self._index: dict[str, set[int]] = {}
+        for n, target in enumerate(self.targets):
+            for alt in target.alternatives:
+                fuzzy.add(alt)
+                for key in alt:
+                    self._index.setdefault(key, set()).add(n)
+
+    def match(self, window: Sequence[Token], open_ids: Set[tuple[str, str]]) -> list[CoverageHit]:
+        present: dict[str, list[str]] = {}
+        for tok in window:
+            if tok.word in STOPWORDS and tok.number is None:
+                continue
+            present.setdefault(tok.key, []).append(tok.word)
+        candidates: set[int] = set()
+        for key in present:
+            candidates |= self._index.get(key, set())
+        out: list[CoverageHit] = []
+        for n in sorted(candidates):
+            target = self.targets[n]
+            if (target.kind, target.id) not in open_ids:
+                continue
+            evidence = self._check(target, present)
+            if evidence is not None:
+                out.append(CoverageHit(target, evidence))
+        return out
+
+    def _check(self, target: CoverageTarget,
+               present: dict[str, list[str]]) -> tuple[str, ...] | None:
+        if target.kind == "checklist":
+            for alt in target.alternatives:
+                if all(k in present for k in alt):
+                    return tuple(present[k][0] for k in alt)
+            return None
+        alt = target.alternatives[0]
+        if not alt or any(num not in present for num in target.numbers):
+            return None
+        total = sum(_weight(k) for k in alt)
+        matched = [k for k in alt if k in present]
+        got = sum(_weight(k) for k in matched)
+        informative = [k for k in matched if k not in _GENERIC]
+        need_words = min(2, len([k for k in alt if k not in _GENERIC]))
+        if got / total >= self.REQUIREMENT_SHARE and len(informative) >= need_words:
+            return tuple(present[k][0] for k in matched)
+        return None

@@ -1,0 +1,250 @@
+"""Words as the tracker compares them: normalised, lightly stemmed, numbers made canonical.
+
+Speech recognition writes "100M", "100 million" or "a hundred million" for the same figure and
+misspells rare words; written prompts use other inflections than speech. Everything the tracker
+matches goes through ``tokens`` so those variants meet, and ``FuzzyVocabulary`` forgives one
+edit in longer words through a deletion index (cheap: a few dictionary look-ups per new word).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+_TOKEN_RE = re.compile(
+    r"\d+(?:,\d{3})+(?:\.\d+)?(?![\d])"  # 1,000,000 / 86,400.5
+    r"|\d+(?:\.\d+)?(?:k|m|mm|b|bn|t)(?![a-z0-9])"  # 100M, 1.5bn, 10k
+    r"|\d+(?:\.\d+)?[a-z]+"  # 1kb, 3x, 10th
+    r"|\d+(?:\.\d+)?"
+    r"|[a-z]+(?:'[a-z]+)?"
+)
+
+_UNITS = {
+    "byte": "byte", "bytes": "byte", "b": "byte",
+    "kb": "kb", "kilobyte": "kb", "kilobytes": "kb", "kbs": "kb",
+    "mb": "mb", "megabyte": "mb", "megabytes": "mb", "mbs": "mb",
+    "gb": "gb", "gigabyte": "gb", "gigabytes": "gb", "gig": "gb", "gigs": "gb", "gbs": "gb",
+    "tb": "tb", "terabyte": "tb", "terabytes": "tb", "tbs": "tb",
+    "pb": "pb", "petabyte": "pb", "petabytes": "pb", "pbs": "pb",
+    "qps": "qps", "rps": "qps", "tps": "qps",
+    "ms": "ms", "millisecond": "ms", "milliseconds": "ms",
+}
+_SMALL = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
+}
+_SCALES = {
+    "hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
+    "k": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9, "t": 1e12,
+}
+_SCALE_WORDS = {"hundred", "thousand", "million", "billion", "trillion"}
+
+STOPWORDS = frozenset(
+    """a an the and or but of to in on at for with by from as is are was were be been being it
+    its this that these those there their they them we our us you your i me my he she his her
+    so if then than can could would should will shall may might must do does did done have has
+    had not no yes just also very really about into over under up down out off some any each
+    all both what which who whom whose when where why how let lets let's okay ok well like um uh
+    gonna wanna going get gets got want need make makes made one via per""".split()  # noqa: SIM905
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    """A normalised word: ``key`` is what matching compares, ``word`` what a person said."""
+
+    key: str
+    word: str
+    number: float | None = None
+
+
+def number_key(value: float) -> str:
+    return "#" + format(value, ".4g")
+
+
+def stem(word: str) -> str:
+    """A deliberately light stemmer: plurals, -ing, -ed, a final -e, doubled consonants."""
+    if len(word) <= 3 or word.startswith("#"):
+        return word
+    w = word
+    if w.endswith("ies") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith(("sses", "'s")):
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    for suffix in ("ing", "ed"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: -len(suffix)]
+            if len(w) >= 4 and w[-1] == w[-2] and w[-1] not in "lsz":
+                w = w[:-1]
+            break
+    if w.endswith("e") and len(w) > 4:
+        w = w[:-1]
+    return w
+
+
+def _split(text: str) -> list[str]:
+    return _TOKEN_RE.findall(text.lower().replace("’", "'"))
+
+
+def _numeric(raw: str) -> tuple[float, str | None] | None:
+    """Value of a digit token, and a unit glued to it ("1kb" -> (1, "kb"))."""
+    match = re.fullmatch(r"(\d+(?:,\d{3})*(?:\.\d+)?)([a-z]*)", raw)
+    if not match:
+        return None
+    value = float(match.group(1).replace(",", ""))
+    suffix = match.group(2)
+    if not suffix:
+        return value, None
+    if suffix in ("k", "m", "mm", "b", "bn", "t"):
+        return value * _SCALES[suffix], None
+    return value, suffix
+
+
+def tokens(text: str) -> list[Token]:
+    """Normalised tokens of ``text``: stems for words, ``#<value>`` for whole numbers in any
+    form, canonical unit names ("gigabytes" -> "gb")."""
+    raw = _split(text)
+    out: list[Token] = []
+    i = 0
+    n = len(raw)
+    while i < n:
+        word = raw[i]
+        start = i
+        value: float | None = None
+        glued_unit: str | None = None
+        if word[0].isdigit():
+            parsed = _numeric(word)
+            if parsed is not None:
+                value, glued_unit = parsed
+                i += 1
+        elif word in _SMALL:
+            value = float(_SMALL[word])
+            i += 1
+            if i < n and value >= 20 and raw[i] in _SMALL and _SMALL[raw[i]] < 10:
+                value += _SMALL[raw[i]]
+                i += 1
+        elif word in ("a", "an") and i + 1 < n and raw[i + 1] in _SCALE_WORDS:
+            value = 1.0
+            i += 1
+        if value is None:
+            key = _UNITS.get(word) or stem(word)
+            out.append(Token(key, word))
+            i += 1
+            continue
+        # scale words after the number: "100 million", "one hundred thousand", "2.5 million"
+        total = 0.0
+        current = value
+        while glued_unit is None and i < n and raw[i] in _SCALE_WORDS:
+            scale = _SCALES[raw[i]]
+            if scale == 100:
+                current *= scale
+            else:
+                total += current * scale
+                current = 0.0
+            i += 1
+            if i < n and raw[i] in _SMALL and raw[i - 1] == "hundred":
+                current += _SMALL[raw[i]]
+                i += 1
+        value = total + current
+        shown = " ".join(raw[start:i])
+        out.append(Token(number_key(value), shown, value))
+        if glued_unit:
+            out.append(Token(_UNITS.get(glued_unit, stem(glued_unit)), glued_unit))
+    return out
+
+
+def keys(text: str) -> list[str]:
+    return [t.key for t in tokens(text)]
+
+
+def content_keys(text: str) -> list[str]:
+    """Keys that carry meaning (no stop words), in order, without repeats."""
+    seen: dict[str, None] = {}
+    for t in tokens(text):
+        if t.number is not None or (t.word not in STOPWORDS and len(t.key) > 1):
+            seen.setdefault(t.key, None)
+    return list(seen)
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+class FuzzyVocabulary:
+    """Maps a heard key to a known key, forgiving one edit for keys of 5+ characters.
+
+    Deterministic (ties broken alphabetically) and cached, so a long session costs one look-up
+    per distinct word."""
+
+    MIN_LEN = 5
+
+    def __init__(self, known: Iterable[str] = ()) -> None:
+        self._known: set[str] = set()
+        self._index: dict[str, set[str]] = {}
+        self._cache: dict[str, str] = {}
+        self.add(known)
+
+    def add(self, known: Iterable[str]) -> None:
+        for key in known:
+            if key in self._known:
+                continue
+            self._known.add(key)
+            if len(key) >= self.MIN_LEN and not key.startswith("#"):
+                for variant in _deletions(key) | {key}:
+                    self._index.setdefault(variant, set()).add(key)
+        self._cache.clear()
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._known
+
+    def canon(self, key: str) -> str:
+        """``key`` itself when known, else the closest known key within one edit, else ``key``."""
+        if key in self._known or len(key) < self.MIN_LEN or key.startswith("#"):
+            return key
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        candidates: set[str] = set(self._index.get(key, ()))
+        for variant in _deletions(key):
+            if variant in self._known:
+                candidates.add(variant)
+            candidates.update(self._index.get(variant, ()))
+        candidates = {c for c in candidates if len(c) >= self.MIN_LEN and c[0] == key[0]}
+        result = min(candidates) if candidates else key
+        self._cache[key] = result
+        return result
+
+
+def phrase_keys(phrase: str) -> tuple[str, ...]:
+    return tuple(keys(phrase))
+
+
+def find_phrase(hay: Sequence[str], phrase: Sequence[str], max_gap: int = 1) -> int:
+    """Index in ``hay`` where ``phrase`` starts (in order, up to ``max_gap`` extra words between
+    its words, for fillers and ASR insertions), or -1."""
+    if not phrase:
+        return -1
+    first = phrase[0]
+    for start, key in enumerate(hay):
+        if key != first:
+            continue
+        pos = start
+        ok = True
+        for want in phrase[1:]:
+            limit = min(len(hay), pos + 2 + max_gap)
+            for j in range(pos + 1, limit):
+                if hay[j] == want:
+                    pos = j
+                    break
+            else:
+                ok = False
+                break
+        if ok:
+            return start
+    return -1

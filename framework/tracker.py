@@ -1,0 +1,487 @@
+"""The live tracker: which phase the candidate is in, time per phase against budget, what is
+addressed, and what deserves a nudge.
+
+Phase detection is an online filter over the phases (a small hidden-Markov forward pass): every
+utterance's cue phrases and vocabulary add evidence for phases, older evidence fades as time
+passes (a sliding window in effect), and transitions carry a soft prior for the usual order
+(forward is cheap, back costs more) and for time already spent against budget. The tracker only
+switches when another phase is clearly ahead (hysteresis) and has fresh evidence of its own, so
+a stray word never flips it. Time arrives on the utterances; nothing here reads a clock.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from framework.definition import Framework
+from framework.events import (
+    Addressed,
+    ItemStatus,
+    Nudge,
+    PhaseChanged,
+    PhaseTiming,
+    Status,
+    TrackerEvent,
+    TrackerState,
+)
+from framework.matching import CoverageMatcher, CoverageTarget, Hit, PhaseMatcher
+from framework.signals import DeliverySignals
+from framework.text import FuzzyVocabulary, Token, tokens
+from framework.types import PromptItem, Utterance
+
+__all__ = [
+    "Addressed", "ItemStatus", "Nudge", "PhaseChanged", "PhaseTiming", "Tracker",
+    "TrackerEvent", "TrackerState", "TunedParameters",
+]
+
+NEAR_SHARE = 0.8
+DEEP_DIVE_WARNING_S = 600.0
+
+
+@dataclass(frozen=True)
+class TunedParameters:
+    """The detector's knobs, in one place so tests and the benchmark can see them."""
+
+    evidence_scale: float = 1.1  # log-odds per unit of phrase weight
+    max_evidence: float = 7.0  # cap per utterance and phase, so one long sentence can't run away
+    dwell_s: float = 60.0  # typical time between phase changes (transition rate)
+    switch_margin: float = 1.0  # log-odds the challenger must lead by (hysteresis)
+    forward_weight: float = 1.0  # moving to the next phase in the usual order
+    skip_weight: float = 0.5  # jumping further ahead (divided by the distance)
+    back_weight: float = 0.15  # going back to an earlier phase
+    floor: float = -12.0  # no phase becomes impossible
+    lookback_s: float = 90.0  # how far back the start of a new phase may be placed
+    override_hold_s: float = 30.0  # after a manual choice, no automatic change for this long
+    coverage_window_s: float = 12.0  # requirements may be spread over neighbouring utterances
+
+
+@dataclass
+class _Recent:
+    start_s: float
+    end_s: float
+    scores: list[float]
+    hits: list[Hit]
+
+
+@dataclass
+class _Coverage:
+    target: CoverageTarget
+    at_s: float | None = None
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass
+class _Segment:
+    phase: str
+    start_s: float
+    evidence: tuple[str, ...] = ()
+    manual: bool = False
+
+
+def _logsumexp(values: Sequence[float]) -> float:
+    top = max(values)
+    return top + math.log(sum(math.exp(v - top) for v in values))
+
+
+@dataclass
+class _Filter:
+    log_p: list[float] = field(default_factory=list)
+    last_t: float = 0.0
+
+
+class Tracker:
+    def __init__(
+        self,
+        framework: Framework,
+        requirements: Sequence[PromptItem] = (),
+        round_s: float = 2700.0,
+        *,
+        params: TunedParameters | None = None,
+    ) -> None:
+        self.framework = framework.scaled(round_s) if round_s != framework.round_s else framework
+        self.round_s = float(round_s)
+        self.params = params or TunedParameters()
+        self.requirements = tuple(requirements)
+        self._ids = self.framework.phase_ids
+        self._n = len(self._ids)
+        self._fuzzy = FuzzyVocabulary()
+        self._phases = PhaseMatcher(self.framework, self._fuzzy)
+        self._coverage = CoverageMatcher(self.framework, self.requirements, self._fuzzy)
+        self._items = {(t.kind, t.id): _Coverage(t) for t in self._coverage.targets}
+        self._req_kind = {r.id: r.kind for r in self.requirements}
+        self._log_trans_cache: dict[tuple[int, int], list[float]] = {}
+        self._base_weights = self._order_weights()
+        first = [0.0] + [self.params.floor] * (self._n - 1)
+        self._filter = _Filter(first, 0.0)
+        self._segments: list[_Segment] = [_Segment(self._ids[0], 0.0)]
+        self._started = False
+        self._recent: deque[_Recent] = deque()
+        self._window: deque[tuple[float, list[Token]]] = deque()
+        self._hold_until = -math.inf
+        self._now = 0.0
+        self._nudges: list[Nudge] = []
+        self._fired: set[str] = set()
+        self._numbers_seen = False
+        self._visited: set[str] = {self._ids[0]}
+        self.signals = DeliverySignals()
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def phase(self) -> str:
+        return self._segments[-1].phase
+
+    def feed(self, u: Utterance) -> list[TrackerEvent]:
+        """Take one transcript event. Partials move the phase early; finals are what count."""
+        events = self._start()
+        toks = tokens(u.text)
+        keys = [self._fuzzy.canon(t.key) for t in toks]
+        hits = self._phases.hits(keys)
+        scores = self._scores(hits)
+        if u.final:
+            self._advance_filter(self._filter, u.end_s)
+            self._add_evidence(self._filter, scores)
+            self._recent.append(_Recent(u.start_s, u.end_s, scores, hits))
+            while self._recent and self._recent[0].end_s < u.end_s - self.params.lookback_s:
+                self._recent.popleft()
+            decision = self._filter.log_p
+        else:
+            trial = _Filter(list(self._filter.log_p), self._filter.last_t)
+            self._advance_filter(trial, u.end_s)
+            self._add_evidence(trial, scores)
+            decision = trial.log_p
+        change = self._decide(decision, u, scores, hits)
+        if change is not None:
+            events.append(change)
+        if u.final:
+            self._now = max(self._now, u.end_s)
+            if any(t.number is not None for t in toks):
+                self._numbers_seen = True
+            self.signals.add(u, self.phase, toks)
+            events.extend(self._cover(u, toks))
+        events.extend(self._check_nudges(max(self._now, u.end_s)))
+        return events
+
+    def advance(self, now_s: float) -> list[TrackerEvent]:
+        """Let time pass without speech (silence, or a UI tick): time-based nudges fire here."""
+        events = self._start()
+        self._now = max(self._now, now_s)
+        events.extend(self._check_nudges(self._now))
+        return events
+
+    def override(self, phase_id: str, at_s: float) -> PhaseChanged:
+        """The user says which phase this is; automatic detection then holds off for a while."""
+        if phase_id not in self._ids:
+            raise ValueError(
+                f"unknown phase '{phase_id}' for framework '{self.framework.id}' "
+                f"(phases: {', '.join(self._ids)})"
+            )
+        self._start()
+        at_s = max(at_s, self._segments[-1].start_s)
+        event = PhaseChanged(phase_id, at_s, (), True, self.phase, None)
+        self._enter(phase_id, at_s, (), manual=True)
+        idx = self._ids.index(phase_id)
+        self._filter.log_p = [0.0 if i == idx else self.params.floor / 2 for i in range(self._n)]
+        self._filter.last_t = max(self._filter.last_t, at_s)
+        self._hold_until = at_s + self.params.override_hold_s
+        self._now = max(self._now, at_s)
+        return event
+
+    def state(self, now_s: float) -> TrackerState:
+        now_s = max(now_s, self._now)
+        elapsed = self._elapsed(now_s)
+        timings = tuple(
+            PhaseTiming(p.id, p.label, elapsed[p.id], p.budget_s,
+                        self._status(elapsed[p.id], p.budget_s))
+            for p in self.framework.phases
+        )
+        current = self.framework.phase(self.phase)
+        return TrackerState(
+            now_s=now_s, phase=current.id, phase_label=current.label,
+            manual=self._segments[-1].manual, template=current.template,
+            round_elapsed_s=now_s, round_s=self.round_s, phases=timings,
+            items=tuple(self._item_status(c) for c in self._items.values()),
+            nudges=tuple(self._active_nudges()),
+        )
+
+    def report(self, now_s: float) -> dict[str, Any]:
+        """The ``mockcoach replay --json`` object (shape documented in README.md)."""
+        now_s = max(now_s, self._now)
+        elapsed = self._elapsed(now_s)
+        phases: list[dict[str, Any]] = []
+        for i, seg in enumerate(self._segments):
+            end = self._segments[i + 1].start_s if i + 1 < len(self._segments) else now_s
+            if end > seg.start_s or (i == len(self._segments) - 1 and not phases):
+                phases.append({"id": seg.phase, "start": _r(seg.start_s), "end": _r(end)})
+        checklist = []
+        requirements = []
+        for cov in self._items.values():
+            t = cov.target
+            base = {
+                "id": t.id,
+                "addressed": cov.at_s is not None,
+                "at": _r(cov.at_s) if cov.at_s is not None else None,
+                "evidence": " ".join(cov.evidence),
+            }
+            if t.kind == "checklist":
+                checklist.append({"id": t.id, "label": t.label, "phase": t.phase, **base})
+            else:
+                requirements.append({"id": t.id, "text": t.label,
+                                     "kind": self._req_kind.get(t.id, ""), **base})
+        return {
+            "framework": self.framework.id,
+            "duration_s": _r(now_s),
+            "phases": phases,
+            "time_per_phase": {pid: _r(elapsed[pid]) for pid in self._ids},
+            "budget": {p.id: _r(p.budget_s) for p in self.framework.phases},
+            "checklist": checklist,
+            "requirements": requirements,
+            "nudges": [{"at": _r(n.at_s), "kind": n.kind, "text": n.text} for n in self._nudges],
+            "signals": self.signals.report(now_s),
+        }
+
+    # ------------------------------------------------------------------ phase detection
+    def _start(self) -> list[TrackerEvent]:
+        if self._started:
+            return []
+        self._started = True
+        return [PhaseChanged(self._ids[0], 0.0, (), False, None, 0.0)]
+
+    def _order_weights(self) -> list[list[float]]:
+        p = self.params
+        rows = []
+        for q in range(self._n):
+            row = []
+            for r in range(self._n):
+                if r == q:
+                    row.append(0.0)
+                elif r == q + 1:
+                    row.append(p.forward_weight)
+                elif r > q:
+                    row.append(p.skip_weight / (r - q))
+                else:
+                    row.append(p.back_weight)
+            total = sum(row) or 1.0
+            rows.append([w / total for w in row])
+        return rows
+
+    def _advance_filter(self, f: _Filter, t: float) -> None:
+        dt = max(0.0, t - f.last_t)
+        f.last_t = max(f.last_t, t)
+        if dt <= 0:
+            return
+        p = self.params
+        elapsed = self._elapsed(t)
+        old = f.log_p
+        log_stay = []
+        log_move = []
+        for q, pid in enumerate(self._ids):
+            budget = self.framework.phases[q].budget_s
+            over = max(0.0, elapsed[pid] / budget - 1.0) if budget > 0 else 0.0
+            dwell = p.dwell_s / (1.0 + over)
+            stay = math.exp(-dt / dwell)
+            log_stay.append(math.log(max(stay, 1e-300)))
+            log_move.append(math.log(max(1.0 - stay, 1e-300)))
+        new = []
+        for r in range(self._n):
+            terms = [old[r] + log_stay[r]]
+            for q in range(self._n):
+                w = self._base_weights[q][r]
+                if q != r and w > 0:
+                    terms.append(old[q] + log_move[q] + math.log(w))
+            new.append(_logsumexp(terms))
+        f.log_p = new
+
+    def _scores(self, hits: Sequence[Hit]) -> list[float]:
+        scores = [0.0] * self._n
+        index = {pid: i for i, pid in enumerate(self._ids)}
+        for h in hits:
+            scores[index[h.phase]] += h.weight
+        return [min(s, self.params.max_evidence) for s in scores]
+
+    def _add_evidence(self, f: _Filter, scores: Sequence[float]) -> None:
+        k = self.params.evidence_scale
+        raw = [lp + k * s for lp, s in zip(f.log_p, scores, strict=True)]
+        norm = _logsumexp(raw)
+        f.log_p = [max(self.params.floor, v - norm) for v in raw]
+
+    def _decide(self, log_p: Sequence[float], u: Utterance, scores: Sequence[float],
+                hits: Sequence[Hit]) -> PhaseChanged | None:
+        if u.start_s < self._hold_until:
+            return None
+        cur = self._ids.index(self.phase)
+        best = max(range(self._n), key=lambda i: (log_p[i], -i))
+        if best == cur or log_p[best] - log_p[cur] < self.params.switch_margin:
+            return None
+        if scores[best] <= 0:
+            return None  # the challenger must have fresh evidence of its own
+        new_id = self._ids[best]
+        at_s, evidence = self._change_start(best, cur, u, hits)
+        previous = self.phase
+        self._enter(new_id, at_s, evidence)
+        return PhaseChanged(new_id, at_s, evidence, False, previous, u.end_s)
+
+    def _change_start(self, new: int, cur: int, u: Utterance,
+                      hits: Sequence[Hit]) -> tuple[float, tuple[str, ...]]:
+        """Place the change at the start of the speech that shows the new phase, not at the
+        moment the tracker became sure: the timers then charge that speech to the new phase."""
+        new_id = self._ids[new]
+        evidence = [h.phrase for h in hits if h.phase == new_id]
+        start = u.start_s
+        floor_s = self._segments[-1].start_s
+        recent = list(self._recent)
+        if recent and recent[-1].end_s == u.end_s and recent[-1].start_s == u.start_s:
+            recent = recent[:-1]
+        for rec in reversed(recent):
+            if rec.start_s < floor_s or rec.start_s < u.start_s - self.params.lookback_s:
+                break
+            if rec.scores[new] > 0 and rec.scores[new] >= rec.scores[cur]:
+                start = rec.start_s
+                evidence = [h.phrase for h in rec.hits if h.phase == new_id] + evidence
+            elif rec.scores[cur] > 0:
+                break
+        seen: dict[str, None] = {}
+        for e in evidence:
+            seen.setdefault(e, None)
+        return max(start, floor_s), tuple(seen)
+
+    def _enter(self, phase_id: str, at_s: float, evidence: tuple[str, ...],
+               manual: bool = False) -> None:
+        if self._segments[-1].start_s >= at_s and len(self._segments) > 1:
+            self._segments.pop()
+        if self._segments[-1].phase == phase_id and len(self._segments) > 0:
+            self._segments[-1].manual = manual
+        else:
+            self._segments.append(_Segment(phase_id, at_s, evidence, manual))
+        self._visited.add(phase_id)
+
+    # ------------------------------------------------------------------ timers
+    def _elapsed(self, now_s: float) -> dict[str, float]:
+        out = dict.fromkeys(self._ids, 0.0)
+        for i, seg in enumerate(self._segments):
+            end = self._segments[i + 1].start_s if i + 1 < len(self._segments) else now_s
+            out[seg.phase] += max(0.0, end - seg.start_s)
+        return out
+
+    @staticmethod
+    def _status(elapsed_s: float, budget_s: float) -> Status:
+        if elapsed_s > budget_s:
+            return "over"
+        if elapsed_s >= NEAR_SHARE * budget_s:
+            return "near"
+        return "under"
+
+    # ------------------------------------------------------------------ coverage
+    def _cover(self, u: Utterance, toks: list[Token]) -> list[TrackerEvent]:
+        self._window.append((u.end_s, toks))
+        while self._window and self._window[0][0] < u.start_s - self.params.coverage_window_s:
+            self._window.popleft()
+        if len(self._window) > 3:
+            self._window.popleft()
+        canon = [
+            Token(self._fuzzy.canon(t.key), t.word, t.number)
+            for _, ts in self._window for t in ts
+        ]
+        open_ids = {k for k, c in self._items.items() if c.at_s is None}
+        events: list[TrackerEvent] = []
+        for hit in self._coverage.match(canon, open_ids):
+            cov = self._items[(hit.target.kind, hit.target.id)]
+            cov.at_s = u.start_s
+            cov.evidence = hit.evidence
+            events.append(Addressed(hit.target.id, hit.target.kind, u.start_s, hit.evidence,
+                                    hit.target.label))
+        return events
+
+    def _item_status(self, cov: _Coverage) -> ItemStatus:
+        t = cov.target
+        return ItemStatus(t.id, t.label, t.kind, t.phase, cov.at_s is not None, cov.at_s,
+                          cov.evidence, self._req_kind.get(t.id))
+
+    # ------------------------------------------------------------------ nudges
+    def _nudge(self, key: str, kind: str, text: str, at_s: float) -> list[TrackerEvent]:
+        if key in self._fired:
+            return []
+        self._fired.add(key)
+        n = Nudge(kind, text, at_s, key)
+        self._nudges.append(n)
+        return [n]
+
+    def _check_nudges(self, now_s: float) -> list[TrackerEvent]:
+        events: list[TrackerEvent] = []
+        rules = self.framework.rules
+        phase = self.framework.phase(self.phase)
+        elapsed = self._elapsed(now_s)
+        if elapsed[phase.id] > phase.budget_s:
+            nxt = self._next_label(phase.id)
+            text = (f"{phase.label} has taken {_mmss(elapsed[phase.id])} of its "
+                    f"{_mmss(phase.budget_s)} budget")
+            text += f"; consider moving on to {nxt}." if nxt else "; wrap up soon."
+            events += self._nudge(f"over_budget:{phase.id}", "over_budget", text, now_s)
+        cur = self._ids.index(phase.id)
+        if rules.design_starts and cur >= self._ids.index(rules.design_starts):
+            nf = rules.non_functional_item
+            if nf and self._items[("checklist", nf)].at_s is None:
+                events += self._nudge(
+                    "no_non_functional", "no_non_functional",
+                    "Moving to design without a non-functional requirement: state latency, "
+                    "availability or consistency targets first.", now_s)
+            if not self._numbers_seen:
+                events += self._nudge(
+                    "no_numbers", "no_numbers",
+                    "Moving to design with no numbers stated: give users, requests per second "
+                    "or storage so the design has a scale to meet.", now_s)
+        if (rules.deep_dive and rules.deep_dive not in self._visited
+                and self.round_s - now_s <= DEEP_DIVE_WARNING_S):
+            label = self.framework.phase(rules.deep_dive).label
+            events += self._nudge(
+                "deep_dive_not_reached", "deep_dive_not_reached",
+                f"{_mmss(max(0.0, self.round_s - now_s))} left and no {label} yet: pick the "
+                "hardest component and go deep.", now_s)
+        if rules.high_level and cur > self._ids.index(rules.high_level):
+            for (kind, item_id), cov in self._items.items():
+                if kind != "requirement" or cov.at_s is not None:
+                    continue
+                if self._req_kind.get(item_id) == "out_of_scope":
+                    continue
+                events += self._nudge(
+                    f"requirement_untouched:{item_id}", "requirement_untouched",
+                    f"Past the high-level design and this requirement is still untouched: "
+                    f"\"{cov.target.label}\".", now_s)
+        return events
+
+    def _active_nudges(self) -> list[Nudge]:
+        active = []
+        for n in self._nudges:
+            if n.kind == "over_budget" and n.key != f"over_budget:{self.phase}":
+                continue
+            if n.kind == "no_non_functional":
+                nf = self.framework.rules.non_functional_item
+                if nf and self._items[("checklist", nf)].at_s is not None:
+                    continue
+            if n.kind == "no_numbers" and self._numbers_seen:
+                continue
+            reached = self.framework.rules.deep_dive in self._visited
+            if n.kind == "deep_dive_not_reached" and reached:
+                continue
+            if n.kind == "requirement_untouched":
+                item_id = n.key.split(":", 1)[1]
+                if self._items[("requirement", item_id)].at_s is not None:
+                    continue
+            active.append(n)
+        return active
+
+    def _next_label(self, phase_id: str) -> str | None:
+        i = self._ids.index(phase_id)
+        return self.framework.phases[i + 1].label if i + 1 < self._n else None
+
+
+def _r(x: float) -> float:
+    return round(float(x), 2)
+
+
+def _mmss(seconds: float) -> str:
+    s = round(seconds)
+    return f"{s // 60}:{s % 60:02d}"
