@@ -131,7 +131,9 @@ def utterance_from(event: Any) -> Utterance:
     from framework.types import Utterance
 
     return Utterance(
-        text=event.text, start_s=float(event.start_s), end_s=float(event.end_s),
+        text=event.text,
+        start_s=float(event.start_s),
+        end_s=float(event.end_s),
         final=bool(event.final),
     )
 
@@ -140,8 +142,13 @@ def _requirement_rows(prompt: Any) -> tuple[RequirementRow, ...]:
     if prompt is None:
         return ()
     return tuple(
-        RequirementRow(id=r.id, text=r.text, kind=r.kind, value=getattr(r, "value", None),
-                       unit=getattr(r, "unit", None))
+        RequirementRow(
+            id=r.id,
+            text=r.text,
+            kind=r.kind,
+            value=getattr(r, "value", None),
+            unit=getattr(r, "unit", None),
+        )
         for r in prompt.requirements
     )
 
@@ -234,6 +241,7 @@ class SessionRunner:
         self._resumed.set()
         self._done = threading.Event()
         self._input_ended = False
+        self._resync_needed = False  # tell the transcriber the wall clock jumped (pause, switch)
         self._pump: threading.Thread | None = None
         self._pump_generation = 0  # bumped by switch_device so a replaced pump exits quietly
         self._worker: threading.Thread | None = None
@@ -248,6 +256,9 @@ class SessionRunner:
         self._pause_started: float | None = None
         self._paused_wall_s = 0.0
         self._last_phase: str | None = None
+        # What the tracker was fed, in order, so it can be rebuilt with new requirements.
+        self._tracker_inputs: list[tuple[str, Any, float]] = []
+        self._covered: set[tuple[str, str]] = set()
         self.report: dict[str, Any] | None = None
 
     # -- public API -----------------------------------------------------------------------------
@@ -305,19 +316,27 @@ class SessionRunner:
                 self._session = self.store.get_session(sid)
         self._emit(
             SessionStarted(
-                session_id=sid, started_at=self._session.started_at, title=title,
-                framework_id=self._session.framework, round_s=self.round_s, audio_path=audio_file,
+                session_id=sid,
+                started_at=self._session.started_at,
+                title=title,
+                framework_id=self._session.framework,
+                round_s=self.round_s,
+                audio_path=audio_file,
             )
         )
         if self._prompt is not None or self._prompt_image is not None:
-            self._save_capture(self._prompt_image, getattr(self._prompt, "raw_text", ""),
-                               self._prompt, at_s=0.0, update_tracker=False)
-        # The opening phase, so the timeline starts at 0 even before any speech.
+            self._save_capture(
+                self._prompt_image,
+                getattr(self._prompt, "raw_text", ""),
+                self._prompt,
+                at_s=0.0,
+                update_tracker=False,
+            )
+        # The tracker's opening phase (its first call reports it), so the timeline starts at 0.
         with self._lock:
+            opening = list(self._tracker.advance(0.0))
             initial = self._tracker.state(0.0)
-        self._last_phase = initial.phase
-        self._writes.put(_PhaseRow(PhaseChange(at_s=0.0, phase=initial.phase,
-                                               evidence="start"), _budget(initial, initial.phase)))
+            self._record_tracker_events(opening, initial)
         self._writer = threading.Thread(target=self._writer_loop, name="runner-writer", daemon=True)
         self._worker = threading.Thread(
             target=self._transcribe_loop, name="runner-transcribe", daemon=True
@@ -345,6 +364,7 @@ class SessionRunner:
             if self._pause_started is not None:
                 self._paused_wall_s += time.monotonic() - self._pause_started
                 self._pause_started = None
+            self._resync_needed = True
             self._resumed.set()
             self._set_status("running")
 
@@ -379,6 +399,7 @@ class SessionRunner:
                 raise RunnerStateError("start the session first")
             at_s = self.now_s()
             event = self._tracker.override(phase_id, at_s)
+            self._tracker_inputs.append(("override", phase_id, at_s))
             state = self._tracker.state(max(at_s, self._consumed_s))
             self._record_tracker_events([event], state)
         self._emit(TrackerUpdate(events=(event,), state=state))
@@ -411,7 +432,8 @@ class SessionRunner:
                 if old is not None:
                     old.stop()
             old_pump.join()
-            self._start_pump(new_source)
+            self._resync_needed = True
+        self._start_pump(new_source)
         with self._lock:
             if self._status == "device_lost":
                 self._set_status("running")
@@ -438,8 +460,9 @@ class SessionRunner:
 
     def _start_pump(self, source: Any) -> None:
         target = self._pump_audio if self._utterances is None else self._pump_transcript
-        self._pump = threading.Thread(target=target, args=(source, self._pump_generation),
-                                      name="runner-pump", daemon=True)
+        self._pump = threading.Thread(
+            target=target, args=(source, self._pump_generation), name="runner-pump", daemon=True
+        )
         self._pump.start()
 
     def _pump_audio(self, source: Any, generation: int) -> None:
@@ -461,8 +484,8 @@ class SessionRunner:
                 if self._recorder is not None:
                     try:
                         self._recorder.write(rebased)
-                    except OSError as exc:
-                        if is_disk_full(exc):
+                    except Exception as exc:
+                        if is_disk_full(exc) or is_disk_full(exc.__cause__ or exc):
                             disk_full = True
                             break
                         raise
@@ -557,8 +580,10 @@ class SessionRunner:
         with contextlib.suppress(Exception):
             if self._source is not None:
                 self._source.stop()
-        if self._pump is None or not self._pump.is_alive() or (
-            self._pump is threading.current_thread()
+        if (
+            self._pump is None
+            or not self._pump.is_alive()
+            or (self._pump is threading.current_thread())
         ):
             self._end_input()
 
@@ -591,6 +616,11 @@ class SessionRunner:
                     self._handle_transcript([item])
                 elif transcriber is not None:
                     seconds = len(item.samples) / SAMPLE_RATE
+                    if self._resync_needed:
+                        self._resync_needed = False
+                        resync = getattr(transcriber, "resync", None)
+                        if resync is not None:
+                            resync()
                     events = transcriber.insert(item)
                     with self._lock:
                         self._backlog_s = max(0.0, self._backlog_s - seconds)
@@ -618,8 +648,13 @@ class SessionRunner:
         self._emit(TrackerUpdate(events=tuple(events), state=state))
         if self._source is not None:
             lag = float(getattr(transcriber, "lag_s", 0.0) or 0.0) if transcriber else 0.0
-            self._emit(LagUpdate(lag_s=lag + self._backlog_s, backlog_s=self._backlog_s,
-                                 dropped_audio_s=self._dropped_audio_s))
+            self._emit(
+                LagUpdate(
+                    lag_s=lag + self._backlog_s,
+                    backlog_s=self._backlog_s,
+                    dropped_audio_s=self._dropped_audio_s,
+                )
+            )
         self._writes.put(_Progress(self.now_s(), _coverage_pct(state)))
 
     def _handle_transcript(self, events: Sequence[Any]) -> None:
@@ -630,21 +665,40 @@ class SessionRunner:
             if self._utterances is not None:
                 self._consumed_s = max(self._consumed_s, float(ev.end_s))
             if not final:
-                self._emit(TranscriptLine(text=text, start_s=ev.start_s, end_s=ev.end_s,
-                                          final=False, emitted_s=emitted, phase=self._last_phase))
+                self._emit(
+                    TranscriptLine(
+                        text=text,
+                        start_s=ev.start_s,
+                        end_s=ev.end_s,
+                        final=False,
+                        emitted_s=emitted,
+                        phase=self._last_phase,
+                    )
+                )
                 continue
             if not text:
                 continue
+            utterance = utterance_from(ev)
             with self._lock:
-                tracker_events = list(self._tracker.feed(utterance_from(ev)))
+                self._tracker_inputs.append(("feed", utterance, 0.0))
+                tracker_events = list(self._tracker.feed(utterance))
                 tracker_events += list(self._tracker.advance(max(self._consumed_s, ev.end_s)))
                 state = self._tracker.state(max(self._consumed_s, float(ev.end_s)))
                 self._record_tracker_events(tracker_events, state)
             phase = self._phase_at(float(ev.start_s), tracker_events, state)
-            self._writes.put(Segment(start_s=float(ev.start_s), end_s=float(ev.end_s), text=text,
-                                     phase=phase))
-            self._emit(TranscriptLine(text=text, start_s=ev.start_s, end_s=ev.end_s, final=True,
-                                      emitted_s=emitted, phase=phase))
+            self._writes.put(
+                Segment(start_s=float(ev.start_s), end_s=float(ev.end_s), text=text, phase=phase)
+            )
+            self._emit(
+                TranscriptLine(
+                    text=text,
+                    start_s=ev.start_s,
+                    end_s=ev.end_s,
+                    final=True,
+                    emitted_s=emitted,
+                    phase=phase,
+                )
+            )
             self._emit(TrackerUpdate(events=tuple(tracker_events), state=state))
 
     @staticmethod
@@ -664,15 +718,31 @@ class SessionRunner:
             if isinstance(ev, PhaseChanged):
                 previous = ev.previous if ev.previous is not None else self._last_phase
                 self._last_phase = ev.phase
-                self._writes.put(_PhaseRow(
-                    PhaseChange(at_s=ev.at_s, phase=ev.phase, previous_phase=previous,
-                                evidence=_evidence_text(ev.evidence), manual=bool(ev.manual)),
-                    _budget(state, ev.phase),
-                ))
+                self._writes.put(
+                    _PhaseRow(
+                        PhaseChange(
+                            at_s=ev.at_s,
+                            phase=ev.phase,
+                            previous_phase=previous,
+                            evidence=_evidence_text(ev.evidence),
+                            manual=bool(ev.manual),
+                        ),
+                        _budget(state, ev.phase),
+                    )
+                )
             elif isinstance(ev, Addressed):
-                self._writes.put(CoverageEvent(at_s=ev.at_s, item_id=ev.item_id, kind=ev.kind,
-                                               label=ev.label,
-                                               evidence=_evidence_text(ev.evidence)))
+                if (ev.kind, ev.item_id) in self._covered:
+                    continue
+                self._covered.add((ev.kind, ev.item_id))
+                self._writes.put(
+                    CoverageEvent(
+                        at_s=ev.at_s,
+                        item_id=ev.item_id,
+                        kind=ev.kind,
+                        label=ev.label,
+                        evidence=_evidence_text(ev.evidence),
+                    )
+                )
             elif isinstance(ev, TrackerNudge):
                 self._writes.put(Nudge(at_s=ev.at_s, kind=ev.kind, text=ev.text))
 
@@ -691,8 +761,15 @@ class SessionRunner:
                 return
         self._writes.put(_Progress(end_s, _coverage_pct(state)))
 
-    def _save_capture(self, image: Any | None, ocr_text: str, prompt: Any | None, *, at_s: float,
-                      update_tracker: bool) -> Capture:
+    def _save_capture(
+        self,
+        image: Any | None,
+        ocr_text: str,
+        prompt: Any | None,
+        *,
+        at_s: float,
+        update_tracker: bool,
+    ) -> Capture:
         assert self._session is not None
         sid = self._session.id
         relative: str | None = None
@@ -713,24 +790,45 @@ class SessionRunner:
                 image.save(target, format="PNG", compress_level=1)
         capture = self.store.add_capture(
             sid,
-            Capture(at_s=at_s, image_path=relative, ocr_text=ocr_text or "",
-                    prompt_title=getattr(prompt, "title", "") or "",
-                    requirements=_requirement_rows(prompt)),
+            Capture(
+                at_s=at_s,
+                image_path=relative,
+                ocr_text=ocr_text or "",
+                prompt_title=getattr(prompt, "title", "") or "",
+                requirements=_requirement_rows(prompt),
+            ),
         )
         image_file = self.store.file_path(sid, relative) if relative else None
         self._emit(CaptureSaved(capture=capture, image_file=image_file))
         if update_tracker and prompt is not None:
             with self._lock:
-                tracker = self._tracker
-                setter = getattr(tracker, "set_requirements", None)
-                if setter is not None:
-                    events = list(setter(prompt_items(prompt), at_s) or ())
-                    state = tracker.state(max(at_s, self._consumed_s))
-                    self._record_tracker_events(events, state)
-                else:
-                    events, state = [], tracker.state(max(at_s, self._consumed_s))
+                events = self._rebuild_tracker(prompt_items(prompt))
+                state = self._tracker.state(max(at_s, self._consumed_s))
+                self._record_tracker_events(events, state)
             self._emit(TrackerUpdate(events=tuple(events), state=state))
         return capture
+
+    def _rebuild_tracker(self, requirements: list[PromptItem]) -> list[TrackerEvent]:
+        """A new tracker that also watches ``requirements``, brought to the present by replaying
+        what the old one was fed (the tracker is pure, so the past comes out the same). Returns
+        only what is new: requirements the replay finds addressed, and nudges due now.
+        Called under ``self._lock``; costs about a millisecond per utterance so far."""
+        from framework.events import Addressed
+        from framework.tracker import Tracker
+
+        tracker = Tracker(self.framework, requirements=requirements, round_s=self.round_s)
+        new: list[TrackerEvent] = []
+        for kind, value, at_s in self._tracker_inputs:
+            replayed = tracker.override(value, at_s) if kind == "override" else None
+            events = [replayed] if replayed else list(tracker.feed(value))
+            new += [e for e in events if isinstance(e, Addressed) and e.kind == "requirement"]
+        new += [
+            e
+            for e in tracker.advance(self._consumed_s)
+            if not (isinstance(e, Addressed) and e.kind != "requirement")
+        ]
+        self._tracker = tracker
+        return new
 
     # -- internals: storage ---------------------------------------------------------------------
 
@@ -771,7 +869,11 @@ class SessionRunner:
         last = progress[-1] if progress else None
         try:
             self.store.write_batch(
-                sid, segments=segments, phase_changes=phases, coverage=coverage, nudges=nudges,
+                sid,
+                segments=segments,
+                phase_changes=phases,
+                coverage=coverage,
+                nudges=nudges,
                 duration_s=last.duration_s if last else self.now_s(),
                 coverage_pct=last.coverage_pct if last else None,
             )
@@ -783,8 +885,12 @@ class SessionRunner:
         except Exception as exc:
             self._write_failed = True
             log.exception("saving session %s failed", sid)
-            self._error("store", f"Saving the session failed: {exc}. Recording stopped; what "
-                        "was saved before stays saved.", fatal=True)
+            self._error(
+                "store",
+                f"Saving the session failed: {exc}. Recording stopped; what "
+                "was saved before stays saved.",
+                fatal=True,
+            )
             self._stop_reason = "error"
             self._request_stop_from_worker()
 
@@ -807,19 +913,28 @@ class SessionRunner:
         if not self._write_failed:
             try:
                 self._session = self.store.finish_session(
-                    self._session.id, duration_s=duration, report=self.report,
+                    self._session.id,
+                    duration_s=duration,
+                    report=self.report,
                     coverage_pct=_coverage_pct(state) if state is not None else None,
                 )
             except Exception as exc:
                 log.exception("finalising session failed")
-                self._error("disk_full" if isinstance(exc, DiskFull) else "store", str(exc),
-                            fatal=True)
+                self._error(
+                    "disk_full" if isinstance(exc, DiskFull) else "store", str(exc), fatal=True
+                )
         _release_lock(self._lock_fd)
         self._lock_fd = None
         with self._lock:
             self._set_status("stopped")
-        self._emit(SessionStopped(session_id=self._session.id, duration_s=duration,
-                                  reason=self._stop_reason, report=self.report))
+        self._emit(
+            SessionStopped(
+                session_id=self._session.id,
+                duration_s=duration,
+                reason=self._stop_reason,
+                report=self.report,
+            )
+        )
         self._done.set()
 
 
@@ -896,8 +1011,16 @@ def replay_transcript(
     settings: Mapping[str, Any] | None = None,
 ) -> Session:
     """Save an already-transcribed mock as a session (as fast as possible). Blocks."""
-    runner = SessionRunner(store, framework, utterances=utterances, prompt=prompt, title=title,
-                           round_s=round_s, listener=listener, settings=settings)
+    runner = SessionRunner(
+        store,
+        framework,
+        utterances=utterances,
+        prompt=prompt,
+        title=title,
+        round_s=round_s,
+        listener=listener,
+        settings=settings,
+    )
     runner.start()
     runner.wait()
     return store.get_session(runner.session_id or 0)
@@ -938,10 +1061,15 @@ def replay_audio(
     from audio.sources import FileSource
 
     runner = SessionRunner(
-        store, framework, source=FileSource(path, realtime=realtime),
+        store,
+        framework,
+        source=FileSource(path, realtime=realtime),
         transcriber=transcriber,
         transcriber_factory=None if transcriber else model_transcriber_factory(model_spec),
-        prompt=prompt, title=title or Path(path).stem, round_s=round_s, listener=listener,
+        prompt=prompt,
+        title=title or Path(path).stem,
+        round_s=round_s,
+        listener=listener,
         settings=settings,
     )
     runner.start()

@@ -30,8 +30,21 @@ _SESSION_COLUMNS = (
 
 
 def _session(row: sqlite3.Row | tuple[Any, ...]) -> Session:
-    (sid, started, ended, title, framework, round_s, duration, notes, status, audio, settings,
-     coverage, report) = row
+    (
+        sid,
+        started,
+        ended,
+        title,
+        framework,
+        round_s,
+        duration,
+        notes,
+        status,
+        audio,
+        settings,
+        coverage,
+        report,
+    ) = row
     return Session(
         id=sid,
         started_at=started,
@@ -85,8 +98,17 @@ class SessionDAO:
 
     def update(self, session_id: int, **fields: Any) -> None:
         allowed = {
-            "ended_at", "title", "framework", "round_s", "duration_s", "notes", "status",
-            "audio_path", "settings_json", "coverage_pct", "report_json",
+            "ended_at",
+            "title",
+            "framework",
+            "round_s",
+            "duration_s",
+            "notes",
+            "status",
+            "audio_path",
+            "settings_json",
+            "coverage_pct",
+            "report_json",
         }
         unknown = set(fields) - allowed
         if unknown:
@@ -121,6 +143,12 @@ class SegmentDAO:
         ).fetchall()
         return [Segment(id=i, start_s=a, end_s=b, text=t, phase=p) for i, a, b, t, p in rows]
 
+    def set_phase_from(self, session_id: int, start_s: float, phase: str) -> None:
+        self._conn.execute(
+            "UPDATE segments SET phase = ? WHERE session_id = ? AND start_s >= ?",
+            (phase, session_id, start_s - 1e-6),
+        )
+
     def last_end_s(self, session_id: int) -> float:
         row = self._conn.execute(
             "SELECT max(end_s) FROM segments WHERE session_id = ?", (session_id,)
@@ -152,8 +180,14 @@ class PhaseDAO:
         self._conn.execute(
             "INSERT INTO phase_changes (session_id, at_s, phase, previous_phase, evidence, manual) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (session_id, change.at_s, change.phase, change.previous_phase, change.evidence,
-             int(change.manual)),
+            (
+                session_id,
+                change.at_s,
+                change.phase,
+                change.previous_phase,
+                change.evidence,
+                int(change.manual),
+            ),
         )
 
     def open_span(
@@ -200,8 +234,14 @@ class CaptureDAO:
         cur = self._conn.execute(
             "INSERT INTO captures (session_id, at_s, image_path, ocr_text, prompt_title, "
             "requirements_json) VALUES (?, ?, ?, ?, ?, ?)",
-            (session_id, capture.at_s, capture.image_path, capture.ocr_text, capture.prompt_title,
-             capture.requirements_json()),
+            (
+                session_id,
+                capture.at_s,
+                capture.image_path,
+                capture.ocr_text,
+                capture.prompt_title,
+                capture.requirements_json(),
+            ),
         )
         return int(cur.lastrowid or 0)
 
@@ -215,14 +255,23 @@ class CaptureDAO:
         for i, a, path, text, title, reqs in rows:
             requirements = tuple(
                 RequirementRow(
-                    id=str(r["id"]), text=str(r["text"]), kind=str(r["kind"]),
-                    value=r.get("value"), unit=r.get("unit"),
+                    id=str(r["id"]),
+                    text=str(r["text"]),
+                    kind=str(r["kind"]),
+                    value=r.get("value"),
+                    unit=r.get("unit"),
                 )
                 for r in json.loads(reqs or "[]")
             )
             out.append(
-                Capture(id=i, at_s=a, image_path=path, ocr_text=text, prompt_title=title,
-                        requirements=requirements)
+                Capture(
+                    id=i,
+                    at_s=a,
+                    image_path=path,
+                    ocr_text=text,
+                    prompt_title=title,
+                    requirements=requirements,
+                )
             )
         return out
 

@@ -65,8 +65,10 @@ class SessionStore:
         from app import paths
 
         self.path = Path(path) if path is not None else paths.data_dir() / DB_FILENAME
-        self.files_root = Path(files_root) if files_root is not None else (
-            paths.sessions_dir() if path is None else self.path.parent / "sessions"
+        self.files_root = (
+            Path(files_root)
+            if files_root is not None
+            else (paths.sessions_dir() if path is None else self.path.parent / "sessions")
         )
         self._lock = threading.RLock()
         self._conn = connect(self.path)
@@ -247,6 +249,9 @@ class SessionStore:
             for change, budget_s in phase_changes:
                 self.phases.insert_change(session_id, change)
                 self.phases.open_span(session_id, change.phase, change.at_s, budget_s)
+                # A detected change is placed where the speech that showed it began, which may
+                # be before lines already saved: those belong to the new phase.
+                self.segments.set_phase_from(session_id, change.at_s, change.phase)
             for event in coverage:
                 self.coverage.insert(session_id, event)
             for nudge in nudges:
@@ -277,8 +282,12 @@ class SessionStore:
         with self.transaction():
             cid = self.captures.insert(session_id, capture)
         return Capture(
-            id=cid, at_s=capture.at_s, image_path=capture.image_path, ocr_text=capture.ocr_text,
-            prompt_title=capture.prompt_title, requirements=capture.requirements,
+            id=cid,
+            at_s=capture.at_s,
+            image_path=capture.image_path,
+            ocr_text=capture.ocr_text,
+            prompt_title=capture.prompt_title,
+            requirements=capture.requirements,
         )
 
     # -- reading back --------------------------------------------------------------------------
