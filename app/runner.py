@@ -1032,9 +1032,8 @@ def model_transcriber_factory(
     """A factory that resolves and loads the Whisper model on the runner's worker thread."""
 
     def make() -> Transcriber:
-        from audio.streaming import StreamingTranscriber
-
         from audio.model import load_model, resolve_model
+        from audio.streaming import StreamingTranscriber
 
         model = load_model(resolve_model(model_spec), threads=threads)
         transcriber: Transcriber = StreamingTranscriber(model, glossary=glossary)

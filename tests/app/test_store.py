@@ -45,7 +45,9 @@ def test_a_version_1_database_is_migrated_and_keeps_its_data(tmp_path: Path) -> 
     path = tmp_path / "old.db"
     old = sqlite3.connect(path, isolation_level=None)
     old.executescript(f"BEGIN;\n{schema_sql()}\nPRAGMA user_version = 1;\nCOMMIT;")
-    old.execute("INSERT INTO sessions (started_at, title) VALUES ('2024-01-01T10:00:00+00:00', 'v1')")
+    old.execute(
+        "INSERT INTO sessions (started_at, title) VALUES ('2024-01-01T10:00:00+00:00', 'v1')"
+    )
     old.execute("INSERT INTO segments (session_id, start_s, end_s, text) VALUES (1, 0, 2, 'hello')")
     old.close()
 
