@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -46,7 +46,6 @@ REQUIRED_PACKAGES = {
     "numpy": "numpy",
     "soundfile": "soundfile",
     "pillow": "PIL",
-    "pytesseract": "pytesseract",
     "mss": "mss",
     "platformdirs": "platformdirs",
     "psutil": "psutil",
@@ -448,9 +447,9 @@ CHECKS: tuple[Callable[[], CheckResult], ...] = (
 )
 
 
-def run_checks() -> list[CheckResult]:
+def run_checks(checks: Sequence[Callable[[], CheckResult]] = CHECKS) -> list[CheckResult]:
     results = []
-    for check in CHECKS:
+    for check in checks:
         try:
             results.append(check())
         except Exception as exc:  # a check that crashes is itself a finding, not a doctor crash
