@@ -1,0 +1,503 @@
+"""A saved session as a file: Markdown, a self-contained HTML report, or the transcript as
+SRT / WebVTT / JSONL.
+
+Pure functions of a ``SessionRecord`` (plus the session's folder for the prompt image), so the
+review window, the CLI and tests produce the same bytes. The HTML has no external assets: CSS,
+SVG charts and the prompt image are all inline, light and dark follow ``prefers-color-scheme``.
+
+JSONL lines are ``{"start", "end", "text", "phase"}``: the shape of the shared transcripts, so an
+exported session can be replayed with ``mockcoach replay``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from app.store import SessionRecord
+
+FORMATS = ("md", "html", "srt", "vtt", "jsonl")
+
+# Used only when the framework library offers no hedge finder of its own.
+_FALLBACK_HEDGES = (
+    "i think", "i guess", "maybe", "probably", "kind of", "sort of", "i'm not sure",
+    "i am not sure", "perhaps", "might", "possibly", "i suppose", "hopefully", "not sure",
+)
+
+
+class ExportError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Line:
+    """Consecutive transcript segments merged into one readable line / subtitle cue."""
+
+    start_s: float
+    end_s: float
+    text: str
+    phase: str | None
+
+
+def merge_lines(
+    record: SessionRecord, max_s: float = 12.0, max_chars: int = 160, gap_s: float = 0.8
+) -> list[Line]:
+    """The live transcriber commits a few words at a time; readers want sentences."""
+    lines: list[Line] = []
+    for seg in record.segments:
+        text = seg.text.strip()
+        if not text:
+            continue
+        if lines:
+            last = lines[-1]
+            joinable = (
+                seg.phase == last.phase
+                and seg.start_s - last.end_s <= gap_s
+                and seg.end_s - last.start_s <= max_s
+                and len(last.text) + len(text) < max_chars
+                and not re.search(r"[.?!]$", last.text)
+            )
+            if joinable:
+                lines[-1] = Line(last.start_s, max(last.end_s, seg.end_s), f"{last.text} {text}",
+                                 last.phase)
+                continue
+        lines.append(Line(seg.start_s, seg.end_s, text, seg.phase))
+    return lines
+
+
+def clock(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    h, rem = divmod(int(seconds), 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+def _stamp(seconds: float, sep: str) -> str:
+    ms = round(max(0.0, seconds) * 1000)
+    h, ms = divmod(ms, 3_600_000)
+    m, ms = divmod(ms, 60_000)
+    s, ms = divmod(ms, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+# -- transcript formats ------------------------------------------------------------------------
+
+
+def to_srt(record: SessionRecord) -> str:
+    cues = []
+    for n, line in enumerate(merge_lines(record, max_s=7.0, max_chars=84), start=1):
+        end = max(line.end_s, line.start_s + 0.5)
+        cues.append(f"{n}\n{_stamp(line.start_s, ',')} --> {_stamp(end, ',')}\n{line.text}\n")
+    return "\n".join(cues)
+
+
+def to_vtt(record: SessionRecord) -> str:
+    out = ["WEBVTT", f"NOTE {_vtt_safe(record.session.title)}", ""]
+    for line in merge_lines(record, max_s=7.0, max_chars=84):
+        end = max(line.end_s, line.start_s + 0.5)
+        out.append(f"{_stamp(line.start_s, '.')} --> {_stamp(end, '.')}")
+        out.append(_vtt_safe(line.text))
+        out.append("")
+    return "\n".join(out)
+
+
+def _vtt_safe(text: str) -> str:
+    return text.replace("-->", "→").replace("&", "&amp;").replace("<", "&lt;")
+
+
+def to_jsonl(record: SessionRecord) -> str:
+    return "".join(
+        json.dumps({"start": round(s.start_s, 3), "end": round(s.end_s, 3), "text": s.text,
+                    "phase": s.phase}, ensure_ascii=False) + "\n"
+        for s in record.segments
+    )
+
+
+# -- shared figures ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhaseRow:
+    phase: str
+    label: str
+    spent_s: float
+    budget_s: float | None
+    status: str  # under | near | over | none
+
+
+def phase_rows(record: SessionRecord) -> list[PhaseRow]:
+    """Time per phase (from the spans) against its budget, in first-visited order."""
+    session = record.session
+    spent: dict[str, float] = {}
+    budget: dict[str, float | None] = {}
+    for span in record.phase_spans:
+        end = span.end_s if span.end_s is not None else session.duration_s
+        spent[span.phase] = spent.get(span.phase, 0.0) + max(0.0, end - span.start_s)
+        budget.setdefault(span.phase, span.budget_s)
+    report = session.report or {}
+    for pid, b in (report.get("budget") or {}).items():
+        budget[pid] = float(b)
+        spent.setdefault(pid, float((report.get("time_per_phase") or {}).get(pid, 0.0)))
+    rows = []
+    for pid, s in spent.items():
+        b = budget.get(pid)
+        status = "none" if not b else "over" if s > b else "near" if s >= 0.8 * b else "under"
+        rows.append(PhaseRow(pid, pid.replace("_", " ").capitalize(), s, b, status))
+    return rows
+
+
+def words_per_minute(record: SessionRecord, window_s: float = 60.0) -> list[tuple[float, float]]:
+    """Speaking rate per window (centre time, wpm) — silence counts, as it does for a listener."""
+    duration = max(record.session.duration_s,
+                   max((s.end_s for s in record.segments), default=0.0))
+    if duration <= 0:
+        return []
+    n = max(1, int(duration // window_s) + (1 if duration % window_s > 1 else 0))
+    counts = [0] * n
+    for seg in record.segments:
+        words = len(seg.text.split())
+        mid = (seg.start_s + seg.end_s) / 2
+        counts[min(n - 1, int(mid // window_s))] += words
+    points = []
+    for i, c in enumerate(counts):
+        span = min(window_s, duration - i * window_s)
+        if span > 0:
+            points.append((i * window_s + span / 2, c * 60.0 / span))
+    return points
+
+
+def hedge_finder() -> Callable[[str], list[tuple[int, int]]]:
+    """(start, end) character spans of hedges in a text; the framework's own list when it has
+    one, so review and live coaching agree on what a hedge is."""
+    try:
+        from framework import signals
+
+        finder = getattr(signals, "hedge_spans", None)
+        if callable(finder):
+            return finder  # type: ignore[no-any-return]
+        phrases = getattr(signals, "HEDGES", None)
+    except ImportError:  # pragma: no cover
+        phrases = None
+    words = tuple(phrases) if phrases else _FALLBACK_HEDGES
+    pattern = re.compile(
+        r"\b(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\b",
+        re.IGNORECASE,
+    )
+
+    def find(text: str) -> list[tuple[int, int]]:
+        return [m.span() for m in pattern.finditer(text)]
+
+    return find
+
+
+def _coverage(record: SessionRecord) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Checklist and requirement rows, from the tracker report when there is one."""
+    report = record.session.report or {}
+    if report.get("checklist") is not None or report.get("requirements") is not None:
+        return list(report.get("checklist") or []), list(report.get("requirements") or [])
+    checklist: list[dict[str, Any]] = []
+    requirements: list[dict[str, Any]] = []
+    for ev in record.coverage:
+        row = {"id": ev.item_id, "label": ev.label or ev.item_id, "text": ev.label or ev.item_id,
+               "addressed": True, "at": ev.at_s, "evidence": ev.evidence}
+        (checklist if ev.kind == "checklist" else requirements).append(row)
+    addressed = {ev.item_id for ev in record.coverage}
+    for cap in record.captures[-1:]:
+        for r in cap.requirements:
+            if r.id not in addressed:
+                requirements.append({"id": r.id, "text": r.text, "kind": r.kind,
+                                     "addressed": False, "at": None, "evidence": ""})
+    return checklist, requirements
+
+
+# -- Markdown ----------------------------------------------------------------------------------
+
+
+def to_markdown(record: SessionRecord) -> str:
+    s = record.session
+    out = [f"# {s.title or 'Mock interview'}", ""]
+    out += [
+        f"- **Date:** {s.started_at}",
+        f"- **Duration:** {clock(s.duration_s)} of a {clock(s.round_s)} round",
+        f"- **Framework:** {s.framework}",
+        f"- **Status:** {s.status}",
+    ]
+    if s.coverage_pct is not None:
+        out.append(f"- **Coverage:** {s.coverage_pct:.0f}%")
+    out.append("")
+    if s.notes.strip():
+        out += ["## Notes", "", s.notes.strip(), ""]
+    if record.captures:
+        cap = record.captures[-1]
+        out += ["## Prompt", ""]
+        if cap.prompt_title:
+            out += [f"**{cap.prompt_title}**", ""]
+        if cap.ocr_text.strip():
+            out += ["```text", cap.ocr_text.strip(), "```", ""]
+    rows = phase_rows(record)
+    if rows:
+        out += ["## Phases", "", "| Phase | Time | Budget | |", "|---|---:|---:|---|"]
+        for r in rows:
+            budget = clock(r.budget_s) if r.budget_s else "–"
+            out.append(f"| {r.label} | {clock(r.spent_s)} | {budget} | {r.status} |")
+        out.append("")
+        out += ["Timeline: " + " → ".join(
+            f"{c.phase} ({clock(c.at_s)}{', manual' if c.manual else ''})"
+            for c in record.phase_changes), ""]
+    checklist, requirements = _coverage(record)
+    for heading, items, key in (("Checklist", checklist, "label"),
+                                ("Requirements", requirements, "text")):
+        if not items:
+            continue
+        out += [f"## {heading}", ""]
+        for item in sorted(items, key=lambda i: (bool(i.get("addressed")), i.get("at") or 0)):
+            mark = "x" if item.get("addressed") else " "
+            when = f" — {clock(float(item['at']))}" if item.get("at") is not None else ""
+            evidence = f" (“{item['evidence']}”)" if item.get("evidence") else ""
+            out.append(f"- [{mark}] {item.get(key) or item.get('id')}{when}{evidence}")
+        out.append("")
+    if record.nudges:
+        out += ["## Nudges", ""]
+        out += [f"- {clock(n.at_s)} {n.text}" for n in record.nudges]
+        out.append("")
+    out += _markdown_signals(record)
+    out += ["## Transcript", ""]
+    find = hedge_finder()
+    for line in merge_lines(record):
+        phase = f" *{line.phase}*" if line.phase else ""
+        out.append(f"- `{clock(line.start_s)}`{phase} {_mark_md(line.text, find)}")
+    out.append("")
+    return "\n".join(out)
+
+
+def _mark_md(text: str, find: Callable[[str], list[tuple[int, int]]]) -> str:
+    parts, pos = [], 0
+    for a, b in find(text):
+        parts += [text[pos:a], f"_{text[a:b]}_"]
+        pos = b
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def _markdown_signals(record: SessionRecord) -> list[str]:
+    points = words_per_minute(record)
+    out = ["## Delivery", ""]
+    if points:
+        rates = [w for _, w in points]
+        out.append(f"- Words per minute: average {sum(rates) / len(rates):.0f}, "
+                   f"range {min(rates):.0f}–{max(rates):.0f}")
+    find = hedge_finder()
+    hedges = sum(len(find(s.text)) for s in record.segments)
+    out.append(f"- Hedges: {hedges}")
+    signals = (record.session.report or {}).get("signals") or {}
+    for key, value in signals.items():
+        if isinstance(value, (int, float, str)):
+            out.append(f"- {key.replace('_', ' ').capitalize()}: {value}")
+    out.append("")
+    return out
+
+
+# -- HTML --------------------------------------------------------------------------------------
+
+_PHASE_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#e15759", "#76b7b2", "#edc948",
+                  "#9c755f", "#bab0ac", "#ff9da7")
+
+
+def _phase_colour(order: Sequence[str], phase: str | None) -> str:
+    if phase is None or phase not in order:
+        return "#888888"
+    return _PHASE_COLOURS[order.index(phase) % len(_PHASE_COLOURS)]
+
+
+def _css() -> str:
+    return resources.files("app.templates").joinpath("report.css").read_text(encoding="utf-8")
+
+
+def timeline_svg(record: SessionRecord, order: Sequence[str]) -> str:
+    """One strip of the session coloured by phase, and per phase time spent against budget."""
+    e = html.escape
+    duration = max(record.session.duration_s, 1.0)
+    width, left, strip_h = 760, 130, 26
+    rows = phase_rows(record)
+    scale_max = max([duration] + [max(r.spent_s, r.budget_s or 0) for r in rows])
+    height = 40 + strip_h + 24 * len(rows) + 30
+    inner = width - left - 10
+    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-label="Phase timeline against budgets" xmlns="http://www.w3.org/2000/svg">']
+    parts.append(f'<text x="0" y="{14 + strip_h / 2 + 4}" class="axis">Timeline</text>')
+    for span in record.phase_spans:
+        end = span.end_s if span.end_s is not None else duration
+        x = left + inner * span.start_s / duration
+        w = max(0.5, inner * (end - span.start_s) / duration)
+        parts.append(
+            f'<rect x="{x:.1f}" y="14" width="{w:.1f}" height="{strip_h}" '
+            f'fill="{_phase_colour(order, span.phase)}"><title>{e(span.phase)} '
+            f'{clock(span.start_s)}–{clock(end)}</title></rect>')
+    for change in record.phase_changes:
+        if change.manual:
+            x = left + inner * change.at_s / duration
+            parts.append(f'<path d="M{x:.1f} 10 l-4 -6 h8 z" class="manual">'
+                         f'<title>manual: {e(change.phase)}</title></path>')
+    y = 14 + strip_h + 20
+    for r in rows:
+        parts.append(f'<text x="0" y="{y + 12}" class="label">{e(r.label)}</text>')
+        if r.budget_s:
+            bw = inner * r.budget_s / scale_max
+            parts.append(f'<rect x="{left}" y="{y}" width="{bw:.1f}" height="16" class="budget">'
+                         f'<title>budget {clock(r.budget_s)}</title></rect>')
+        sw = max(0.5, inner * r.spent_s / scale_max)
+        parts.append(f'<rect x="{left}" y="{y + 3}" width="{sw:.1f}" height="10" '
+                     f'class="spent {r.status}" fill="{_phase_colour(order, r.phase)}">'
+                     f'<title>{clock(r.spent_s)} spent</title></rect>')
+        parts.append(f'<text x="{left + max(sw, inner * (r.budget_s or 0) / scale_max) + 6:.1f}" '
+                     f'y="{y + 12}" class="axis">{clock(r.spent_s)}'
+                     f'{" / " + clock(r.budget_s) if r.budget_s else ""}</text>')
+        y += 24
+    parts.append(f'<text x="{left}" y="{height - 6}" class="axis">0:00</text>')
+    parts.append(f'<text x="{width - 10}" y="{height - 6}" class="axis" text-anchor="end">'
+                 f'{clock(scale_max)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def wpm_svg(points: Sequence[tuple[float, float]], duration_s: float) -> str:
+    width, height, left, bottom = 760, 180, 40, 24
+    if not points:
+        return '<p class="muted">No speech recorded.</p>'
+    top = max(200.0, max(w for _, w in points) * 1.1)
+    inner_w, inner_h = width - left - 10, height - bottom - 10
+    duration_s = max(duration_s, 1.0)
+
+    def xy(t: float, w: float) -> str:
+        return f"{left + inner_w * t / duration_s:.1f},{10 + inner_h * (1 - w / top):.1f}"
+
+    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-label="Words per minute" xmlns="http://www.w3.org/2000/svg">']
+    for level in (100, 150, 200):
+        if level < top:
+            yy = 10 + inner_h * (1 - level / top)
+            parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{yy:.1f}" y2="{yy:.1f}" '
+                         f'class="grid"/><text x="{left - 4}" y="{yy + 4:.1f}" class="axis" '
+                         f'text-anchor="end">{level}</text>')
+    parts.append(f'<polyline class="line" points="{" ".join(xy(t, w) for t, w in points)}"/>')
+    for t, w in points:
+        x, y = xy(t, w).split(",")
+        parts.append(f'<circle cx="{x}" cy="{y}" r="2.5" class="dot">'
+                     f'<title>{clock(t)}: {w:.0f} wpm</title></circle>')
+    parts.append(f'<text x="{left}" y="{height - 6}" class="axis">0:00</text>'
+                 f'<text x="{width - 10}" y="{height - 6}" class="axis" text-anchor="end">'
+                 f'{clock(duration_s)}</text></svg>')
+    return "".join(parts)
+
+
+def _mark_html(text: str, find: Callable[[str], list[tuple[int, int]]]) -> str:
+    parts, pos = [], 0
+    for a, b in find(text):
+        parts += [html.escape(text[pos:a]), f'<mark class="hedge">{html.escape(text[a:b])}</mark>']
+        pos = b
+    parts.append(html.escape(text[pos:]))
+    return "".join(parts)
+
+
+def to_html(record: SessionRecord, session_folder: Path | None = None) -> str:
+    e = html.escape
+    s = record.session
+    order: list[str] = []
+    for span in record.phase_spans:
+        if span.phase not in order:
+            order.append(span.phase)
+    find = hedge_finder()
+    body = [f"<header><h1>{e(s.title or 'Mock interview')}</h1><p class='meta'>"
+            f"{e(s.started_at)} · {clock(s.duration_s)} of {clock(s.round_s)} · "
+            f"{e(s.framework)}"
+            + (f" · coverage {s.coverage_pct:.0f}%" if s.coverage_pct is not None else "")
+            + (f" · <span class='badge'>{e(s.status)}</span>" if s.status != "finished" else "")
+            + "</p></header>"]
+    if s.notes.strip():
+        body.append(f"<section><h2>Notes</h2><p class='notes'>{e(s.notes)}</p></section>")
+    if record.captures:
+        cap = record.captures[-1]
+        img = ""
+        if cap.image_path and session_folder is not None:
+            file = session_folder / cap.image_path
+            if file.exists():
+                mime = "image/png" if file.suffix.lower() == ".png" else "image/jpeg"
+                data = base64.b64encode(file.read_bytes()).decode("ascii")
+                img = f'<img class="prompt" alt="captured prompt" src="data:{mime};base64,{data}">'
+        reqs = "".join(f"<li>{e(r.text)} <span class='muted'>{e(r.kind)}</span></li>"
+                       for r in cap.requirements)
+        body.append(f"<section><h2>Prompt</h2>{img}"
+                    + (f"<h3>{e(cap.prompt_title)}</h3>" if cap.prompt_title else "")
+                    + (f"<pre>{e(cap.ocr_text.strip())}</pre>" if cap.ocr_text.strip() else "")
+                    + (f"<ul>{reqs}</ul>" if reqs else "") + "</section>")
+    body.append("<section><h2>Phases</h2>" + timeline_svg(record, order)
+                + "<p class='legend'>" + "".join(
+                    f"<span><i style='background:{_phase_colour(order, p)}'></i>{e(p)}</span>"
+                    for p in order) + "</p></section>")
+    checklist, requirements = _coverage(record)
+    cov = []
+    for heading, items, key in (("Checklist", checklist, "label"),
+                                ("Requirements", requirements, "text")):
+        if not items:
+            continue
+        lis = []
+        for item in sorted(items, key=lambda i: (bool(i.get("addressed")), i.get("at") or 0)):
+            ok = bool(item.get("addressed"))
+            when = f" <span class='muted'>{clock(float(item['at']))}</span>" if ok and item.get(
+                "at") is not None else ""
+            ev = f" <q>{e(str(item['evidence']))}</q>" if item.get("evidence") else ""
+            lis.append(f"<li class='{'done' if ok else 'open'}'>{'✓' if ok else '○'} "
+                       f"{e(str(item.get(key) or item.get('id')))}{when}{ev}</li>")
+        cov.append(f"<h3>{heading}</h3><ul class='coverage'>{''.join(lis)}</ul>")
+    if cov:
+        body.append("<section><h2>Coverage</h2>" + "".join(cov) + "</section>")
+    if record.nudges:
+        body.append("<section><h2>Nudges</h2><ul>" + "".join(
+            f"<li><span class='muted'>{clock(n.at_s)}</span> {e(n.text)}</li>"
+            for n in record.nudges) + "</ul></section>")
+    points = words_per_minute(record)
+    hedges = sum(len(find(x.text)) for x in record.segments)
+    signals = (s.report or {}).get("signals") or {}
+    facts = "".join(f"<li>{e(k.replace('_', ' ').capitalize())}: {e(str(v))}</li>"
+                    for k, v in signals.items() if isinstance(v, (int, float, str)))
+    body.append("<section><h2>Delivery</h2><h3>Words per minute</h3>"
+                + wpm_svg(points, s.duration_s)
+                + f"<ul><li>Hedges (highlighted below): {hedges}</li>{facts}</ul></section>")
+    lines = "".join(
+        f"<tr><td class='t'>{clock(x.start_s)}</td><td><i class='dot' style='background:"
+        f"{_phase_colour(order, x.phase)}' title='{e(x.phase or '')}'></i></td>"
+        f"<td>{_mark_html(x.text, find)}</td></tr>"
+        for x in merge_lines(record))
+    body.append(f"<section><h2>Transcript</h2><table class='transcript'>{lines}</table></section>")
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<meta name='color-scheme' content='light dark'>"
+        f"<title>{e(s.title or 'Mock interview')} — mockcoach</title>"
+        f"<style>{_css()}</style></head><body><main>" + "".join(body)
+        + "<footer>Made by mockcoach, offline.</footer></main></body></html>\n"
+    )
+
+
+def export(record: SessionRecord, fmt: str, session_folder: Path | None = None) -> str:
+    fmt = fmt.lower().lstrip(".")
+    if fmt in ("markdown",):
+        fmt = "md"
+    if fmt == "md":
+        return to_markdown(record)
+    if fmt == "html":
+        return to_html(record, session_folder)
+    if fmt == "srt":
+        return to_srt(record)
+    if fmt == "vtt":
+        return to_vtt(record)
+    if fmt == "jsonl":
+        return to_jsonl(record)
+    raise ExportError(f"unknown export format '{fmt}' (choose one of: {', '.join(FORMATS)})")

@@ -1,0 +1,1 @@
+"""Files the HTML report inlines (CSS); read with importlib.resources."""
