@@ -170,8 +170,27 @@ class CoverageMatcher:
         total = sum(_weight(k) for k in alt)
         matched = [k for k in alt if k in present]
         got = sum(_weight(k) for k in matched)
+        informative = [k for k in alt if k not in _GENERIC and not k.startswith("#")]
+        if len(informative) <= 1:
+            informative = [k for k in alt if not k.startswith("#")]  # too short to paraphrase
+        missed = sum(1 for k in informative if k not in present)
+        if got / total >= self.REQUIREMENT_SHARE and missed <= _allowed_misses(len(informative)):
+            return tuple(present[k][0] for k in matched)
+        return None
+        total = sum(_weight(k) for k in alt)
+        matched = [k for k in alt if k in present]
+        got = sum(_weight(k) for k in matched)
         informative = [k for k in matched if k not in _GENERIC]
         need_words = min(2, len([k for k in alt if k not in _GENERIC]))
         if got / total >= self.REQUIREMENT_SHARE and len(informative) >= need_words:
             return tuple(present[k][0] for k in matched)
         return None
+
+
+def _allowed_misses(informative_words: int) -> int:
+    """Short requirements must be said in full; longer ones may be paraphrased a little."""
+    if informative_words <= 3:
+        return 0
+    if informative_words <= 5:
+        return 1
+    return 2

@@ -83,6 +83,8 @@ def stem(word: str) -> str:
             if len(w) >= 4 and w[-1] == w[-2] and w[-1] not in "lsz":
                 w = w[:-1]
             break
+    if w.endswith("ly") and len(w) > 5:
+        w = w[:-2]
     if w.endswith("e") and len(w) > 4:
         w = w[:-1]
     return w

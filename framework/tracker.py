@@ -46,8 +46,8 @@ DEEP_DIVE_WARNING_S = 600.0
 class TunedParameters:
     """The detector's knobs, in one place so tests and the benchmark can see them."""
 
-    evidence_scale: float = 1.1  # log-odds per unit of phrase weight
-    max_evidence: float = 7.0  # cap per utterance and phase, so one long sentence can't run away
+    evidence_scale: float = 0.9  # log-odds per unit of phrase weight
+    max_evidence: float = 5.0  # cap per utterance and phase, so one long sentence can't run away
     dwell_s: float = 60.0  # typical time between phase changes (transition rate)
     switch_margin: float = 1.0  # log-odds the challenger must lead by (hysteresis)
     forward_weight: float = 1.0  # moving to the next phase in the usual order
@@ -56,7 +56,7 @@ class TunedParameters:
     floor: float = -12.0  # no phase becomes impossible
     lookback_s: float = 90.0  # how far back the start of a new phase may be placed
     override_hold_s: float = 30.0  # after a manual choice, no automatic change for this long
-    coverage_window_s: float = 12.0  # requirements may be spread over neighbouring utterances
+    coverage_window_s: float = 3.0  # a requirement may be split over two utterances this close
 
 
 @dataclass
@@ -379,7 +379,7 @@ class Tracker:
         self._window.append((u.end_s, toks))
         while self._window and self._window[0][0] < u.start_s - self.params.coverage_window_s:
             self._window.popleft()
-        if len(self._window) > 3:
+        if len(self._window) > 2:
             self._window.popleft()
         canon = [
             Token(self._fuzzy.canon(t.key), t.word, t.number)
