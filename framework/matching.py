@@ -12,6 +12,7 @@ from framework.definition import Framework
 from framework.text import STOPWORDS, FuzzyVocabulary, Token, content_keys, find_phrase, keys
 from framework.types import PromptItem
 
+_ARTICLES = frozenset({"a", "an", "the"})
 CUE_WEIGHT = 3.0
 VOCAB_WEIGHT = 1.0
 MULTIWORD_BONUS = 0.5  # a vocabulary phrase of several words is less likely a stray word
@@ -92,6 +93,7 @@ class CoverageTarget:
     phase: str | None
     alternatives: tuple[tuple[str, ...], ...]  # content keys of each phrasing
     numbers: tuple[str, ...] = ()
+    phrase: bool = False  # alternatives are phrases said in order (checklist synonyms)
 
 
 @dataclass(frozen=True)
@@ -119,13 +121,18 @@ class CoverageMatcher:
                  fuzzy: FuzzyVocabulary) -> None:
         self.targets: list[CoverageTarget] = []
         for item in framework.checklist:
-            alts = []
-            for phrase in (item.label, *item.synonyms):
-                ck = tuple(content_keys(phrase)) or tuple(keys(phrase))
-                if ck and ck not in alts:
-                    alts.append(ck)
+            alts: list[tuple[str, ...]] = []
+            phrases = item.synonyms or (item.label,)
+            for phrase in phrases:
+                pk = tuple(k for k in keys(phrase) if k not in _ARTICLES)
+                if item.synonyms and pk and pk not in alts:
+                    alts.append(pk)
+                elif not item.synonyms:
+                    ck = tuple(content_keys(phrase))
+                    if ck:
+                        alts.append(ck)
             self.targets.append(CoverageTarget(item.id, "checklist", item.label, item.phase,
-                                               tuple(alts)))
+                                               tuple(alts), phrase=bool(item.synonyms)))
         for req in requirements:
             ck = tuple(content_keys(req.text))
             nums = tuple(k for k in ck if k.startswith("#"))
@@ -135,10 +142,12 @@ class CoverageMatcher:
         for n, target in enumerate(self.targets):
             for alt in target.alternatives:
                 fuzzy.add(alt)
-                for key in alt:
+                for key in alt[:1] if target.phrase else alt:
                     self._index.setdefault(key, set()).add(n)
 
     def match(self, window: Sequence[Token], open_ids: Set[tuple[str, str]]) -> list[CoverageHit]:
+        sequence = [t.key for t in window if t.key not in _ARTICLES]
+        words = [t.word for t in window if t.key not in _ARTICLES]
         present: dict[str, list[str]] = {}
         for tok in window:
             if tok.word in STOPWORDS and tok.number is None:
@@ -152,7 +161,10 @@ class CoverageMatcher:
             target = self.targets[n]
             if (target.kind, target.id) not in open_ids:
                 continue
-            evidence = self._check(target, present)
+            if target.phrase:
+                evidence = _find_any(target.alternatives, sequence, words)
+            else:
+                evidence = self._check(target, present)
             if evidence is not None:
                 out.append(CoverageHit(target, evidence))
         return out
@@ -185,6 +197,19 @@ class CoverageMatcher:
         if got / total >= self.REQUIREMENT_SHARE and len(informative) >= need_words:
             return tuple(present[k][0] for k in matched)
         return None
+
+
+def _find_any(alternatives: Sequence[tuple[str, ...]], sequence: Sequence[str],
+              words: Sequence[str]) -> tuple[str, ...] | None:
+    for alt in alternatives:
+        start = find_phrase(sequence, alt, max_gap=2)
+        if start >= 0:
+            # the words said, from the phrase's first word to its last
+            end = start
+            for want in alt[1:]:
+                end = next(j for j in range(end + 1, len(sequence)) if sequence[j] == want)
+            return tuple(words[start:end + 1])
+    return None
 
 
 def _allowed_misses(informative_words: int) -> int:

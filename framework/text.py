@@ -155,6 +155,9 @@ def tokens(text: str) -> list[Token]:
                 i += 1
         value = total + current
         shown = " ".join(raw[start:i])
+        if glued_unit == "x":  # "10x": a multiplier, not ten of something called x
+            out.append(Token(number_key(value) + "x", raw[start], value))
+            continue
         out.append(Token(number_key(value), shown, value))
         if glued_unit:
             out.append(Token(_UNITS.get(glued_unit, stem(glued_unit)), glued_unit))

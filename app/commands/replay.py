@@ -1,17 +1,318 @@
-"""`mockcoach replay` (being built)."""
+"""`mockcoach replay`: a whole mock (audio or transcript) through the tracker, with its report.
+
+Transcripts go straight to the tracker; audio goes through the same streaming transcriber as
+the live app, as fast as the CPU allows. Unless ``--no-save``, the mock is saved as a session
+through the session runner, so it shows up in ``mockcoach sessions`` and the review window.
+The ``--json`` shape is a contract documented in README.md ("Framework tracker and replay").
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 from typing import Any
+
+AUDIO_SUFFIXES = frozenset(
+    {".wav", ".flac", ".mp3", ".m4a", ".ogg", ".oga", ".opus", ".webm", ".aac", ".mp4", ".wma"}
+)
+TRANSCRIPT_SUFFIXES = frozenset({".jsonl", ".ndjson", ".srt", ".vtt", ".txt"})
+IMAGE_SUFFIXES = frozenset(
+    {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}
+)
+
+
+class ReplayInputError(Exception):
+    """Bad input that the user can fix: the message says how."""
 
 
 def register(sub: Any) -> None:
-    parser: argparse.ArgumentParser = sub.add_parser("replay", help="(not ready yet)")
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "replay",
+        help="run a recorded or transcribed mock through the phase tracker and print its report",
+        description="Replay a mock interview: an audio file (transcribed as fast as possible) "
+        "or a transcript (.jsonl with start/end/text, .srt, .vtt, or .txt with optional "
+        "[mm:ss] stamps; without stamps it is paced at 150 words per minute). Prints the "
+        "tracker's report and saves the mock as a session unless --no-save.",
+    )
+    parser.add_argument("input", metavar="INPUT", help="audio file or transcript")
+    parser.add_argument(
+        "--prompt",
+        metavar="IMAGE|TEXT_FILE|LIBRARY_ID",
+        help="the interview prompt: a screenshot (OCR), a text file, or a prompt library id",
+    )
+    parser.add_argument(
+        "--framework", default="system-design", metavar="ID",
+        help="framework id (bundled, or a TOML file in your data folder's frameworks/); "
+        "default: system-design",
+    )
+    parser.add_argument(
+        "--minutes", type=float, default=45.0, help="length of the round (default: 45)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    parser.add_argument("--no-save", action="store_true", help="do not save a session")
+    parser.add_argument(
+        "--model", default=None, metavar="MODEL",
+        help="speech model for audio input (default: the bundled tiny.en)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    print("mockcoach replay is not available in this build yet", file=sys.stderr)
-    return 2
+    from framework.definition import FrameworkError
+
+    try:
+        return _run(args)
+    except (ReplayInputError, FrameworkError) as exc:
+        print(f"mockcoach replay: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    from app.paths import user_frameworks_dir
+    from framework.definition import get_framework
+    from framework.tracker import Tracker
+
+    path = Path(args.input).expanduser()
+    if not path.is_file():
+        raise ReplayInputError(f"no such file: {path}")
+    if not args.minutes or args.minutes <= 0:
+        raise ReplayInputError("--minutes must be a positive number")
+    round_s = float(args.minutes) * 60.0
+    framework = get_framework(args.framework, user_frameworks_dir())
+    prompt = _load_prompt(args.prompt) if args.prompt else None
+    suffix = path.suffix.lower()
+    is_audio = suffix in AUDIO_SUFFIXES
+    if not is_audio and suffix not in TRANSCRIPT_SUFFIXES:
+        raise ReplayInputError(
+            f"{path.name}: not a transcript (.jsonl, .srt, .vtt, .txt) nor audio "
+            f"({', '.join(sorted(AUDIO_SUFFIXES))})"
+        )
+    utterances = None if is_audio else _read_transcript(path)
+
+    report: dict[str, Any] | None = None
+    if not args.no_save:
+        report = _replay_saved(args, path, framework, prompt, round_s, utterances)
+    if report is None:
+        from app.runner import prompt_items
+
+        tracker = Tracker(framework, prompt_items(prompt), round_s=round_s)
+        end_s = 0.0
+        for u in utterances if utterances is not None else _transcribe(path, args.model):
+            tracker.feed(u)
+            end_s = max(end_s, u.end_s)
+        report = tracker.report(end_s)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print(format_report(report, framework))
+    return 0
+
+
+def _read_transcript(path: Path) -> list[Any]:
+    from framework.transcript import TranscriptError, parse_transcript
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ReplayInputError(f"{path.name}: not UTF-8 text") from exc
+    try:
+        return parse_transcript(text, path.suffix)
+    except TranscriptError as exc:
+        raise ReplayInputError(f"{path.name}: {exc}") from exc
+
+
+def _transcribe(path: Path, model_spec: str | None) -> Any:
+    """Audio → utterances through the live streaming transcriber, as fast as possible."""
+    from app.runner import utterance_from
+    from audio.model import load_model, resolve_model
+    from audio.sources import FileSource
+    from audio.streaming import StreamingTranscriber, transcribe_stream
+
+    model = load_model(resolve_model(model_spec))
+    source = FileSource(path, realtime=False)
+    for event in transcribe_stream(source, StreamingTranscriber(model)):
+        yield utterance_from(event)
+    if source.error is not None:
+        raise ReplayInputError(f"{path.name}: {source.error}")
+
+
+def _replay_saved(
+    args: argparse.Namespace, path: Path, framework: Any, prompt: Any, round_s: float,
+    utterances: list[Any] | None,
+) -> dict[str, Any] | None:
+    """Save the mock as a session through the session runner; returns the saved report."""
+    from app.runner import replay_audio, replay_transcript
+    from app.store import SessionStore
+
+    with SessionStore() as store:
+        title = f"Replay of {path.name}"
+        if utterances is not None:
+            session = replay_transcript(
+                store, utterances, framework, prompt=prompt, title=title, round_s=round_s
+            )
+        else:
+            session = replay_audio(
+                store, path, framework, model_spec=args.model, prompt=prompt, title=title,
+                round_s=round_s,
+            )
+    print(f"saved as session {session.id} (`mockcoach sessions show {session.id}`)",
+          file=sys.stderr)
+    report: dict[str, Any] | None = session.report
+    return report
+
+
+# ------------------------------------------------------------------------------------- prompt
+
+
+def _load_prompt(spec: str) -> Any:
+    path = Path(spec).expanduser()
+    if path.is_file():
+        suffix = path.suffix.lower()
+        if suffix in IMAGE_SUFFIXES:
+            return _prompt_from_image(path)
+        if suffix == ".json":
+            return _prompt_from_json(path)
+        from capture.prompt import parse_prompt
+
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ReplayInputError(f"{path.name}: the prompt file is not UTF-8 text") from exc
+        return parse_prompt(text)
+    if any(sep in spec for sep in ("/", "\\")) or Path(spec).suffix:
+        raise ReplayInputError(f"no such prompt file: {path}")
+    return _prompt_from_library(spec)
+
+
+def _prompt_from_image(path: Path) -> Any:
+    from capture.ocr import read_text
+    from capture.prompt import parse_prompt
+
+    result = read_text(path)
+    if not result.text.strip():
+        raise ReplayInputError(f"{path.name}: no text found in the prompt image")
+    return parse_prompt(result.text)
+
+
+def _prompt_from_json(path: Path) -> Any:
+    """A prompt as JSON: ``title`` plus ``functional``/``non_functional``/``out_of_scope``
+    lists (the shape of the shared prompt truth files)."""
+    from capture.prompt import Prompt, Requirement
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ReplayInputError(f"{path.name}: not valid JSON ({exc})") from exc
+    reqs = []
+    for kind, prefix in (("functional", "f"), ("non_functional", "n"), ("scale", "s"),
+                         ("out_of_scope", "o")):
+        for i, text in enumerate(data.get(kind, []) or [], start=1):
+            reqs.append(Requirement(id=f"{prefix}{i}", text=str(text), kind=kind))
+    if not reqs:
+        raise ReplayInputError(
+            f"{path.name}: no requirements (expected lists 'functional', 'non_functional', "
+            "'out_of_scope')"
+        )
+    lines = [str(data.get("title", path.stem))] + [f"- {r.text}" for r in reqs]
+    return Prompt(title=str(data.get("title", path.stem)), requirements=tuple(reqs),
+                  raw_text="\n".join(lines))
+
+
+def _prompt_from_library(prompt_id: str) -> Any:
+    from app.paths import user_prompts_dir
+
+    try:
+        from capture.library import load_library
+    except ImportError as exc:
+        raise ReplayInputError(
+            f"'{prompt_id}' is not a file and the prompt library is not available in this build"
+        ) from exc
+    from assets import asset_path
+
+    entries = load_library(asset_path("prompts"), user_prompts_dir())
+    for entry in entries:
+        if entry.id == prompt_id:
+            return entry.prompt
+    known = ", ".join(sorted({e.id for e in entries})) or "none"
+    raise ReplayInputError(
+        f"'{prompt_id}' is neither a file nor a prompt library id (library ids: {known})"
+    )
+
+
+# ------------------------------------------------------------------------------------- text
+
+
+def _mmss(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    s = round(seconds)
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def format_report(report: dict[str, Any], framework: Any) -> str:
+    """The report for a person: timers, timeline, what is covered, nudges, delivery."""
+    labels = {p.id: p.label for p in framework.phases}
+    out: list[str] = []
+    duration = float(report["duration_s"])
+    out.append(f"Framework {report['framework']} · {_mmss(duration)} of speech")
+    out.append("")
+    out.append("Time per phase (spent / budget)")
+    for pid, spent in report["time_per_phase"].items():
+        budget = float(report["budget"].get(pid, 0.0))
+        status = "over" if spent > budget else ("near" if spent >= 0.8 * budget else "under")
+        mark = {"over": "!!", "near": " !", "under": "  "}[status]
+        out.append(f"  {mark} {labels.get(pid, pid):22} {_mmss(spent):>6} / {_mmss(budget):>5}"
+                   f"  {status}")
+    out.append("")
+    out.append("Timeline")
+    out.append("  " + " → ".join(f"{_mmss(p['start'])} {labels.get(p['id'], p['id'])}"
+                                 for p in report["phases"]))
+    items = report["checklist"]
+    done = sum(1 for i in items if i["addressed"])
+    out.append("")
+    out.append(f"Checklist ({done}/{len(items)} addressed)")
+    for item in items:
+        box = "[x]" if item["addressed"] else "[ ]"
+        line = f"  {box} {labels.get(item['phase'], item['phase'])}: {item['label']}"
+        if item["addressed"]:
+            line += f"  at {_mmss(item['at'])} — \"{item['evidence']}\""
+        out.append(line)
+    reqs = report["requirements"]
+    if reqs:
+        done = sum(1 for r in reqs if r["addressed"])
+        out.append("")
+        out.append(f"Prompt requirements ({done}/{len(reqs)} addressed)")
+        for r in reqs:
+            box = "[x]" if r["addressed"] else "[ ]"
+            line = f"  {box} ({r['kind']}) {r['text']}"
+            if r["addressed"]:
+                line += f"  at {_mmss(r['at'])} — \"{r['evidence']}\""
+            out.append(line)
+    out.append("")
+    out.append("Nudges" if report["nudges"] else "Nudges: none")
+    for n in report["nudges"]:
+        out.append(f"  {_mmss(n['at'])}  {n['text']}")
+    sig = report.get("signals") or {}
+    if sig:
+        out.append("")
+        out.append("Delivery")
+        fillers = sig.get("fillers", {})
+        out.append(f"  {sig.get('words', 0)} words, {sig.get('wpm', 0)} words per minute; "
+                   f"{fillers.get('count', 0)} fillers ({fillers.get('per_minute', 0)}/min)")
+        out.append(f"  hedges {sig.get('hedges', 0)} vs trade-off language "
+                   f"{sig.get('tradeoffs', 0)}")
+        silences = sig.get("long_silences", [])
+        if silences:
+            longest = max(s["duration_s"] for s in silences)
+            out.append(f"  {len(silences)} long silences (longest {longest:.0f} s)")
+        est = sig.get("estimation", {})
+        checks = est.get("checks", [])
+        if checks:
+            out.append(f"  estimation check: {len(checks)} figures re-computed, "
+                       f"{est.get('flagged', 0)} off by more than 2x")
+            for c in checks:
+                if not c["ok"]:
+                    out.append(f"    {_mmss(c['at'])}  {c['text']}")
+    return "\n".join(out)
