@@ -17,7 +17,7 @@ from framework.types import Utterance
 
 LONG_SILENCE_S = 5.0
 CHECK_TOLERANCE = 2.0
-ESTIMATION_PHASES = frozenset({"requirements", "estimation", "clarify", "scope", "understand"})
+DEFAULT_ESTIMATION_PHASES = frozenset({"requirements", "estimation"})
 
 HEDGES = ("maybe", "i guess", "kind of", "sort of", "probably", "i think", "perhaps",
           "not sure", "i suppose", "i believe", "might be")
@@ -102,6 +102,8 @@ class DeliverySignals:
     fillers: dict[str, int] = field(default_factory=dict)
     silences: list[tuple[float, float]] = field(default_factory=list)
     quantities: list[Quantity] = field(default_factory=list)
+    # where stated quantities count for the estimation check (before the design starts)
+    estimation_phases: frozenset[str] = DEFAULT_ESTIMATION_PHASES
 
     def add(self, u: Utterance, phase: str, toks: Sequence[Token]) -> None:
         """Count a final utterance said during ``phase``."""
@@ -120,7 +122,7 @@ class DeliverySignals:
         for m in _FILLER_RE.findall(text):
             key = re.sub(r"[\s\-]+", " ", m)
             self.fillers[key] = self.fillers.get(key, 0) + 1
-        if phase in ESTIMATION_PHASES:
+        if phase in self.estimation_phases:
             self.quantities.extend(extract_quantities(toks, u.start_s, phase))
 
     def report(self, now_s: float) -> dict[str, Any]:

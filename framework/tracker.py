@@ -115,9 +115,12 @@ class Tracker:
         self._req_kind = {r.id: r.kind for r in self.requirements}
         self._log_trans_cache: dict[tuple[int, int], list[float]] = {}
         self._base_weights = self._order_weights()
+        self._log_weights = [[math.log(w) if w > 0 else -math.inf for w in row]
+                             for row in self._base_weights]
         first = [0.0] + [self.params.floor] * (self._n - 1)
         self._filter = _Filter(first, 0.0)
         self._segments: list[_Segment] = [_Segment(self._ids[0], 0.0)]
+        self._closed_s: dict[str, float] = dict.fromkeys(self._ids, 0.0)
         self._started = False
         self._recent: deque[_Recent] = deque()
         self._window: deque[tuple[float, list[Token]]] = deque()
@@ -127,7 +130,9 @@ class Tracker:
         self._fired: set[str] = set()
         self._numbers_seen = False
         self._visited: set[str] = {self._ids[0]}
-        self.signals = DeliverySignals()
+        rules = self.framework.rules
+        upto = self._ids.index(rules.design_starts) if rules.design_starts else min(2, self._n)
+        self.signals = DeliverySignals(estimation_phases=frozenset(self._ids[:max(1, upto)]))
 
     # ------------------------------------------------------------------ public API
     @property
@@ -286,12 +291,10 @@ class Tracker:
             log_stay.append(math.log(max(stay, 1e-300)))
             log_move.append(math.log(max(1.0 - stay, 1e-300)))
         new = []
+        log_w = self._log_weights
         for r in range(self._n):
             terms = [old[r] + log_stay[r]]
-            for q in range(self._n):
-                w = self._base_weights[q][r]
-                if q != r and w > 0:
-                    terms.append(old[q] + log_move[q] + math.log(w))
+            terms.extend(old[q] + log_move[q] + log_w[q][r] for q in range(self._n) if q != r)
             new.append(_logsumexp(terms))
         f.log_p = new
 
@@ -352,18 +355,22 @@ class Tracker:
                manual: bool = False) -> None:
         if self._segments[-1].start_s >= at_s and len(self._segments) > 1:
             self._segments.pop()
-        if self._segments[-1].phase == phase_id and len(self._segments) > 0:
+        if self._segments[-1].phase == phase_id:
             self._segments[-1].manual = manual
         else:
             self._segments.append(_Segment(phase_id, at_s, evidence, manual))
         self._visited.add(phase_id)
+        # time of every segment but the open one, so timers cost O(phases) not O(changes)
+        closed = dict.fromkeys(self._ids, 0.0)
+        for prev, nxt in zip(self._segments, self._segments[1:], strict=False):
+            closed[prev.phase] += max(0.0, nxt.start_s - prev.start_s)
+        self._closed_s = closed
 
     # ------------------------------------------------------------------ timers
     def _elapsed(self, now_s: float) -> dict[str, float]:
-        out = dict.fromkeys(self._ids, 0.0)
-        for i, seg in enumerate(self._segments):
-            end = self._segments[i + 1].start_s if i + 1 < len(self._segments) else now_s
-            out[seg.phase] += max(0.0, end - seg.start_s)
+        out = dict(self._closed_s)
+        last = self._segments[-1]
+        out[last.phase] += max(0.0, now_s - last.start_s)
         return out
 
     @staticmethod
