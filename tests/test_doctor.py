@@ -219,3 +219,40 @@ def test_a_crashing_check_is_reported_not_raised() -> None:
     (only,) = doctor.run_checks((check_broken,))
     assert only.id == "broken"
     assert only.status == "fail" and "boom" in only.summary
+
+
+# The app itself on a bad set-up: one sentence and an exit code, never Qt's abort or a traceback.
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland only")
+def test_app_without_a_display_says_what_to_do() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "app"],
+        cwd=REPO_ROOT,
+        env=no_display_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "No display found" in done.stderr
+    assert "xvfb-run mockcoach" in done.stderr and "QT_QPA_PLATFORM=offscreen" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_commands_with_an_unwritable_data_folder_say_what_to_do(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    env = dict(os.environ, MOCKCOACH_HOME=str(blocker / "home"))
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "sessions", "list"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "Set MOCKCOACH_HOME to a folder you can write to" in done.stderr
+    assert "mockcoach doctor" in done.stderr
+    assert "Traceback" not in done.stderr
