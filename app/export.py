@@ -162,7 +162,7 @@ def words_per_minute(record: SessionRecord, window_s: float = 60.0) -> list[tupl
     n = max(1, int(duration // window_s) + (1 if duration % window_s > 1 else 0))
     counts = [0] * n
     for seg in record.segments:
-        words = len(seg.text.split())
+        words = len(re.findall(r"[\w']+", seg.text))
         mid = (seg.start_s + seg.end_s) / 2
         counts[min(n - 1, int(mid // window_s))] += words
     points = []

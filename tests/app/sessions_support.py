@@ -61,3 +61,19 @@ def wait_until(predicate: Callable[[], bool], timeout_s: float, what: str) -> No
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
         time.sleep(0.02)
+
+
+def bundled_framework() -> Framework:
+    """The framework the app ships by default (a real one, as users get it)."""
+    from framework.definition import available_frameworks
+
+    frameworks = available_frameworks()
+    return frameworks.get("system-design") or next(iter(frameworks.values()))
+
+
+PROMPT_TEXT = """Design a paste sharing service
+- A user enters a block of text and gets a random link
+- Anyone with the link can view the text
+- Pastes expire after a set time
+- 10 million users
+"""
