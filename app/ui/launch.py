@@ -28,13 +28,18 @@ def run_app() -> int:
     except NoDisplayError as exc:
         print(f"mockcoach: {exc}", file=sys.stderr)
         return 1
-    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+    from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication(sys.argv)
-    app.setApplicationName("mockcoach")
-    window = QMainWindow()
-    window.setWindowTitle("mockcoach")
-    window.setCentralWidget(QLabel("mockcoach"))
-    window.resize(1280, 800)
-    window.show()
-    return app.exec()
+    from app.ui.application import Application
+
+    qapp = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(qapp, QApplication)
+    qapp.setApplicationName("mockcoach")
+    qapp.setApplicationDisplayName("mockcoach")
+    qapp.setDesktopFileName("mockcoach")
+    app = Application(qapp)
+    app.show()
+    try:
+        return qapp.exec()
+    finally:
+        app.shutdown()

@@ -68,7 +68,7 @@ class SessionControl(Protocol):
     def resume(self) -> None: ...
     def stop(self) -> Any: ...
     def override_phase(self, phase_id: str) -> Any: ...
-    def attach_capture(self, image: Any, prompt: Any) -> Any: ...
+    def attach_capture(self, image: Any, ocr_text: str, prompt: Any = None) -> Any: ...
     def switch_device(self, device: Any) -> Any: ...
 
 
@@ -122,16 +122,18 @@ class Banner(QFrame):
         layout.addLayout(self._actions)
         self.hide()
 
-    def show_message(self, text: str, level: str = "warning",
-                     actions: tuple[QWidget, ...] = ()) -> None:
+    def show_message(
+        self, text: str, level: str = "warning", actions: tuple[QWidget, ...] = ()
+    ) -> None:
         c = colors()
         tone = c.over if level == "error" else c.near if level == "warning" else c.accent
         self.setStyleSheet(
             f"#banner {{ border: 1px solid {tone.name()}; border-radius: 8px;"
             f" background: {c.surface.name()}; }}"
         )
-        self._icon.setPixmap(icon("warning" if level != "info" else "recover",
-                                  tone.name()).pixmap(20, 20))
+        self._icon.setPixmap(
+            icon("warning" if level != "info" else "recover", tone.name()).pixmap(20, 20)
+        )
         self._text.setText(text)
         while self._actions.count():
             item = self._actions.takeAt(0)
@@ -193,8 +195,9 @@ class LiveWindow(QMainWindow):
     # ------------------------------------------------------------------ building the window
 
     def _build_actions(self) -> None:
-        def action(name: str, text: str, shortcut: str, tip: str,
-                   slot: Callable[[], None]) -> QAction:
+        def action(
+            name: str, text: str, shortcut: str, tip: str, slot: Callable[[], None]
+        ) -> QAction:
             act = QAction(icon(name), text, self)
             act.setShortcut(QKeySequence(shortcut))
             act.setToolTip(f"{tip} ({QKeySequence(shortcut).toString()})")
@@ -203,21 +206,33 @@ class LiveWindow(QMainWindow):
             self.addAction(act)
             return act
 
-        self.act_start = action("start", "Start", "Ctrl+Return",
-                                "Start the mock, or resume it", self.start_or_resume)
-        self.act_pause = action("pause", "Pause", "Ctrl+P",
-                                "Pause listening; the clock stops", self.pause)
-        self.act_stop = action("stop", "Stop", "Ctrl+Shift+Return",
-                               "End the mock and save it", self.stop)
+        self.act_start = action(
+            "start", "Start", "Ctrl+Return", "Start the mock, or resume it", self.start_or_resume
+        )
+        self.act_pause = action(
+            "pause", "Pause", "Ctrl+P", "Pause listening; the clock stops", self.pause
+        )
+        self.act_stop = action(
+            "stop", "Stop", "Ctrl+Shift+Return", "End the mock and save it", self.stop
+        )
         shortcut = self.settings.get_str(Key.CAPTURE_SHORTCUT) or "Ctrl+Shift+C"
-        self.act_capture = action("capture", "Capture prompt", shortcut,
-                                  "Select the interview prompt on screen and read it",
-                                  self.capture_requested.emit)
-        self.act_review = action("library", "Review", "Ctrl+R",
-                                 "Open your saved sessions", self.review_requested.emit)
-        self.act_settings = action("settings", "Settings", "Ctrl+,",
-                                   "Model, microphone, framework, theme…",
-                                   self.settings_requested.emit)
+        self.act_capture = action(
+            "capture",
+            "Capture prompt",
+            shortcut,
+            "Select the interview prompt on screen and read it",
+            self.capture_requested.emit,
+        )
+        self.act_review = action(
+            "library", "Review", "Ctrl+R", "Open your saved sessions", self.review_requested.emit
+        )
+        self.act_settings = action(
+            "settings",
+            "Settings",
+            "Ctrl+,",
+            "Model, microphone, framework, theme…",
+            self.settings_requested.emit,
+        )
         self.act_quit = QAction("Quit", self)
         self.act_quit.setShortcut(QKeySequence.StandardKey.Quit)
         self.act_quit.triggered.connect(self.close)
@@ -359,15 +374,20 @@ class LiveWindow(QMainWindow):
         self.length_group.idToggled.connect(self._on_length_toggled)
         form.addRow("Length", length_row)
 
-        self.mic_panel = MicPanel(page, device_lister=device_lister,
-                                  model_spec=lambda: self.settings.get_str(Key.MODEL) or None)
+        self.mic_panel = MicPanel(
+            page,
+            device_lister=device_lister,
+            model_spec=lambda: self.settings.get_str(Key.MODEL) or None,
+        )
         self.mic_panel.device_changed.connect(self._on_device_changed)
         form.addRow("Microphone", self.mic_panel)
 
         hint = QLabel(
             "Tip: speak as if to an interviewer. Say phase changes out loud (“let's move on to "
             "the high-level design”) — the coach listens for them. Click a phase in the bar to "
-            "correct it.", page)
+            "correct it.",
+            page,
+        )
         hint.setWordWrap(True)
         hint.setStyleSheet(f"color: {colors().muted.name()};")
         form.addRow(hint)
@@ -453,8 +473,9 @@ class LiveWindow(QMainWindow):
         if self._framework is not None:
             for phase in self._framework.phases:
                 for check in phase.checklist:
-                    items.append(CoverageItem(check.id, check.label, "checklist", "checklist",
-                                              phase.label))
+                    items.append(
+                        CoverageItem(check.id, check.label, "checklist", "checklist", phase.label)
+                    )
         addressed = self.coverage.addressed()
         self.coverage.set_items(items)
         for item_id, done in addressed.items():
@@ -474,8 +495,9 @@ class LiveWindow(QMainWindow):
             return
         framework = self.selected_framework()
         if framework is None:
-            self.banner.show_message("No framework is available. Check the frameworks folder "
-                                     "in Settings.", "error")
+            self.banner.show_message(
+                "No framework is available. Check the frameworks folder in Settings.", "error"
+            )
             return
         prompt = self.prompt_panel.flush()
         source = str(self.prompt_source.currentData())
@@ -504,19 +526,30 @@ class LiveWindow(QMainWindow):
         self._show_framework(framework.scaled(request.round_s))
         self.status = "starting"
         self._update_controls()
-        try:
-            self.runner = self.runner_factory(request, self.bridge.listener)
-        except Exception as exc:
-            log.exception("cannot create the session")
-            self.status = "idle"
-            self._update_controls()
-            self.banner.show_message(f"Could not start the session: {exc}", "error")
-            return
-        runner = self.runner
-        # start() may open the device and load the model: keep it off the GUI thread.
-        self.tasks.submit(runner.start, on_error=self._on_start_failed, name="mockcoach-start")
+        factory, listener = self.runner_factory, self.bridge.listener
+
+        def create_and_start() -> SessionControl:
+            # Opening the device, creating the session and loading the model all take time:
+            # never on the GUI thread.
+            runner = factory(request, listener)
+            runner.start()
+            return runner
+
+        self.tasks.submit(
+            create_and_start,
+            on_done=self._on_started,
+            on_error=self._on_start_failed,
+            name="mockcoach-start",
+        )
+
+    def _on_started(self, runner: SessionControl) -> None:
+        self.runner = runner
+        if self._stop_requested or self._close_when_stopped:
+            self._stop_requested = False
+            self.stop()
 
     def _on_start_failed(self, error: BaseException) -> None:
+        self._stop_requested = False
         if self.status in ("starting", "running"):
             self.status = "idle"
             self.runner = None
@@ -524,6 +557,8 @@ class LiveWindow(QMainWindow):
             from app.ui.mic_panel import describe_audio_error
 
             self.banner.show_message(f"Could not start: {describe_audio_error(error)}", "error")
+        if self._close_when_stopped:
+            self.close()
 
     @Slot()
     def pause(self) -> None:
@@ -536,6 +571,9 @@ class LiveWindow(QMainWindow):
 
     @Slot()
     def stop(self) -> None:
+        if self.status == "starting" and self.runner is None:
+            self._stop_requested = True  # _on_started stops it as soon as it exists
+            return
         if self.runner is None or self._stop_requested:
             return
         if self.status in ("idle", "stopped"):
@@ -557,8 +595,10 @@ class LiveWindow(QMainWindow):
         self._capture = result
         image = _pil_to_qimage(result.image)
         title = result.prompt.title or "Captured prompt"
-        source = (f"Captured · {len(result.prompt.requirements)} requirements read in "
-                  f"{result.seconds:.1f} s")
+        source = (
+            f"Captured · {len(result.prompt.requirements)} requirements read in "
+            f"{result.seconds:.1f} s"
+        )
         self.prompt_source.blockSignals(True)
         self.prompt_source.setCurrentIndex(self.prompt_source.findData("capture"))
         self.prompt_source.blockSignals(False)
@@ -568,11 +608,18 @@ class LiveWindow(QMainWindow):
         if not result.text.strip():
             self.banner.show_message(
                 "No text was found in the captured region. Capture again with the prompt "
-                "fully inside the rectangle, or type it in the Prompt tab.", "warning")
+                "fully inside the rectangle, or type it in the Prompt tab.",
+                "warning",
+            )
         if self.runner is not None and self.status in ("running", "paused", "device_lost"):
             runner = self.runner
-            self.tasks.submit(lambda: runner.attach_capture(result.image, result.prompt),
-                              name="mockcoach-attach")
+            self.tasks.submit(
+                lambda: runner.attach_capture(result.image, result.text, result.prompt),
+                on_error=lambda e: self.banner.show_message(
+                    f"The capture could not be saved with the session: {e}", "warning"
+                ),
+                name="mockcoach-attach",
+            )
         self.statusBar().showMessage(f"Prompt captured: {title}", 5000)
 
     def switch_device(self, device: str | None) -> None:
@@ -580,9 +627,11 @@ class LiveWindow(QMainWindow):
             return
         runner = self.runner
         self.banner.show_message("Reconnecting the microphone…", "info")
-        self.tasks.submit(lambda: runner.switch_device(device),
-                          on_error=lambda e: self._device_lost_banner(str(e)),
-                          name="mockcoach-switch")
+        self.tasks.submit(
+            lambda: runner.switch_device(device),
+            on_error=lambda e: self._device_lost_banner(str(e)),
+            name="mockcoach-switch",
+        )
 
     # ------------------------------------------------------------------ runner events
 
@@ -605,13 +654,13 @@ class LiveWindow(QMainWindow):
                 self.lag_badge.setToolTip(
                     f"Transcription fell {event.lag_s:.1f} s behind and skipped "
                     f"{event.dropped_audio_s:.0f} s of audio to catch up. The recording keeps "
-                    "everything. A smaller model in Settings keeps up better.")
+                    "everything. A smaller model in Settings keeps up better."
+                )
         elif isinstance(event, StatusChanged):
             self._on_status(event.status)
         elif isinstance(event, SessionStarted):
             self.session_id = event.session_id
-            self.saved_label.setText(f"Recording session #{event.session_id} — saved as you "
-                                     "speak")
+            self.saved_label.setText(f"Recording session #{event.session_id} — saved as you speak")
             self.tabs.setCurrentWidget(self.coverage)
         elif isinstance(event, CaptureSaved):
             self.statusBar().showMessage("Capture saved with the session", 4000)
@@ -681,8 +730,10 @@ class LiveWindow(QMainWindow):
         resume.clicked.connect(lambda: self.switch_device(picker.currentData() or None))
         stop = QPushButton(icon("stop"), "Stop and save", self)
         stop.clicked.connect(self.stop)
-        text = (f"<b>The microphone was lost{when}.</b> Everything up to that moment is saved "
-                f"and the session is waiting. {message}")
+        text = (
+            f"<b>The microphone was lost{when}.</b> Everything up to that moment is saved "
+            f"and the session is waiting. {message}"
+        )
         if not devices:
             text += " No other microphone was found: plug one in, or stop and save."
         self.banner.show_message(text, "error", (picker, resume, stop) if devices else (stop,))
@@ -696,7 +747,8 @@ class LiveWindow(QMainWindow):
         self._update_controls()
         self.saved_label.setText(
             f"Session #{event.session_id} saved ({format_clock(event.duration_s)}). "
-            "Open it with Review (Ctrl+R).")
+            "Open it with Review (Ctrl+R)."
+        )
         if event.reason == "end_of_input":
             self.banner.show_message("The recording ended; the session is saved.", "info")
         elif event.reason == "stopped" and "lost" not in self.banner.text():
@@ -732,8 +784,7 @@ class LiveWindow(QMainWindow):
         }
         text, colour = labels.get(status, (status, c.muted))
         self.state_label.setText(text)
-        self.state_label.setStyleSheet(f"color: {colour.name()}; font-weight: 600;"
-                                       " padding: 0 6px;")
+        self.state_label.setStyleSheet(f"color: {colour.name()}; font-weight: 600; padding: 0 6px;")
         if running:
             self._tick.start()
         else:
@@ -751,7 +802,7 @@ class LiveWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Stop a running session first; the window closes once the runner says it stopped."""
-        if self.runner is not None and self.status != "idle":
+        if self.status != "idle":
             self._close_when_stopped = True
             self.stop()
             self.statusBar().showMessage("Saving the session before closing…")

@@ -133,9 +133,8 @@ class _MicWorker(QObject):
             self.finished.emit()
 
     def _transcriber(self) -> Any:
-        from audio.streaming import StreamingTranscriber
-
         from audio.model import load_model, resolve_model
+        from audio.streaming import StreamingTranscriber
 
         return StreamingTranscriber(load_model(resolve_model(self.model_spec)))
 

@@ -106,8 +106,27 @@ def apply_theme(app: QApplication, theme: str) -> None:
     """Apply "system", "light" or "dark"; "system" follows the desktop's colour scheme."""
     app.setStyle("Fusion")
     dark = system_prefers_dark() if theme == "system" else theme == "dark"
-    app.setPalette(_palette(DARK if dark else LIGHT))
+    c = DARK if dark else LIGHT
+    app.setPalette(_palette(c))
+    app.setStyleSheet(_stylesheet(c))
     icon.cache_clear()
+
+
+def _stylesheet(c: Colors) -> str:
+    """A little air and rounding on top of Fusion; colours stay in the palette."""
+    return f"""
+    QToolBar {{ spacing: 6px; padding: 4px 8px; border: none;
+               border-bottom: 1px solid {c.border.name()}; }}
+    QToolBar QToolButton {{ padding: 4px 8px; border-radius: 6px; }}
+    QTreeView::item, QTableView::item {{ padding: 3px 2px; }}
+    QHeaderView::section {{ padding: 4px 6px; }}
+    #cueCard {{ background: {c.surface.name()}; border: 1px solid {c.border.name()};
+               border-radius: 8px; }}
+    #transcriptFrame {{ background: {c.surface.name()}; border: 1px solid {c.border.name()};
+                      border-radius: 8px; }}
+    QStatusBar {{ border-top: 1px solid {c.border.name()}; }}
+    QStatusBar QLabel {{ padding: 0 6px; }}
+    """
 
 
 def _palette(c: Colors) -> QPalette:

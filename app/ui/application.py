@@ -1,0 +1,284 @@
+"""The composition root: the ONE place that builds settings, store, runner factory and windows.
+
+Nothing else constructs these. Tests and the screenshot script build an ``Application`` with
+their own store path, device lister or runner factory (e.g. a recording instead of the
+microphone) and get exactly the windows a user gets.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from app import paths
+from app.settings import Key, Settings
+from app.ui.live_window import (
+    CaptureResult,
+    LibraryEntry,
+    LiveWindow,
+    RunnerFactory,
+    SessionControl,
+    SessionRequest,
+)
+from app.ui.mic_panel import Device, list_devices
+from app.ui.tasks import TaskRunner
+from app.ui.theme import apply_theme, icon
+from framework.definition import Framework, FrameworkError, available_frameworks
+
+log = logging.getLogger(__name__)
+
+DB_FILENAME = "mockcoach.db"
+
+
+def load_frameworks() -> tuple[dict[str, Framework], list[str]]:
+    """Bundled + user frameworks; a broken user file is reported, not fatal."""
+    errors: list[FrameworkError] = []
+    try:
+        found = available_frameworks(paths.user_frameworks_dir(), errors=errors)
+    except (FrameworkError, paths.DataDirError) as exc:
+        return {}, [str(exc)]
+    return found, [str(e) for e in errors]
+
+
+def load_library() -> list[LibraryEntry]:
+    """The practice prompts (bundled + the user's own); empty if the library is unavailable."""
+    try:
+        from capture.library import load_library as load
+
+        entries = load(paths.user_prompts_dir())
+    except Exception as exc:  # the set-up still works with a typed prompt
+        log.warning("prompt library unavailable: %s", exc)
+        return []
+    return [LibraryEntry(str(e.id), str(e.title), e.prompt) for e in entries]
+
+
+class Application(QObject):
+    """Owns the windows and the store for the lifetime of the app."""
+
+    def __init__(
+        self,
+        qapp: QApplication,
+        *,
+        settings: Settings | None = None,
+        store: Any | None = None,
+        runner_factory: RunnerFactory | None = None,
+        device_lister: Callable[[], tuple[list[Device], str | None]] = list_devices,
+        offer_recovery: bool = True,
+    ) -> None:
+        super().__init__()
+        self.qapp = qapp
+        self.settings = settings or Settings()
+        apply_theme(qapp, self.settings.theme)
+        qapp.setWindowIcon(icon("app"))
+        qapp.styleHints().colorSchemeChanged.connect(self._on_system_scheme)
+        self.store = store if store is not None else self._open_store()
+        self.frameworks, framework_errors = load_frameworks()
+        self.library = load_library()
+        self.tasks = TaskRunner(self)
+        self.live = LiveWindow(
+            self.settings,
+            self.frameworks,
+            self.library,
+            runner_factory or self.make_live_runner,
+            device_lister=device_lister,
+        )
+        self.live.review_requested.connect(self.show_review)
+        self.live.settings_requested.connect(self.show_settings)
+        self.live.capture_requested.connect(self.capture)
+        self.live.session_finished.connect(self._on_session_finished)
+        self.review: Any = None
+        self._picker: Any = None
+        if framework_errors:
+            self.live.banner.show_message(
+                "Some frameworks could not be loaded: " + "; ".join(framework_errors), "warning"
+            )
+        self._offer_recovery = offer_recovery
+
+    # ------------------------------------------------------------------ building parts
+
+    def _open_store(self) -> Any:
+        from app.store import SessionStore, StoreError
+
+        folder = self.settings.data_folder
+        try:
+            return SessionStore(folder / DB_FILENAME, folder / "sessions")
+        except StoreError as exc:
+            # A corrupt or newer database was moved aside by the store; say so and carry on.
+            QMessageBox.warning(None, "mockcoach — session database", str(exc))
+            return SessionStore(folder / DB_FILENAME, folder / "sessions")
+
+    def session_settings(self) -> dict[str, Any]:
+        return {
+            "model": self.settings.get_str(Key.MODEL),
+            "language": self.settings.get_str(Key.LANGUAGE),
+            "microphone": self.settings.get_str(Key.MICROPHONE),
+        }
+
+    def make_live_runner(
+        self, request: SessionRequest, listener: Callable[[object], None]
+    ) -> SessionControl:
+        """The real thing: the chosen microphone through the chosen model into the store."""
+        from app.runner import SessionRunner, model_transcriber_factory
+        from audio.sources import MicrophoneSource
+
+        model = self.settings.get_str(Key.MODEL) or None
+        return SessionRunner(
+            self.store,
+            request.framework,
+            listener=listener,
+            source=MicrophoneSource(request.device),
+            source_factory=lambda device: MicrophoneSource(device),
+            transcriber_factory=model_transcriber_factory(model),
+            prompt=request.prompt,
+            prompt_image=request.prompt_image,
+            round_s=request.round_s,
+            settings=self.session_settings(),
+        )
+
+    # ------------------------------------------------------------------ windows
+
+    def show(self) -> None:
+        self.live.show()
+        if self._offer_recovery:
+            self.offer_recovery()
+
+    def show_review(self, session_id: int | None = None) -> None:
+        from app.ui.review_window import ReviewWindow
+
+        if self.review is None:
+            self.review = ReviewWindow(self.store, self.settings, self.frameworks)
+        self.review.show()
+        self.review.raise_()
+        self.review.activateWindow()
+        self.review.reload()
+        if isinstance(session_id, int):
+            self.review.open_session(session_id)
+
+    def show_settings(self) -> None:
+        from app.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.settings, self.frameworks, self.live)
+        if dialog.exec():
+            apply_theme(self.qapp, self.settings.theme)
+            self.live.act_capture.setShortcut(self.settings.get_str(Key.CAPTURE_SHORTCUT))
+
+    def _on_system_scheme(self, _scheme: Qt.ColorScheme) -> None:
+        if self.settings.theme == "system":
+            apply_theme(self.qapp, "system")
+
+    def _on_session_finished(self, session_id: int) -> None:
+        if self.review is not None and self.review.isVisible():
+            self.review.reload()
+
+    # ------------------------------------------------------------------ capture
+
+    def capture(self) -> None:
+        """Open the region picker; OCR + parse the chosen region off the GUI thread."""
+        monitor = self.settings.get_int(Key.CAPTURE_MONITOR) or None
+        try:
+            region_picker = importlib.import_module("app.ui.region_picker")
+        except ImportError:
+            self._run_capture(monitor, None)
+            return
+        picker = region_picker.RegionPicker(monitor=monitor)
+        self._picker = picker
+        picker.region_selected.connect(lambda region: self._run_capture(monitor, region))
+        picker.show_picker() if hasattr(picker, "show_picker") else picker.show()
+
+    def _run_capture(self, monitor: int | None, region: Any) -> None:
+        self.live.statusBar().showMessage("Reading the prompt…")
+
+        def work() -> CaptureResult:
+            from capture.grab import grab
+            from capture.ocr import read_text
+            from capture.prompt import parse_prompt
+
+            image = grab(monitor=monitor, region=region)
+            ocr = read_text(image)
+            return CaptureResult(image, parse_prompt(ocr.text), ocr.text, ocr.seconds)
+
+        self.tasks.submit(
+            work,
+            on_done=self.live.attach_capture,
+            on_error=self._capture_failed,
+            name="mockcoach-ocr",
+        )
+
+    def _capture_failed(self, error: BaseException) -> None:
+        self.live.statusBar().clearMessage()
+        self.live.banner.show_message(f"The capture failed: {error}", "error")
+
+    # ------------------------------------------------------------------ recovery
+
+    def offer_recovery(self) -> None:
+        """After a crash: offer the unfinished session in a banner (never a modal pop-up).
+
+        Looking repairs the WAV header of a cut recording, so it runs off the GUI thread.
+        """
+        from app import recovery
+
+        self.tasks.submit(lambda: recovery.find_unfinished(self.store),
+                          on_done=self._show_recovery_offer,
+                          on_error=lambda e: log.warning("cannot look for unfinished: %s", e),
+                          name="mockcoach-find-unfinished")
+
+    def _show_recovery_offer(self, unfinished: list[Any]) -> None:
+        if not unfinished:
+            return
+        from PySide6.QtWidgets import QPushButton
+
+        from app import recovery
+        from app.ui.theme import format_clock
+
+        item = unfinished[0]
+        sid = int(item.session.id)
+        title = item.session.title or "an unfinished session"
+        recover = QPushButton(icon("recover"), "Recover", self.live)
+        recover.setObjectName("recoverButton")
+        later = QPushButton("Not now", self.live)
+
+        def do_recover() -> None:
+            self.live.banner.show_message("Recovering…", "info")
+            self.tasks.submit(lambda: recovery.recover(self.store, sid),
+                              on_done=lambda _session: self._recovered(sid),
+                              on_error=lambda e: self.live.banner.show_message(
+                                  f"Recovery failed: {e}", "error"),
+                              name="mockcoach-recover")
+
+        recover.clicked.connect(do_recover)
+        later.clicked.connect(self.live.banner.hide)
+        more = f" (and {len(unfinished) - 1} more)" if len(unfinished) > 1 else ""
+        self.live.banner.show_message(
+            f"<b>mockcoach did not close properly last time.</b> “{title}”{more} was being "
+            f"recorded: {item.segment_count} lines, {format_clock(item.duration_s)} saved. "
+            "Recover it?", "info", (recover, later))
+
+    def _recovered(self, session_id: int) -> None:
+        self.live.banner.hide()
+        self.live.statusBar().showMessage(f"Session #{session_id} recovered", 5000)
+        self.show_review(session_id)
+
+    # ------------------------------------------------------------------ closing
+
+    def shutdown(self) -> None:
+        """Wait for every background job; close the store last."""
+        self.tasks.wait_all()
+        if self.review is not None:
+            self.review.shutdown()
+        self.live.tasks.wait_all()
+        close = getattr(self.store, "close", None)
+        if callable(close):
+            close()
+
+    def windows(self) -> list[QWidget]:
+        return [w for w in (self.live, self.review) if w is not None]
+
+
+def data_folder_default() -> Path:
+    return paths.data_dir()

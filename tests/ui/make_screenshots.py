@@ -1,0 +1,99 @@
+"""Render the README screenshots (docs/*.png) from a real session replayed through the runner.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python -m tests.ui.make_screenshots [light|dark ...]
+
+Needs ../shared/data. The live window is captured mid-mock (the pastebin walkthrough replayed
+through the real SessionRunner and tracker), then the review window on the saved session.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = Path(os.environ.get("MOCKCOACH_SHARED_DATA", REPO.parent / "shared" / "data"))
+DOCS = REPO / "docs"
+
+
+def wait_until(predicate: object, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met")
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        time.sleep(0.01)
+
+
+def settle(ms: int = 300) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def save(widget: QWidget, name: str) -> Path:
+    DOCS.mkdir(exist_ok=True)
+    path = DOCS / name
+    widget.grab().save(str(path), "PNG", 9)
+    print(f"{path} {path.stat().st_size // 1024} KB")
+    return path
+
+
+def main(themes: list[str]) -> int:
+    home = Path(tempfile.mkdtemp(prefix="mockcoach-shots-"))
+    os.environ["MOCKCOACH_HOME"] = str(home)
+    from app.settings import Key, Settings
+    from app.store import SessionStore
+    from app.ui.application import Application
+    from capture.prompt import parse_prompt
+    from tests.ui.conftest import no_devices, read_utterances, transcript_runner_factory
+
+    qapp = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(qapp, QApplication)
+    utterances = read_utterances(SHARED / "transcripts" / "sdp_pastebin.jsonl")
+    prompt = parse_prompt((SHARED / "prompts" / "sdp_pastebin.txt").read_text())
+    for theme in themes:
+        settings = Settings(home / f"settings-{theme}.ini")
+        settings.set(Key.THEME, theme)
+        store = SessionStore(home / f"{theme}.db", home / f"sessions-{theme}")
+        app = Application(qapp, settings=settings, store=store,
+                          runner_factory=transcript_runner_factory(store, utterances, 30.0),
+                          device_lister=no_devices, offer_recovery=False)
+        live = app.live
+        live.resize(1400, 880)
+        live.prompt_panel.set_prompt(prompt, "From the library · sdp_pastebin")
+        live.length_group.button(30).setChecked(True)
+        live.show()
+        settle()
+        save(live, f"live-setup-{theme}.png")
+        live.start_or_resume()
+        wait_until(lambda: live._state is not None and live._state.round_elapsed_s > 440, 60)
+        settle(400)
+        save(live, f"live-{theme}.png")
+        finished: list[int] = []
+        live.session_finished.connect(finished.append)
+        live.stop()
+        wait_until(lambda: bool(finished), 60)
+        app.show_review(finished[0])
+        review = app.review
+        review.resize(1400, 900)
+        wait_until(lambda: review.data is not None, 20)
+        settle(400)
+        save(review, f"review-{theme}.png")
+        review.tabs.setCurrentIndex(1)
+        settle(200)
+        save(review, f"review-delivery-{theme}.png")
+        review.close()
+        live.close()
+        app.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:] or ["light", "dark"]))
