@@ -13,7 +13,7 @@ from framework.text import STOPWORDS, FuzzyVocabulary, Token, content_keys, find
 from framework.types import PromptItem
 
 _ARTICLES = frozenset({"a", "an", "the"})
-CUE_WEIGHT = 3.0
+CUE_WEIGHT = 4.0
 VOCAB_WEIGHT = 1.0
 MULTIWORD_BONUS = 0.5  # a vocabulary phrase of several words is less likely a stray word
 
@@ -32,6 +32,7 @@ class Hit:
     weight: float
     phrase: str
     cue: bool
+    words: int = 1  # how many words the phrase has, articles aside
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,8 @@ class PhaseMatcher:
                         continue
                     span = set(range(i, i + len(ph.keys)))
                 taken.update(span)
-                found[(ph.phase, ph.text)] = Hit(ph.phase, ph.weight, ph.text, ph.cue)
+                words = sum(1 for k in ph.keys if k not in _ARTICLES)
+                found[(ph.phase, ph.text)] = Hit(ph.phase, ph.weight, ph.text, ph.cue, words)
         return list(found.values())
 
 

@@ -48,10 +48,13 @@ class TunedParameters:
 
     evidence_scale: float = 0.9  # log-odds per unit of phrase weight
     max_evidence: float = 5.0  # cap per utterance and phase, so one long sentence can't run away
+    max_cue_evidence: float = 6.0  # the cap when the utterance has a cue phrase of that phase
     dwell_s: float = 60.0  # typical time between phase changes (transition rate)
     switch_margin: float = 1.0  # log-odds the challenger must lead by (hysteresis)
+    announce_ratio: float = 2.0  # a spoken transition ("let's dive into") that dominates moves on
     forward_weight: float = 1.0  # moving to the next phase in the usual order
-    skip_weight: float = 0.5  # jumping further ahead (divided by the distance)
+    skip_weight: float = 0.5  # jumping further ahead (divided by the distance ** skip_power)
+    skip_power: float = 2.0
     back_weight: float = 0.15  # going back to an earlier phase
     floor: float = -12.0  # no phase becomes impossible
     lookback_s: float = 90.0  # how far back the start of a new phase may be placed
@@ -108,6 +111,7 @@ class Tracker:
         self.requirements = tuple(requirements)
         self._ids = self.framework.phase_ids
         self._n = len(self._ids)
+        self._index = {pid: i for i, pid in enumerate(self._ids)}
         self._fuzzy = FuzzyVocabulary()
         self._phases = PhaseMatcher(self.framework, self._fuzzy)
         self._coverage = CoverageMatcher(self.framework, self.requirements, self._fuzzy)
@@ -266,7 +270,7 @@ class Tracker:
                 elif r == q + 1:
                     row.append(p.forward_weight)
                 elif r > q:
-                    row.append(p.skip_weight / (r - q))
+                    row.append(p.skip_weight / (r - q) ** p.skip_power)
                 else:
                     row.append(p.back_weight)
             total = sum(row) or 1.0
@@ -300,10 +304,14 @@ class Tracker:
 
     def _scores(self, hits: Sequence[Hit]) -> list[float]:
         scores = [0.0] * self._n
-        index = {pid: i for i, pid in enumerate(self._ids)}
+        caps = [self.params.max_evidence] * self._n
+        index = self._index
         for h in hits:
-            scores[index[h.phase]] += h.weight
-        return [min(s, self.params.max_evidence) for s in scores]
+            i = index[h.phase]
+            scores[i] += h.weight
+            if h.cue:
+                caps[i] = self.params.max_cue_evidence
+        return [min(s, c) for s, c in zip(scores, caps, strict=True)]
 
     def _add_evidence(self, f: _Filter, scores: Sequence[float]) -> None:
         k = self.params.evidence_scale
@@ -317,15 +325,39 @@ class Tracker:
             return None
         cur = self._ids.index(self.phase)
         best = max(range(self._n), key=lambda i: (log_p[i], -i))
-        if best == cur or log_p[best] - log_p[cur] < self.params.switch_margin:
+        announced = self._announced(cur, scores, hits)
+        if announced is not None:
+            best = announced
+        elif best == cur or log_p[best] - log_p[cur] < self.params.switch_margin:
             return None
         if scores[best] <= 0:
             return None  # the challenger must have fresh evidence of its own
+        if announced is not None:
+            # the filter follows the announcement, so the next stray word does not undo it
+            f = self._filter
+            f.log_p[best] = max(f.log_p[best], max(f.log_p) + self.params.switch_margin)
+            norm = _logsumexp(f.log_p)
+            f.log_p = [max(self.params.floor, v - norm) for v in f.log_p]
         new_id = self._ids[best]
         at_s, evidence = self._change_start(best, cur, u, hits)
         previous = self.phase
         self._enter(new_id, at_s, evidence)
         return PhaseChanged(new_id, at_s, evidence, False, previous, u.end_s)
+
+    def _announced(self, cur: int, scores: Sequence[float], hits: Sequence[Hit]) -> int | None:
+        """A later phase announced in so many words ("let's dive into", "to wrap up") whose
+        evidence dominates the utterance: candidates say where they are going, so follow them
+        at once rather than wait for the evidence to pile up. Going back still needs the
+        filter's evidence, since "as in the requirements" mid-design is not a return."""
+        cued = {self._index[h.phase] for h in hits if h.cue and h.words >= 2}
+        ahead = [i for i in cued if i > cur]
+        if not ahead:
+            return None
+        best = max(ahead, key=lambda i: (scores[i], -i))
+        others = max((s for i, s in enumerate(scores) if i != best), default=0.0)
+        if scores[best] >= self.params.announce_ratio * max(others, 0.5):
+            return best
+        return None
 
     def _change_start(self, new: int, cur: int, u: Utterance,
                       hits: Sequence[Hit]) -> tuple[float, tuple[str, ...]]:

@@ -1,0 +1,47 @@
+"""Normalisation: number forms, light stemming, fuzzy matching, phrase search."""
+
+from __future__ import annotations
+
+import pytest
+
+from framework.text import FuzzyVocabulary, find_phrase, keys, stem
+
+
+@pytest.mark.parametrize(
+    "spoken",
+    ["100 million", "100M", "a hundred million", "one hundred million", "100,000,000",
+     "100 Million"],
+)
+def test_number_forms_meet(spoken: str) -> None:
+    assert keys(f"{spoken} users") == ["#1e+08", "user"]
+
+
+def test_numbers_with_units_and_compounds() -> None:
+    assert keys("twenty five thousand QPS") == ["#2.5e+04", "qps"]
+    assert keys("1.5 billion") == ["#1.5e+09"]
+    assert keys("2kb") == ["#2", "kb"]
+    assert keys("ten gigabytes") == ["#10", "gb"]
+    assert keys("10x growth")[0] == "#10x"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("caching", "cache"), ("databases", "database"), ("stored", "store"),
+     ("replicas", "replica"), ("queries", "query"), ("mapping", "map")],
+)
+def test_light_stemming(a: str, b: str) -> None:
+    assert stem(a) == stem(b)
+
+
+def test_fuzzy_forgives_one_edit_in_longer_words() -> None:
+    vocab = FuzzyVocabulary(["balancer", "envelope", "cache"])
+    assert vocab.canon("balancr") == "balancer"
+    assert vocab.canon("envelop") == "envelope"
+    assert vocab.canon("cash") == "cash"  # short words must match exactly
+    assert vocab.canon("banana") == "banana"
+
+
+def test_phrase_search_tolerates_one_inserted_word() -> None:
+    hay = keys("so back of uh the envelope")
+    assert find_phrase(hay, tuple(keys("back of the envelope"))) == 1
+    assert find_phrase(keys("envelope of the back"), tuple(keys("back of the envelope"))) == -1

@@ -1,0 +1,255 @@
+"""The tracker's rules on small hand-written transcripts."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+
+import pytest
+
+from framework.definition import get_framework
+from framework.events import Addressed, Nudge, PhaseChanged
+from framework.tracker import Tracker
+from framework.types import PromptItem, Utterance
+from tests.framework.helpers import WALKTHROUGH, WALKTHROUGH_PHASES, script
+
+FW = get_framework("system-design")
+ORDER = list(FW.phase_ids)
+
+
+def run(lines: list[str], **kwargs: object) -> tuple[Tracker, list[Utterance], list[object]]:
+    tracker = Tracker(FW, **kwargs)  # type: ignore[arg-type]
+    utterances = script(lines)
+    events: list[object] = []
+    for u in utterances:
+        events.extend(tracker.feed(u))
+    return tracker, utterances, events
+
+
+def test_walkthrough_goes_through_every_phase_in_order() -> None:
+    tracker = Tracker(FW)
+    live_right = 0
+    for u, truth in zip(script(WALKTHROUGH), WALKTHROUGH_PHASES, strict=True):
+        tracker.feed(u)
+        live_right += tracker.phase == truth
+    assert live_right >= 21, live_right
+    report = tracker.report(script(WALKTHROUGH)[-1].end_s)
+    assert [p["id"] for p in report["phases"]] == ORDER
+    changes = report["phases"]
+    assert changes[0]["start"] == 0.0
+    assert all(a["end"] == b["start"] for a, b in itertools.pairwise(changes))
+
+
+def test_phase_change_events_carry_time_and_evidence() -> None:
+    _, utterances, events = run(WALKTHROUGH[:9])
+    changes = [e for e in events if isinstance(e, PhaseChanged)]
+    assert changes[0].phase == "requirements" and changes[0].previous is None
+    est = changes[1]
+    assert est.phase == "estimation" and est.previous == "requirements" and not est.manual
+    assert est.at_s == utterances[6].start_s  # placed where the estimate began
+    assert "back of the envelope" in est.evidence
+    assert est.detected_s is not None and est.detected_s >= est.at_s
+
+
+def test_asr_style_errors_still_track() -> None:
+    lines = [
+        "so um before i design let me confirm the scope",
+        "users can upload photos, we need hi availability and low latensy",
+        "ok lets do a quick back of the envelop estimat",
+        "a hundred million users times ten views is a billion reeds per day",
+        "so about twelve thousand requests per secund",
+        "at a high level the clients go threw a load balancer to the app servers",
+    ]
+    tracker, utterances, _ = run(lines)
+    report = tracker.report(utterances[-1].end_s)
+    assert [p["id"] for p in report["phases"]] == ["requirements", "estimation", "high_level"]
+    addressed = {c["id"] for c in report["checklist"] if c["addressed"]}
+    assert {"functional", "non_functional", "qps"} <= addressed
+
+
+def test_one_stray_word_never_flips_the_phase() -> None:
+    lines = [
+        "Let me clarify the requirements first.",
+        "Users can create a short link and open it later.",
+        "Whatever the schema ends up being, links should never expire by default.",
+        "Links should open fast and the service must be highly available.",
+    ]
+    tracker, _, events = run(lines)
+    assert tracker.phase == "requirements"
+    assert [e.phase for e in events if isinstance(e, PhaseChanged)] == ["requirements"]
+
+
+def test_going_back_to_requirements_mid_design_and_revisits_accumulate() -> None:
+    lines = [
+        "Let me clarify the requirements: users can post short videos.",
+        "At a high level, clients go through a load balancer to the application servers.",
+        "The main components are an upload service, a blob storage and a metadata database.",
+        "Actually, let me go back to the requirements: what latency do we need for playback?",
+        "And one more clarifying question: should users be able to edit a video after posting?",
+        "Back to the high level design: the architecture adds a transcoding component.",
+        "The main components talk through a gateway and the diagram stays the same.",
+    ]
+    tracker, utterances, _ = run(lines)
+    report = tracker.report(utterances[-1].end_s)
+    ids = [p["id"] for p in report["phases"]]
+    assert ids == ["requirements", "high_level", "requirements", "high_level"]
+    spans = {pid: 0.0 for pid in ORDER}
+    for p in report["phases"]:
+        spans[p["id"]] += p["end"] - p["start"]
+    assert report["time_per_phase"]["requirements"] == pytest.approx(spans["requirements"], 0.01)
+    assert report["time_per_phase"]["high_level"] == pytest.approx(spans["high_level"], 0.01)
+
+
+def test_partials_move_early_without_double_counting() -> None:
+    tracker = Tracker(FW)
+    for u in script(WALKTHROUGH[:6]):
+        tracker.feed(u)
+    t0 = script(WALKTHROUGH[:7])[-1].start_s
+    words_before = tracker.signals.words
+    partial = Utterance("Let me do a quick back of the envelope", t0, t0 + 2.0, final=False)
+    events = tracker.feed(partial)
+    assert tracker.phase == "estimation"
+    assert [e.phase for e in events if isinstance(e, PhaseChanged)] == ["estimation"]
+    assert not [e for e in events if isinstance(e, Addressed)]  # coverage waits for finals
+    final = Utterance("Let me do a quick back of the envelope estimate.", t0, t0 + 3.5)
+    events = tracker.feed(final)
+    assert not [e for e in events if isinstance(e, PhaseChanged)]
+    assert tracker.signals.words == words_before + len(final.text.split())
+    report = tracker.report(t0 + 3.5)
+    assert [p["id"] for p in report["phases"]] == ["requirements", "estimation"]
+
+
+def test_manual_override_is_respected_and_recorded() -> None:
+    tracker, utterances, _ = run(WALKTHROUGH[:3])
+    at = utterances[-1].end_s + 1
+    event = tracker.override("deep_dive", at)
+    assert event == PhaseChanged("deep_dive", at, (), True, "requirements", None)
+    assert tracker.state(at).manual and tracker.phase == "deep_dive"
+    # requirement talk right after the click does not undo the user's choice
+    u = Utterance("Users can also delete their photos, the requirements say.", at + 1, at + 4)
+    assert not [e for e in tracker.feed(u) if isinstance(e, PhaseChanged)]
+    assert tracker.phase == "deep_dive"
+    report = tracker.report(at + 4)
+    last = {"id": "deep_dive", "start": round(at, 2), "end": round(at + 4, 2)}
+    assert report["phases"][-1] == last
+    with pytest.raises(ValueError, match="unknown phase"):
+        tracker.override("lunch", at + 5)
+
+
+def test_silent_candidate_gets_time_based_nudges() -> None:
+    tracker = Tracker(FW, round_s=2700)
+    assert [e.event for e in tracker.advance(0.0)] == ["phase_changed"]
+    events = tracker.advance(301.0)
+    assert [n.kind for n in events if isinstance(n, Nudge)] == ["over_budget"]
+    assert tracker.state(301.0).current.status == "over"
+    events = tracker.advance(2100.0)
+    assert "deep_dive_not_reached" in [n.kind for n in events if isinstance(n, Nudge)]
+    assert tracker.advance(2200.0) == []  # each nudge fires once
+    report = tracker.report(2200.0)
+    assert report["phases"] == [{"id": "requirements", "start": 0.0, "end": 2200.0}]
+    assert report["signals"]["long_silences"][0]["duration_s"] == 2200.0
+    assert report["signals"]["words"] == 0
+
+
+def test_empty_transcript_report_has_the_full_shape() -> None:
+    report = Tracker(FW, [PromptItem("f1", "Users share photos", "functional")]).report(0.0)
+    assert list(report) == ["framework", "duration_s", "phases", "time_per_phase", "budget",
+                            "checklist", "requirements", "nudges", "signals"]
+    assert report["phases"] == [{"id": "requirements", "start": 0.0, "end": 0.0}]
+    assert set(report["time_per_phase"]) == set(ORDER) == set(report["budget"])
+    assert all(not c["addressed"] and c["at"] is None for c in report["checklist"])
+    assert report["requirements"] == [{"id": "f1", "text": "Users share photos",
+                                       "kind": "functional", "addressed": False, "at": None,
+                                       "evidence": ""}]
+    assert set(report["checklist"][0]) == {"id", "label", "phase", "addressed", "at", "evidence"}
+
+
+def test_timer_status_under_near_over() -> None:
+    tracker = Tracker(FW, round_s=2700)
+    statuses = [tracker.state(t).current.status for t in (100.0, 250.0, 301.0)]
+    assert statuses == ["under", "near", "over"]
+    state = tracker.state(301.0)
+    assert state.round_elapsed_s == 301.0 and state.round_remaining_s == 2399.0
+    assert state.current.budget_s == 300.0 and state.template
+
+
+def test_requirements_coverage_is_robust_to_paraphrase_and_number_forms() -> None:
+    prompt = [
+        PromptItem("f1", "Users share photos with their followers", "functional"),
+        PromptItem("s1", "100M daily active users", "scale"),
+        PromptItem("n1", "The feed loads in under 200 ms", "non_functional"),
+        PromptItem("f2", "Users send direct messages to each other", "functional"),
+    ]
+    lines = [
+        "First, users can share a photo with followers.",
+        "We expect a hundred million daily active users.",
+        "The feed should load in under 200 milliseconds.",
+    ]
+    tracker, utterances, events = run(lines, requirements=prompt)
+    report = tracker.report(utterances[-1].end_s)
+    got = {r["id"]: r for r in report["requirements"]}
+    assert got["f1"]["addressed"] and got["f1"]["at"] == utterances[0].start_s
+    assert "photo" in got["f1"]["evidence"]
+    assert got["s1"]["addressed"] and "hundred million" in got["s1"]["evidence"]
+    assert got["n1"]["addressed"]
+    assert not got["f2"]["addressed"]
+    addressed = [e for e in events if isinstance(e, Addressed) and e.kind == "requirement"]
+    assert sorted(e.item_id for e in addressed) == ["f1", "n1", "s1"]
+
+
+def test_moving_to_design_without_non_functional_or_numbers_is_nudged() -> None:
+    lines = [
+        "Users can post a message and read a timeline.",
+        "The API would be a REST API with a POST request for messages.",
+        "It returns the message id and the endpoint for the timeline takes a cursor.",
+    ]
+    _, _, events = run(lines)
+    kinds = [e.kind for e in events if isinstance(e, Nudge)]
+    assert "no_non_functional" in kinds and "no_numbers" in kinds
+    lines = [
+        "Users can post a message; we need low latency and high availability.",
+        "About 10 million daily active users.",
+        *lines[1:],
+    ]
+    _, _, events = run(lines)
+    assert not [e for e in events if isinstance(e, Nudge)]
+
+
+def test_untouched_prompt_requirement_is_nudged_after_high_level() -> None:
+    prompt = [
+        PromptItem("f1", "Users upload photos", "functional"),
+        PromptItem("f2", "Users search photos by tag", "functional"),
+        PromptItem("o1", "Payments", "out_of_scope"),
+    ]
+    _, _, events = run(WALKTHROUGH, requirements=prompt)
+    untouched = [e for e in events if isinstance(e, Nudge) and e.kind == "requirement_untouched"]
+    assert [n.key for n in untouched] == ["requirement_untouched:f2"]
+    assert "search photos by tag" in untouched[0].text
+    assert untouched[0].at_s >= script(WALKTHROUGH)[17].start_s  # once the deep dive began
+
+
+def test_same_input_same_output() -> None:
+    prompt = [PromptItem("f1", "Users upload photos", "functional")]
+    outs = []
+    for _ in range(2):
+        tracker, utterances, _ = run(WALKTHROUGH, requirements=prompt)
+        outs.append(json.dumps(tracker.report(utterances[-1].end_s), sort_keys=True))
+    assert outs[0] == outs[1]
+
+
+def test_sixty_minutes_replay_fast() -> None:
+    utterances: list[Utterance] = []
+    offset = 0.0
+    while offset < 3600:
+        for u in script(WALKTHROUGH, start_s=offset):
+            utterances.append(u)
+        offset = utterances[-1].end_s + 2.0
+    tracker = Tracker(FW, [PromptItem("f1", "Users upload photos", "functional")], 3600)
+    started = time.perf_counter()
+    for u in utterances:
+        tracker.feed(u)
+    tracker.report(utterances[-1].end_s)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 1.0
+    assert elapsed / len(utterances) < 0.001
