@@ -301,19 +301,29 @@ class SessionRunner:
                 settings=self._settings,
             )
             sid = self._session.id
-            folder = self.store.session_dir(sid)
-            self._lock_fd = _hold_lock(folder / LOCK_FILENAME)
-            self._tracker = Tracker(
-                self.framework, requirements=prompt_items(self._prompt), round_s=self.round_s
-            )
             audio_file: Path | None = None
-            if self._record_audio:
-                from audio.recorder import Recorder
+            try:
+                folder = self.store.session_dir(sid)
+                self._lock_fd = _hold_lock(folder / LOCK_FILENAME)
+                self._tracker = Tracker(
+                    self.framework, requirements=prompt_items(self._prompt), round_s=self.round_s
+                )
+                if self._record_audio:
+                    from audio.recorder import Recorder
 
-                audio_file = folder / AUDIO_FILENAME
-                self._recorder = Recorder(audio_file)
-                self.store.set_audio_path(sid, AUDIO_FILENAME)
-                self._session = self.store.get_session(sid)
+                    audio_file = folder / AUDIO_FILENAME
+                    self._recorder = Recorder(audio_file)
+                    self.store.set_audio_path(sid, AUDIO_FILENAME)
+                    self._session = self.store.get_session(sid)
+            except BaseException:
+                # Nothing was recorded yet: leave no empty session behind to "recover".
+                _release_lock(self._lock_fd)
+                self._lock_fd = None
+                with contextlib.suppress(Exception):
+                    self.store.delete_session(sid)
+                self._session = None
+                self._set_status("stopped")
+                raise
         self._emit(
             SessionStarted(
                 session_id=sid,
@@ -410,7 +420,6 @@ class SessionRunner:
         """Keep a captured prompt (PIL image or image path; None for typed text) with its OCR
         text and parsed requirements; the tracker starts watching the new requirements."""
         if self._session is None:
-            self._prompt, self._prompt_image = prompt, image
             raise RunnerStateError("start the session first (or pass prompt= to the runner)")
         return self._save_capture(image, ocr_text, prompt, at_s=self.now_s(), update_tracker=True)
 
@@ -506,12 +515,13 @@ class SessionRunner:
             if _is_device_lost(error) or self._source_factory is not None:
                 with self._lock:
                     self._set_status("device_lost")
-                self._error(
-                    "device_lost",
-                    f"The microphone stopped working ({error}). Everything up to now is saved; "
-                    "choose another device to go on, or stop the session.",
-                    fatal=False,
-                )
+                if _is_device_lost(error):
+                    message = (f"The microphone stopped working ({error}). Everything up to now "
+                               "is saved; choose another device to go on, or stop the session.")
+                else:  # e.g. NoMicrophone on opening: its message says what to do
+                    message = (f"{error} Everything up to now is saved; choose another device "
+                               "to go on, or stop the session.")
+                self._error("device_lost", message, fatal=False)
                 return  # wait for switch_device() or stop()
             self._error("source", f"Audio input failed: {error}", fatal=True)
             self._stop_reason = "error"
@@ -650,7 +660,7 @@ class SessionRunner:
             lag = float(getattr(transcriber, "lag_s", 0.0) or 0.0) if transcriber else 0.0
             self._emit(
                 LagUpdate(
-                    lag_s=lag + self._backlog_s,
+                    lag_s=max(lag, self._backlog_s),
                     backlog_s=self._backlog_s,
                     dropped_audio_s=self._dropped_audio_s,
                 )

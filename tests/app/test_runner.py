@@ -237,3 +237,14 @@ def test_model_factory_is_lazy() -> None:
     factory = model_transcriber_factory("no-such-model-anywhere")
     with pytest.raises(Exception, match="model"):
         factory()
+
+
+def test_a_failed_start_leaves_no_empty_session(store: SessionStore) -> None:
+    from framework.definition import Framework
+
+    broken = Framework(id="broken", name="No phases", phases=())
+    runner = SessionRunner(store, broken, utterances=read_utterances_local())
+    with pytest.raises(Exception):  # noqa: B017 - whatever the tracker raises
+        runner.start()
+    assert store.list_sessions() == [] and runner.status == "stopped"
+    assert list(store.files_root.iterdir()) == []
