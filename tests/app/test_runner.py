@@ -192,7 +192,8 @@ def test_a_capture_mid_session_ticks_requirements_already_spoken(store: SessionS
     ticked = {c.item_id: c.at_s for c in record.coverage if c.kind == "requirement"}
     # said at 4.8 s, before the capture existed: found by replaying the tracker's input
     assert ticked.get(users.id) == 4.8
-    assert len(ticked) == len(set(ticked))
+    rows = [c for c in record.coverage if c.kind == "requirement"]
+    assert len(rows) == len(ticked)  # each requirement saved once
 
 
 def test_a_full_disk_stops_the_session_and_keeps_what_was_saved(store: SessionStore) -> None:
