@@ -143,7 +143,7 @@ def run_tesseract(
     """One Tesseract run: PNG on stdin, text on stdout, killed after ``timeout_s``."""
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=1)
-    args = [command, "stdin", "stdout", "--psm", str(psm), "-l", lang]
+    args = [command, "stdin", "stdout", "--psm", str(psm), "-l", lang, "tsv"]
     try:
         done = subprocess.run(
             args,
@@ -167,7 +167,55 @@ def run_tesseract(
         if "Failed loading language" in done.stderr.decode("utf-8", "replace"):
             message += f" (install the Tesseract language data for {lang!r})"
         raise OcrError(f"Tesseract failed: {message}")
-    return done.stdout.decode("utf-8", "replace")
+    return text_from_tsv(done.stdout.decode("utf-8", "replace"))
+
+
+def text_from_tsv(tsv: str, *, gap_factor: float = 8.0) -> str:
+    """Rebuild lines from Tesseract's word boxes, cutting a line at a very wide gap.
+
+    On a full-screen grab Tesseract sometimes reads a sidebar item and the document line
+    beside it as one line ("Meeting details Design Pastebin"); a gap many times the text
+    height means two columns, so the parts become separate lines. Blank lines separate
+    Tesseract's paragraphs and blocks, as in its plain-text output.
+    """
+    lines: list[str] = []
+    current_key: tuple[str, str, str] | None = None
+    current_par: tuple[str, str] | None = None
+    words: list[tuple[int, int, int, str]] = []  # left, right, height, text
+
+    def flush() -> None:
+        if not words:
+            return
+        heights = sorted(h for _, _, h, _ in words)
+        limit = gap_factor * max(8, heights[len(heights) // 2])
+        part: list[str] = []
+        previous_right: int | None = None
+        for left, right, _, text in words:
+            if previous_right is not None and left - previous_right > limit and part:
+                lines.append(" ".join(part))
+                part = []
+            part.append(text)
+            previous_right = right
+        lines.append(" ".join(part))
+        words.clear()
+
+    for row in tsv.splitlines()[1:]:
+        cells = row.split("\t")
+        if len(cells) < 12 or cells[0] != "5":
+            continue
+        text = cells[11].strip()
+        if not text:
+            continue
+        key = (cells[2], cells[3], cells[4])
+        if key != current_key:
+            flush()
+            if current_par is not None and key[:2] != current_par:
+                lines.append("")
+            current_key, current_par = key, key[:2]
+        left, width, height = int(cells[6]), int(cells[8]), int(cells[9])
+        words.append((left, left + width, height, text))
+    flush()
+    return "\n".join(lines)
 
 
 def clean_text(text: str) -> str:

@@ -1,14 +1,23 @@
 """Turn the text of a system-design prompt (usually OCR output) into its requirements.
 
 Pure functions over strings: no I/O, no Tesseract, so every rule is unit-testable with a
-hand-written fixture. Types here are the contract the tracker and the UI consume.
+hand-written fixture. The input is messy on purpose: bullets that OCR reads as ``e`` or ``©``,
+lines wrapped and hyphenated by the page width, menu bars and tab titles from a full-screen
+grab, or a prompt that is one paragraph with no headings at all.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
+
+from capture.figures import main_figure
 
 KINDS = ("functional", "non_functional", "scale", "out_of_scope")
+_ID_PREFIX = {"functional": "F", "non_functional": "N", "scale": "S", "out_of_scope": "O"}
 
 
 @dataclass(frozen=True)
@@ -36,9 +45,422 @@ class Prompt:
     requirements: tuple[Requirement, ...]
     raw_text: str
 
+    def by_kind(self, kind: str) -> tuple[Requirement, ...]:
+        return tuple(r for r in self.requirements if r.kind == kind)
+
+
+# --- headings ---------------------------------------------------------------------------
+
+_HEADINGS: dict[str, tuple[str, ...]] = {
+    "functional": (
+        "functional requirements", "functional requirement", "functional", "requirements",
+        "features", "core features", "key features", "use cases", "user stories",
+        "functionality", "what it should do", "the system should", "must have", "must haves",
+        "core requirements", "product requirements", "business requirements", "api",
+        "extensions", "extended requirements", "bonus", "stretch goals", "follow ups",
+        "follow up", "nice to have", "optional",
+    ),
+    "non_functional": (
+        "non functional requirements", "non functional requirement", "non functional",
+        "nonfunctional requirements", "nonfunctional", "nfrs", "nfr", "constraints",
+        "constraints and assumptions", "assumptions", "assumptions and constraints",
+        "quality attributes", "system qualities", "scale", "scale requirements",
+        "scale estimates", "scale and performance", "capacity", "capacity estimates",
+        "capacity estimation", "performance", "performance requirements", "traffic",
+        "numbers", "back of the envelope", "sla", "slas", "technical requirements",
+        "operational requirements", "design constraints", "limits", "estimates",
+    ),
+    "out_of_scope": (
+        "out of scope", "not in scope", "outside the scope", "non goals", "non goal",
+        "not required", "excluded", "exclusions", "you can ignore", "ignore", "skip",
+        "won t do", "will not do", "not needed", "out of scope for this interview",
+    ),
+    "context": (
+        "background", "context", "overview", "description", "problem", "problem statement",
+        "summary", "notes", "interviewer notes", "hints", "tips", "deliverables", "goal",
+        "goals", "task", "your task", "question", "prompt", "scenario", "introduction",
+    ),
+}
+_HEADING_WORDS = {w for names in _HEADINGS.values() for n in names for w in n.split()}
+
+# Bullets as they come out of OCR: real glyphs, and what Tesseract makes of a small "•".
+_BULLET = re.compile(
+    r"^(?:[•·●○◦▪■□►▸▹‣⁃∙\-–—*+©®«»¢°>~]|[eoc](?=\s)|\d{1,2}[.)](?!\d)|\(\d{1,2}\)|"
+    r"[a-hA-H][.)](?=\s)|\[\s?[xX ]?\s?\])\s*"
+)
+_COMMENT = re.compile(r"^(?:#+|//+|--(?=\s)|;+|>+|\*/|/\*+|\"\"\"|''')\s*")
+_TITLE_START = re.compile(
+    r"\b(?:design|build|architect|implement|create|develop|model)\b\s+(?:a|an|the|our|your|"
+    r"[A-Z0-9])",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\"'(]?[A-Z0-9])")
+_MODAL = re.compile(
+    r"\b(?:should|must|shall|can|could|needs? to|has to|have to|will|wants? to|"
+    r"(?:is|are|be) able to|supports?|allows?|lets?|requires?|needs?|expects?|"
+    r"expected to|able to|may)\b",
+    re.IGNORECASE,
+)
+_OUT_OF_SCOPE_CUE = re.compile(
+    r"\b(?:(?:is|are)\s+)?(?:out of scope|not in scope|outside (?:the )?scope|"
+    r"(?:you )?(?:can|may) (?:ignore|skip)|(?:do not|don't|no need to) (?:worry about|"
+    r"design|build|handle|implement|cover|consider)|not required|is not needed|"
+    r"are not needed|won't be needed|can be ignored|not part of (?:this|the))\b",
+    re.IGNORECASE,
+)
+_QUALITY = re.compile(
+    r"\b(?:highly available|high availability|availab\w*|latency|latencies|fast|quick\w*|"
+    r"responsive|real[- ]?time|consisten\w*|durab\w*|reliab\w*|scalab\w*|scale[sd]?|"
+    r"fault[- ]toleran\w*|resilien\w*|secur\w*|privacy|uptime|throughput|performan\w*|"
+    r"redundan\w*|replicat\w*|partition\w*|eventual\w*|strong(?:ly)? consistent|"
+    r"low[- ]latency|idempoten\w*|ordering|ordered|cost[- ]effective|efficient\w*|"
+    r"not evenly distributed|read[- ]heavy|write[- ]heavy|heavy|rare|limited|"
+    r"don't need to be instant|do not need to be|accurate|accuracy|exactly[- ]once|"
+    r"at[- ]least[- ]once|no data loss|lose|loss|sla|slo|geo|region\w*|global\w*|"
+    r"compliance|observab\w*|monitor\w*|maintainab\w*|extensib\w*)\b",
+    re.IGNORECASE,
+)
+_CONNECTOR_END = re.compile(
+    r"\b(?:and|or|the|a|an|of|to|in|on|for|with|by|from|per|that|which|their|its|is|are|"
+    r"be|as|at|into|than|via|when|while|so|but|should|must|can|will|not)$",
+    re.IGNORECASE,
+)
+_KEEP_HYPHEN_PREFIX = {"non", "read", "write", "low", "high", "real", "multi", "cross", "self",
+                       "end", "well", "long", "short", "near", "key", "peer", "rate", "fault",
+                       "user", "time", "cost", "geo", "pre", "post", "auto", "at", "top"}
+
+# --- UI noise from full-screen captures --------------------------------------------------
+
+_MENU_WORDS = {
+    "file", "edit", "view", "insert", "format", "tools", "extensions", "help", "window",
+    "selection", "go", "run", "terminal", "history", "bookmarks", "profiles", "tab", "share",
+    "data", "arrange", "slide", "table", "add-ons", "addons", "comments", "comment", "home",
+    "layout", "review", "references", "mailings", "design", "draw", "navigate", "code",
+    "refactor", "build", "debug", "vcs", "git", "project", "options", "settings", "chat",
+    "people", "meet", "present", "presenting", "record", "leave", "mute", "unmute", "camera",
+    "reactions", "participants", "more", "new", "open", "save", "print", "undo", "redo",
+    "zoom", "outline", "normal", "text", "arial", "inter", "roboto", "bold", "italic",
+    "menu", "search", "find", "replace", "explorer", "source", "control", "problems",
+    "output", "console", "ports", "preview", "editing", "suggesting", "viewing",
+}
+_APP_NAMES = re.compile(
+    r"(?:google docs|google chrome|chromium|mozilla firefox|firefox|microsoft edge|safari|"
+    r"visual studio code|vs code|coderpad|hackerrank|codesignal|notion|confluence|"
+    r"google meet|zoom meeting|microsoft teams|slack|excalidraw|miro|whimsical|"
+    r"google slides|powerpoint|microsoft word|keynote|pages|quip|dropbox paper)",
+    re.IGNORECASE,
+)
+_NOISE_PATTERNS = (
+    re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE),
+    re.compile(r"^\S+\.(?:com|org|io|net|dev|app|co)(?:/\S*)?$", re.IGNORECASE),
+    re.compile(r"^\W*\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?\W*$", re.IGNORECASE),
+    re.compile(r"\b(?:last edit(?:ed)?|all changes saved|saving|saved to|edited)\b.*\b"
+               r"(?:ago|drive|seconds?|minutes?|now)\b", re.IGNORECASE),
+    re.compile(r"\b(?:Ln|Line)\s*\d+,?\s*(?:Col|Column)\s*\d+", re.IGNORECASE),
+    re.compile(r"\b(?:UTF-?8|CRLF|Spaces:\s*\d|Tab Size)\b", re.IGNORECASE),
+    re.compile(r"^\s*\d{1,3}\s?%(?:\s+\w+){0,3}\s*$"),
+    re.compile(r"^(?:page|slide)\s+\d+\s+(?:of|/)\s+\d+", re.IGNORECASE),
+    re.compile(r"^\W*(?:\d+\s+)?(?:words?|characters?|comments?|replies)\W*\d*\W*$",
+               re.IGNORECASE),
+    re.compile(r"^(?:type a message|add a comment|write a comment|search\W*|untitled.*|"
+               r"candidate:.*|interviewer:.*|meeting details|interview notes|outline|"
+               r"share|comment|present|normal text|"
+               r"\d+\s+participants?)$", re.IGNORECASE),
+    re.compile(r"^[\W_]*(?:[a-z]{1,2}(?:[\W_]+|$)){3,}$", re.IGNORECASE),  # "te te te te"
+)
+
+
+def _normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    for bad, good in (("‘", "'"), ("’", "'"), ("“", '"'), ("”", '"'), ("\u00ad", "-"),
+                      ("ﬁ", "fi"), ("ﬂ", "fl"), ("\t", " ")):
+        text = text.replace(bad, good)
+    return text
+
+
+def _key(text: str) -> str:
+    """Lower-case letters and spaces only: the form headings are compared in."""
+    letters = re.sub(r"[^a-z0-9 ]+", " ", text.lower().replace("-", " ").replace("'", " "))
+    return " ".join(letters.split())
+
+
+def is_noise(line: str) -> bool:
+    """A line that belongs to the surrounding app (menus, tabs, status bars), not the prompt."""
+    stripped = line.strip()
+    if not stripped:
+        return True
+    letters = sum(ch.isalpha() for ch in stripped)
+    if letters < 2:
+        return True
+    if letters / len(stripped.replace(" ", "")) < 0.45 and main_figure(stripped) is None:
+        return True
+    if any(p.search(stripped) for p in _NOISE_PATTERNS):
+        return True
+    if _APP_NAMES.search(stripped) and re.search(r"\s[-–—|]\s", stripped):
+        return True
+    words = [w.lower().strip(".,:;|()[]") for w in stripped.split()]
+    menu = sum(w in _MENU_WORDS for w in words)
+    return len(words) >= 3 and menu >= 3 and menu / len(words) >= 0.6
+
+
+def heading_kind(line: str) -> tuple[str, str] | None:
+    """``(kind, rest)`` when the line is a section heading; ``rest`` is text after a colon."""
+    body = _COMMENT.sub("", line.strip())
+    body = re.sub(r"^(?:#+|\d{1,2}[.)]|[A-Z][.)]|[IVX]+[.)])\s*", "", body).strip()
+    rest = ""
+    if ":" in body:
+        head, _, tail = body.partition(":")
+        if len(head.split()) <= 6:
+            body, rest = head, tail.strip()
+    key = _key(body)
+    key = re.sub(r"\s*\(?(?:nfrs?|frs?)\)?$", "", key).strip() or key
+    if not key or len(key.split()) > 6:
+        return None
+    if rest == "" and line.rstrip().endswith((".", "?", "!")):
+        return None
+    for kind, names in _HEADINGS.items():
+        if key in names:
+            return kind, rest
+    # OCR-damaged headings ("Non-funct1onal requ1rements"): close to a name, heading words only
+    words = key.split()
+    if sum(w in _HEADING_WORDS for w in words) < max(1, len(words) - 1):
+        return None
+    best_kind, best_ratio = "", 0.0
+    for kind, names in _HEADINGS.items():
+        for name in names:
+            ratio = SequenceMatcher(None, key, name).ratio()
+            if ratio > best_ratio:
+                best_kind, best_ratio = kind, ratio
+    return (best_kind, rest) if best_ratio >= 0.86 else None
+
+
+def strip_bullet(line: str) -> tuple[str, bool]:
+    """The line without its comment marker and bullet; True when it started with a bullet."""
+    body = _COMMENT.sub("", line.strip())
+    bulleted = body != line.strip() and bool(body) and not body[0].isalnum()
+    match = _BULLET.match(body)
+    if match and match.end() < len(body):
+        rest = body[match.end():]
+        token = match.group(0).strip()
+        # "e"/"o"/"c" as bullets only when followed by a word (not "e.g.", not "c++")
+        if token in {"e", "o", "c"} and not re.match(r"[A-Za-z0-9\"'(]", rest):
+            return body, bulleted
+        if re.fullmatch(r"\d{1,2}[.)]", token) and re.match(r"\d", rest):
+            return body, bulleted
+        body, bulleted = _BULLET.sub("", body, count=1), True
+        # mono comment style: "# - item" leaves a second bullet behind
+        match = re.match(r"^[-*•+]\s+", body)
+        if match:
+            body = body[match.end():]
+    return body.strip(), bulleted
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str
+    bulleted: bool
+    blank_before: bool
+
+
+def _join(previous: str, following: str) -> str:
+    if previous.endswith("-") and not previous.endswith(" -"):
+        stem = previous[:-1]
+        last = re.split(r"[\s/]", stem)[-1].lower()
+        if following[:1].islower() and last not in _KEEP_HYPHEN_PREFIX:
+            return stem + following
+        return previous + following
+    return f"{previous} {following}"
+
+
+def _continues(previous: _Line, line: _Line, section_has_bullets: bool) -> bool:
+    """Is ``line`` the wrapped tail of ``previous``?"""
+    if line.bulleted or (line.blank_before and not section_has_bullets):
+        return False
+    prev = previous.text
+    if prev.endswith("-") and not prev.endswith(" -"):
+        return True
+    if prev.endswith((",", "(", "/", "&")) or _CONNECTOR_END.search(prev):
+        return True
+    starts_lower = line.text[:1].islower() or line.text[:1] in "()&"
+    if starts_lower and not prev.endswith((".", "!", "?", ";", ":")):
+        return section_has_bullets or not _MODAL.match(line.text)
+    return False
+
+
+def _items(lines: list[_Line]) -> list[str]:
+    has_bullets = sum(line.bulleted for line in lines) >= max(1, len(lines) // 3)
+    items: list[_Line] = []
+    for line in lines:
+        if items and _continues(items[-1], line, has_bullets):
+            items[-1] = replace(items[-1], text=_join(items[-1].text, line.text))
+        else:
+            items.append(line)
+    out: list[str] = []
+    for item in items:
+        text = _tidy(item.text)
+        if text and sum(ch.isalpha() for ch in text) >= 2:
+            out.append(text)
+    return out
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+([,.;:!?)])", r"\1", text)
+    text = re.sub(r"([(])\s+", r"\1", text)
+    return text.strip(" ;,")
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences and clauses of a paragraph prompt, each a requirement candidate."""
+    flat = re.sub(r"-\n(?=[a-z])", "", text)
+    flat = re.sub(r"\s*\n\s*", " ", flat)
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(flat):
+        sentence = sentence.strip().rstrip(".!").strip()
+        if not sentence:
+            continue
+        # "Users can post, and followers should see ..." -> two clauses when both have a verb
+        parts = re.split(r";\s+|,\s+(?:and|but|while)\s+|\s+and\s+(?=(?:it|they|the system|"
+                         r"users?|the service|we|you|[A-Z]\w+ (?:should|must|can|will))\b)",
+                         sentence)
+        pieces.extend(p.strip() for p in parts if p and p.strip())
+    return pieces
+
+
+def _requirement_like(text: str) -> bool:
+    if main_figure(text) is not None:
+        return True
+    if _OUT_OF_SCOPE_CUE.search(text):
+        return True
+    if _MODAL.search(text):
+        return True
+    return bool(_QUALITY.search(text)) and len(text.split()) >= 3
+
+
+def classify(text: str, section: str | None) -> tuple[str, float | None, str | None]:
+    """Kind, value and unit of one requirement text within a section (None: no heading)."""
+    if section == "out_of_scope":
+        return "out_of_scope", None, None
+    figure = main_figure(text)
+    if figure is not None and (figure.strong or section != "functional"):
+        return "scale", figure.value, figure.unit
+    if section in ("functional", "non_functional"):
+        return section, None, None
+    if _OUT_OF_SCOPE_CUE.search(text):
+        return "out_of_scope", None, None
+    if _QUALITY.search(text):
+        return "non_functional", None, None
+    return "functional", None, None
+
+
+def _strip_scope_cue(text: str) -> str:
+    """"Analytics is out of scope" → "Analytics" (the thing, not the verdict)."""
+    cut = _OUT_OF_SCOPE_CUE.search(text)
+    if cut is None:
+        return text
+    before = text[: cut.start()].strip(" ,;:-")
+    after = text[cut.end():].strip(" ,;:-")
+    before = re.sub(r"\b(?:is|are)$", "", before).strip()
+    return _tidy(before or after or text)
+
+
+def _find_title(lines: list[str]) -> tuple[int, str] | None:
+    """Index and text of the prompt's title: the first "Design ..."-style line near the top."""
+    for index, line in enumerate(lines[:40]):
+        body, _ = strip_bullet(line)
+        match = _TITLE_START.search(body)
+        if match is None or heading_kind(body) is not None:
+            continue
+        words_before = body[: match.start()].split()
+        if len(words_before) <= 6 and len(body.split()) <= 30:
+            return index, body[match.start():].strip().rstrip(".")
+    return None
+
+
+def _parse_lines(raw_lines: Iterable[str]) -> list[tuple[str | None, _Line]]:
+    """Tag every kept line with its section kind (None before any heading)."""
+    section: str | None = None
+    tagged: list[tuple[str | None, _Line]] = []
+    blank = False
+    for raw in raw_lines:
+        if not raw.strip():
+            blank = True
+            continue
+        heading = heading_kind(raw)
+        if heading is not None:
+            section = heading[0]
+            if heading[1]:
+                tagged.append((section, _Line(heading[1], True, True)))
+            blank = True
+            continue
+        if is_noise(raw):
+            blank = True
+            continue
+        body, bulleted = strip_bullet(raw)
+        if not body:
+            continue
+        tagged.append((section, _Line(body, bulleted, blank)))
+        blank = False
+    return tagged
+
 
 def parse_prompt(text: str) -> Prompt:
     """Title and requirements of a prompt; never raises, an empty text gives an empty prompt."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    title = lines[0] if lines else ""
-    return Prompt(title=title, requirements=(), raw_text=text)
+    raw_lines = _normalise(text).splitlines()
+    title = ""
+    found = _find_title(raw_lines)
+    if found is not None:
+        index, title = found
+        raw_lines = raw_lines[index + 1:]
+        # a wrapped title continues on a lower-case line before the first blank line
+        while raw_lines and raw_lines[0].strip()[:1].islower() and not is_noise(raw_lines[0]):
+            title = f"{title} {raw_lines.pop(0).strip()}"
+        title = _tidy(title).rstrip(".")
+    tagged = _parse_lines(raw_lines)
+    have_headings = any(section not in (None, "context") for section, _ in tagged)
+
+    texts: list[tuple[str, str | None]] = []
+    if have_headings:
+        groups: list[tuple[str | None, list[_Line]]] = []
+        for section, line in tagged:
+            if groups and groups[-1][0] == section:
+                groups[-1][1].append(line)
+            else:
+                groups.append((section, [line]))
+        for section, lines in groups:
+            if section in (None, "context"):
+                prose = "\n".join(line.text for line in lines)
+                texts.extend((s, None) for s in _sentences(prose) if _requirement_like(s))
+                continue
+            texts.extend((item, section) for item in _items(lines))
+    else:
+        kept = [line for _, line in tagged]
+        if not title and kept:
+            first = _sentences(kept[0].text)[:1]
+            if first and len(first[0].split()) <= 16 and not _MODAL.search(first[0]):
+                title = first[0]
+                rest = kept[0].text[len(first[0]):].lstrip(" .!?")
+                kept = ([_Line(rest, False, False)] if rest else []) + kept[1:]
+        bulleted = sum(line.bulleted for line in kept) >= max(2, len(kept) // 2)
+        if bulleted:
+            texts.extend((item, None) for item in _items(kept))
+        else:
+            prose = "\n".join(line.text for line in kept)
+            texts.extend((s, None) for s in _sentences(prose) if _requirement_like(s))
+
+    requirements: list[Requirement] = []
+    counters = dict.fromkeys(KINDS, 0)
+    seen: set[str] = set()
+    for item, section in texts:
+        kind, value, unit = classify(item, section)
+        if kind == "out_of_scope" and section != "out_of_scope":
+            item = _strip_scope_cue(item)
+        key = _key(item)
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        counters[kind] += 1
+        requirements.append(
+            Requirement(f"{_ID_PREFIX[kind]}{counters[kind]}", item, kind, value, unit)
+        )
+    return Prompt(title=title, requirements=tuple(requirements), raw_text=text)
