@@ -7,6 +7,7 @@ storage) from the quantities the candidate stated and flags those off by more th
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -139,7 +140,7 @@ class DeliverySignals:
             "wpm": round(self.words / minutes, 1) if minutes > 0 else 0.0,
             "wpm_by_minute": [
                 {"minute": m, "wpm": self.words_per_minute.get(m, 0)}
-                for m in range(int(max(now_s, self.last_end_s) // 60) + 1)
+                for m in range(max(1, math.ceil(max(now_s, self.last_end_s) / 60)))
             ] if self.words or now_s > 0 else [],
             "fillers": {
                 "count": filler_count,
@@ -200,9 +201,9 @@ def extract_quantities(toks: Sequence[Token], at_s: float, phase: str = "") -> l
                 period_s = 1.0
             elif k in ("daily", "monthly") and period_s is None and j > 0:
                 period_s = _PERIOD_S[_PERIOD_WORDS[k]]
-        before = [t.key for t in toks[max(0, i - 3): i]]
-        if "user" in before and "each" not in keys and period_s is not None:
-            per_user = True
+        before = [t.key for t in toks[max(0, i - 4): i]]
+        if {"each", "every", "average"} & set(before) and period_s is not None:
+            per_user = True  # "each user does 10 reads per day"
         nouns = frozenset(
             k for k in keys
             if k not in _NOISE and k not in _PERIOD_WORDS and k not in _BYTES
