@@ -132,8 +132,32 @@ class PhaseRow:
     status: str  # under | near | over | none
 
 
+def framework_phases(record: SessionRecord) -> list[tuple[str, str]]:
+    """(id, label) of the session's phases in the framework's order: from the framework file when
+    it is still installed, else the report's budgets, else the order they were visited."""
+    found: list[tuple[str, str]] = []
+    try:
+        from app import paths
+        from framework.definition import available_frameworks
+
+        frameworks = available_frameworks(paths.user_frameworks_dir(), errors=[])
+        framework = frameworks.get(record.session.framework)
+        if framework is not None:
+            found = [(p.id, p.label) for p in framework.phases]
+    except Exception:  # a missing or broken framework only costs the nice labels
+        found = []
+    ids = [pid for pid, _ in found]
+    for pid in list((record.session.report or {}).get("budget") or {}) + [
+        sp.phase for sp in record.phase_spans
+    ]:
+        if pid not in ids:
+            ids.append(pid)
+            found.append((pid, pid.replace("_", " ").capitalize()))
+    return found
+
+
 def phase_rows(record: SessionRecord) -> list[PhaseRow]:
-    """Time per phase (from the spans) against its budget, in first-visited order."""
+    """Time per phase (from the saved timeline) against its budget, in the framework's order."""
     session = record.session
     spent: dict[str, float] = {}
     budget: dict[str, float | None] = {}
@@ -144,12 +168,12 @@ def phase_rows(record: SessionRecord) -> list[PhaseRow]:
     report = session.report or {}
     for pid, b in (report.get("budget") or {}).items():
         budget[pid] = float(b)
-        spent.setdefault(pid, float((report.get("time_per_phase") or {}).get(pid, 0.0)))
     rows = []
-    for pid, s in spent.items():
+    for pid, label in framework_phases(record):
+        s = spent.get(pid, 0.0)
         b = budget.get(pid)
         status = "none" if not b else "over" if s > b else "near" if s >= 0.8 * b else "under"
-        rows.append(PhaseRow(pid, pid.replace("_", " ").capitalize(), s, b, status))
+        rows.append(PhaseRow(pid, label, s, b, status))
     return rows
 
 
@@ -320,80 +344,101 @@ def _css() -> str:
     return resources.files("app.templates").joinpath("report.css").read_text(encoding="utf-8")
 
 
+def _ticks(total_s: float) -> list[float]:
+    step = next((m * 60.0 for m in (1, 2, 5, 10, 15, 30) if total_s / (m * 60.0) <= 8), 3600.0)
+    return [i * step for i in range(int(total_s // step) + 1)]
+
+
 def timeline_svg(record: SessionRecord, order: Sequence[str]) -> str:
-    """One strip of the session coloured by phase, and per phase time spent against budget."""
+    """The session as a strip coloured by phase, then per phase time spent against its budget,
+    all on one time scale so a bar longer than its dashed box is a phase over budget."""
     e = html.escape
     duration = max(record.session.duration_s, 1.0)
-    width, left, strip_h = 760, 130, 26
     rows = phase_rows(record)
-    scale_max = max([duration] + [max(r.spent_s, r.budget_s or 0) for r in rows])
-    height = 40 + strip_h + 24 * len(rows) + 30
-    inner = width - left - 10
+    scale = max([duration] + [max(r.spent_s, r.budget_s or 0) for r in rows])
+    width, left, right, strip_h, row_h = 760, 140, 110, 24, 24
+    inner = width - left - right
+    top = 8
+    height = top + strip_h + 16 + row_h * len(rows) + 28
+
+    def x(t: float) -> float:
+        return left + inner * t / scale
+
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
              f'aria-label="Phase timeline against budgets" xmlns="http://www.w3.org/2000/svg">']
-    parts.append(f'<text x="0" y="{14 + strip_h / 2 + 4}" class="axis">Timeline</text>')
+    parts.append(f'<text x="0" y="{top + strip_h / 2 + 4}" class="label">Timeline</text>')
     for span in record.phase_spans:
         end = span.end_s if span.end_s is not None else duration
-        x = left + inner * span.start_s / duration
-        w = max(0.5, inner * (end - span.start_s) / duration)
+        w = max(0.5, x(end) - x(span.start_s))
         parts.append(
-            f'<rect x="{x:.1f}" y="14" width="{w:.1f}" height="{strip_h}" '
+            f'<rect x="{x(span.start_s):.1f}" y="{top}" width="{w:.1f}" height="{strip_h}" '
             f'fill="{_phase_colour(order, span.phase)}"><title>{e(span.phase)} '
             f'{clock(span.start_s)}–{clock(end)}</title></rect>')
     for change in record.phase_changes:
         if change.manual:
-            x = left + inner * change.at_s / duration
-            parts.append(f'<path d="M{x:.1f} 10 l-4 -6 h8 z" class="manual">'
-                         f'<title>manual: {e(change.phase)}</title></path>')
-    y = 14 + strip_h + 20
+            parts.append(f'<path d="M{x(change.at_s):.1f} {top + strip_h} l-4 6 h8 z" '
+                         f'class="manual"><title>chosen by hand: {e(change.phase)} at '
+                         f'{clock(change.at_s)}</title></path>')
+    parts.append(f'<text x="{x(duration) + 4:.1f}" y="{top + strip_h / 2 + 4}" class="axis">'
+                 f'{clock(duration)}</text>')
+    y = top + strip_h + 16
     for r in rows:
-        parts.append(f'<text x="0" y="{y + 12}" class="label">{e(r.label)}</text>')
+        parts.append(f'<text x="0" y="{y + 13}" class="label">{e(r.label)}</text>')
         if r.budget_s:
-            bw = inner * r.budget_s / scale_max
-            parts.append(f'<rect x="{left}" y="{y}" width="{bw:.1f}" height="16" class="budget">'
-                         f'<title>budget {clock(r.budget_s)}</title></rect>')
-        sw = max(0.5, inner * r.spent_s / scale_max)
-        parts.append(f'<rect x="{left}" y="{y + 3}" width="{sw:.1f}" height="10" '
-                     f'class="spent {r.status}" fill="{_phase_colour(order, r.phase)}">'
-                     f'<title>{clock(r.spent_s)} spent</title></rect>')
-        parts.append(f'<text x="{left + max(sw, inner * (r.budget_s or 0) / scale_max) + 6:.1f}" '
-                     f'y="{y + 12}" class="axis">{clock(r.spent_s)}'
-                     f'{" / " + clock(r.budget_s) if r.budget_s else ""}</text>')
-        y += 24
-    parts.append(f'<text x="{left}" y="{height - 6}" class="axis">0:00</text>')
-    parts.append(f'<text x="{width - 10}" y="{height - 6}" class="axis" text-anchor="end">'
-                 f'{clock(scale_max)}</text>')
+            parts.append(f'<rect x="{left}" y="{y + 1}" width="{x(r.budget_s) - left:.1f}" '
+                         f'height="16" class="budget"><title>budget {clock(r.budget_s)}'
+                         f'</title></rect>')
+        if r.spent_s > 0:
+            parts.append(f'<rect x="{left}" y="{y + 4}" width="{max(1.0, x(r.spent_s) - left):.1f}"'
+                         f' height="10" class="spent {r.status}" '
+                         f'fill="{_phase_colour(order, r.phase)}"><title>{clock(r.spent_s)} '
+                         f'spent</title></rect>')
+        label_x = max(x(r.spent_s), x(r.budget_s or 0)) + 6
+        budget = f" / {clock(r.budget_s)}" if r.budget_s else ""
+        parts.append(f'<text x="{label_x:.1f}" y="{y + 13}" class="axis {r.status}">'
+                     f'{clock(r.spent_s)}{budget}</text>')
+        y += row_h
+    for t in _ticks(scale):
+        parts.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{y + 2}" y2="{y + 6}" '
+                     f'class="tick"/><text x="{x(t):.1f}" y="{y + 19}" class="axis" '
+                     f'text-anchor="middle">{clock(t)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
 
 def wpm_svg(points: Sequence[tuple[float, float]], duration_s: float) -> str:
-    width, height, left, bottom = 760, 180, 40, 24
+    """Words per minute over the session, with 100–160 wpm (a comfortable pace) shaded."""
     if not points:
         return '<p class="muted">No speech recorded.</p>'
-    top = max(200.0, max(w for _, w in points) * 1.1)
-    inner_w, inner_h = width - left - 10, height - bottom - 10
+    width, height, left, right, bottom, top = 760, 190, 44, 16, 26, 10
+    peak = max(200.0, max(w for _, w in points) * 1.1)
+    inner_w, inner_h = width - left - right, height - bottom - top
     duration_s = max(duration_s, 1.0)
 
-    def xy(t: float, w: float) -> str:
-        return f"{left + inner_w * t / duration_s:.1f},{10 + inner_h * (1 - w / top):.1f}"
+    def px(t: float) -> float:
+        return left + inner_w * t / duration_s
+
+    def py(w: float) -> float:
+        return top + inner_h * (1 - w / peak)
 
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
              f'aria-label="Words per minute" xmlns="http://www.w3.org/2000/svg">']
-    for level in (100, 150, 200):
-        if level < top:
-            yy = 10 + inner_h * (1 - level / top)
-            parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{yy:.1f}" y2="{yy:.1f}" '
-                         f'class="grid"/><text x="{left - 4}" y="{yy + 4:.1f}" class="axis" '
-                         f'text-anchor="end">{level}</text>')
-    parts.append(f'<polyline class="line" points="{" ".join(xy(t, w) for t, w in points)}"/>')
+    parts.append(f'<rect x="{left}" y="{py(160):.1f}" width="{inner_w}" '
+                 f'height="{py(100) - py(160):.1f}" class="band"><title>100–160 wpm</title>'
+                 f'</rect>')
+    for level in range(0, int(peak) + 1, 50):
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{py(level):.1f}" '
+                     f'y2="{py(level):.1f}" class="grid"/><text x="{left - 6}" '
+                     f'y="{py(level) + 4:.1f}" class="axis" text-anchor="end">{level}</text>')
+    line = " ".join(f"{px(t):.1f},{py(w):.1f}" for t, w in points)
+    parts.append(f'<polyline class="line" points="{line}"/>')
     for t, w in points:
-        x, y = xy(t, w).split(",")
-        parts.append(f'<circle cx="{x}" cy="{y}" r="2.5" class="dot">'
+        parts.append(f'<circle cx="{px(t):.1f}" cy="{py(w):.1f}" r="2.5" class="dot">'
                      f'<title>{clock(t)}: {w:.0f} wpm</title></circle>')
-    parts.append(f'<text x="{left}" y="{height - 6}" class="axis">0:00</text>'
-                 f'<text x="{width - 10}" y="{height - 6}" class="axis" text-anchor="end">'
-                 f'{clock(duration_s)}</text></svg>')
+    for t in _ticks(duration_s):
+        parts.append(f'<text x="{px(t):.1f}" y="{height - 6}" class="axis" '
+                     f'text-anchor="middle">{clock(t)}</text>')
+    parts.append("</svg>")
     return "".join(parts)
 
 
@@ -409,10 +454,7 @@ def _mark_html(text: str, find: Callable[[str], list[tuple[int, int]]]) -> str:
 def to_html(record: SessionRecord, session_folder: Path | None = None) -> str:
     e = html.escape
     s = record.session
-    order: list[str] = []
-    for span in record.phase_spans:
-        if span.phase not in order:
-            order.append(span.phase)
+    order = [pid for pid, _ in framework_phases(record)]
     find = hedge_finder()
     body = [f"<header><h1>{e(s.title or 'Mock interview')}</h1><p class='meta'>"
             f"{e(s.started_at)} · {clock(s.duration_s)} of {clock(s.round_s)} · "
@@ -439,8 +481,8 @@ def to_html(record: SessionRecord, session_folder: Path | None = None) -> str:
                     + (f"<ul>{reqs}</ul>" if reqs else "") + "</section>")
     body.append("<section><h2>Phases</h2>" + timeline_svg(record, order)
                 + "<p class='legend'>" + "".join(
-                    f"<span><i style='background:{_phase_colour(order, p)}'></i>{e(p)}</span>"
-                    for p in order) + "</p></section>")
+                    f"<span><i style='background:{_phase_colour(order, p)}'></i>{e(label)}"
+                    "</span>" for p, label in framework_phases(record)) + "</p></section>")
     checklist, requirements = _coverage(record)
     cov = []
     for heading, items, key in (("Checklist", checklist, "label"),
