@@ -13,10 +13,12 @@ import difflib
 import os
 import re
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
 from app import __version__
@@ -121,27 +123,40 @@ class SelfTest:
         return f"{len(lines)} lines read, {similarity:.0%} match"
 
     def window(self) -> str:
+        """The real main window (frameworks, prompt library, theme and icons from ``assets``),
+        built over a throw-away settings file and session store so the user's data is untouched.
+        """
         # Offscreen unless the caller chose a platform: the self-test must pass over SSH and in CI.
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from PySide6.QtCore import QDeadlineTimer, QEventLoop
-        from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+        from PySide6.QtWidgets import QApplication
 
-        app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "mockcoach"])
-        window = QMainWindow()
-        window.setWindowTitle("mockcoach self-test")
-        window.setCentralWidget(QLabel("mockcoach self-test"))
-        window.resize(640, 400)
-        window.show()
-        deadline = QDeadlineTimer(5000)
-        while not window.isVisible() and not deadline.hasExpired():
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-        if not window.isVisible():
-            raise StepFailed("the window did not become visible")
-        window.close()
-        app.processEvents()
-        platform_name = QApplication.platformName()
-        window.deleteLater()
-        return f"window opened and closed on Qt {platform_name}"
+        from app.settings import Settings
+        from app.store import SessionStore
+        from app.ui.application import Application
+
+        qapp = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "mockcoach"])
+        assert isinstance(qapp, QApplication)
+        with tempfile.TemporaryDirectory(prefix="mockcoach-selftest-") as tmp:
+            folder = Path(tmp)
+            store = SessionStore(folder / "mockcoach.db", folder / "sessions")
+            app = Application(
+                qapp, settings=Settings(folder / "settings.ini"), store=store, offer_recovery=False
+            )
+            try:
+                app.show()
+                deadline = QDeadlineTimer(5000)
+                while not app.live.isVisible() and not deadline.hasExpired():
+                    qapp.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+                if not app.live.isVisible():
+                    raise StepFailed("the main window did not become visible")
+                title = app.live.windowTitle()
+                for window in app.windows():
+                    window.close()
+                qapp.processEvents()
+            finally:
+                app.shutdown()
+        return f"main window {title!r} opened and closed on Qt {QApplication.platformName()}"
 
 
 def run_self_test(out: TextIO | None = None) -> int:
