@@ -142,3 +142,99 @@ def test_stop_while_the_device_is_lost_finalises(tmp_path: Path) -> None:
     assert runner.status == "stopped"
     assert store.get_session(session.id).status == "finished"
     assert store.get_session(session.id).duration_s == 2.0
+
+
+class FedSource:
+    """A live input the test feeds frame by frame; ``asked`` counts frames the runner asked for,
+    so the test knows when a frame has been fully handled (the runner asked for the next)."""
+
+    realtime = True
+    sample_rate = 16_000
+
+    def __init__(self) -> None:
+        import queue
+
+        self.queue: queue.Queue[np.ndarray | None] = queue.Queue()
+        self.asked = 0
+        self.error: Exception | None = None
+        self.overflows = 0
+        self._start_s = 0.0
+
+    def stop(self) -> None:
+        self.queue.put(None)
+
+    def frames(self) -> Iterator[AudioFrame]:
+        while True:
+            self.asked += 1
+            samples = self.queue.get()
+            if samples is None:
+                return
+            yield AudioFrame(samples, self._start_s)
+            self._start_s += len(samples) / 16_000
+
+
+def test_paused_audio_is_neither_recorded_nor_transcribed(tmp_path: Path) -> None:
+    samples = _samples()
+    source = FedSource()
+    store = SessionStore(tmp_path / "s.db")
+    runner = SessionRunner(store, small_framework(), source=source,
+                           transcriber=EverySecondTranscriber())
+    session = runner.start()
+
+    def feed(seconds: int, offset: int) -> None:
+        for i in range(seconds * 10):
+            source.queue.put(samples[(offset * 10 + i) * 1600 : (offset * 10 + i + 1) * 1600])
+        target = source.asked + seconds * 10
+        wait_until(lambda: source.asked >= target, 10, "the frames to be handled")
+
+    feed(2, 0)
+    runner.pause()
+    feed(1, 2)  # while paused: discarded
+    assert runner.now_s() == 2.0
+    runner.resume()
+    feed(2, 3)
+    runner.stop(timeout_s=10)
+    record = store.load(session.id)
+    assert record.session.duration_s == 4.0
+    audio = store.audio_file(record.session)
+    assert audio is not None and soundfile.info(str(audio)).duration == 4.0
+    assert [s.text for s in record.segments] == [f"second {i}" for i in range(4)]
+
+
+class FullDiskRecorder:
+    """Stands in for the recorder on a full disk: the error the real one raises (ENOSPC)."""
+
+    def __init__(self) -> None:
+        self.written = 0
+
+    def write(self, frame: AudioFrame) -> None:
+        import errno
+
+        from audio.recorder import RecorderError
+
+        if self.written >= 10:
+            try:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            except OSError as exc:
+                raise RecorderError("Cannot write the recording: No space left on device.") from exc
+        self.written += 1
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_full_disk_for_the_audio_stops_the_session(tmp_path: Path) -> None:
+    source = FedSource()
+    store = SessionStore(tmp_path / "s.db")
+    events: list[Any] = []
+    runner = SessionRunner(store, small_framework(), source=source,
+                           transcriber=EverySecondTranscriber(), listener=events.append)
+    session = runner.start()
+    runner._recorder = FullDiskRecorder()  # before any frame arrives
+    for chunk in range(30):
+        source.queue.put(_samples()[chunk * 1600 : (chunk + 1) * 1600])
+    assert runner.wait(10)
+    errors = [e for e in events if isinstance(e, RunnerError)]
+    assert [e.error for e in errors] == ["disk_full"] and errors[0].fatal
+    assert "Everything up to this moment is saved" in errors[0].message
+    assert store.get_session(session.id).duration_s == 1.0  # what reached the recording
