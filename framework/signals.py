@@ -296,7 +296,8 @@ def _best(q: Quantity, cands: list[tuple[float, Quantity]]) -> list[tuple[float,
         cat = _category(q.nouns)
         if cat == "other":
             return cands  # "about 12,000 QPS": compare with every figure it could come from
-        return [(r, src) for r, src in cands if _category(src.nouns) == cat]
+        same = [(r, src) for r, src in cands if _category(src.nouns) == cat]
+        return same or cands
     return [(r, src) for s, r, src in scored if s == top]
 
 

@@ -309,7 +309,9 @@ def format_report(report: dict[str, Any], framework: Any) -> str:
             out.append(f"  {len(silences)} long silences (longest {longest:.0f} s)")
         est = sig.get("estimation", {})
         checks = est.get("checks", [])
-        if checks:
+        if not checks:
+            out.append("  estimation check: no derived figure (QPS, storage) to re-compute")
+        else:
             out.append(f"  estimation check: {len(checks)} figures re-computed, "
                        f"{est.get('flagged', 0)} off by more than 2x")
             for c in checks:

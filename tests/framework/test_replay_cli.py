@@ -1,0 +1,166 @@
+"""`mockcoach replay` end to end: shared walkthroughs, saving, bad input, real audio."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+
+GROUPS = {
+    "requirements": 0, "estimation": 0, "api": 1, "data_model": 1, "high_level": 1,
+    "deep_dive": 2, "scaling": 2, "wrap_up": 3,
+}
+REPORT_KEYS = ["framework", "duration_s", "phases", "time_per_phase", "budget", "checklist",
+               "requirements", "nudges", "signals"]
+
+SMALL_TXT = """[00:00] Before I design, let me confirm scope: users can shorten a link and open it.
+[00:12] We need low latency and high availability, about 100 million links per month.
+[00:25] Let me do a quick back of the envelope: that is about 40 writes per second.
+[00:40] The API would be a REST API with a POST request that returns the short link.
+[00:55] At a high level, clients go through a load balancer to stateless app servers.
+[01:10] Let's dive into how we generate unique keys with a hash and base 62 encoding.
+"""
+
+
+def replay_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    assert main(["replay", *args, "--json"]) == 0
+    out = capsys.readouterr().out
+    report: dict[str, object] = json.loads(out)
+    return report
+
+
+def agreement(report: dict, truth: list[dict]) -> tuple[float, float, float]:
+    """Seconds (sampled every 0.5 s) where the tracked phase equals the label."""
+    phases = report["phases"]
+    same = same4 = n = 0
+    t, li, pi = 0.0, 0, 0
+    end = truth[-1]["end"]
+    while t < end:
+        while li + 1 < len(truth) and truth[li + 1]["start"] <= t:
+            li += 1
+        while pi + 1 < len(phases) and phases[pi + 1]["start"] <= t:
+            pi += 1
+        a, b = truth[li]["phase"], phases[pi]["id"]
+        same += a == b
+        same4 += GROUPS[a] == GROUPS[b]
+        n += 1
+        t += 0.5
+    return same, same4, n
+
+
+def test_replay_of_the_shared_walkthroughs_agrees_with_the_labels(
+    shared_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    total = [0, 0, 0]
+    for path in sorted((shared_data / "transcripts").glob("*.jsonl")):
+        prompt = shared_data / "prompts" / f"{path.stem}.json"
+        report = replay_json([str(path), "--prompt", str(prompt), "--no-save"], capsys)
+        assert list(report) == REPORT_KEYS
+        truth = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        same, same4, n = agreement(report, truth)
+        assert same4 / n >= 0.85, (path.stem, same4 / n)
+        total = [total[0] + same, total[1] + same4, total[2] + n]
+        reqs = report["requirements"]
+        assert isinstance(reqs, list) and reqs
+        assert sum(r["addressed"] for r in reqs) / len(reqs) >= 0.85, path.stem
+        assert report["duration_s"] == truth[-1]["end"]
+    assert total[0] / total[2] >= 0.80
+    assert total[1] / total[2] >= 0.90
+
+
+def test_replay_saves_a_session_with_the_same_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.store import SessionStore
+
+    path = tmp_path / "mock.txt"
+    path.write_text(SMALL_TXT)
+    saved = replay_json([str(path)], capsys)
+    unsaved = replay_json([str(path), "--no-save"], capsys)
+    assert saved == unsaved
+    assert [p["id"] for p in saved["phases"]] == [  # type: ignore[union-attr]
+        "requirements", "estimation", "api", "high_level", "deep_dive"]
+    with SessionStore() as store:
+        sessions = store.list_sessions()
+        assert len(sessions) == 1
+        assert store.get_session(sessions[0].id).report == saved
+
+
+def test_readable_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "mock.txt"
+    path.write_text("\n".join(line.split("] ", 1)[1] for line in SMALL_TXT.splitlines()))
+    assert main(["replay", str(path), "--no-save", "--minutes", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "Time per phase" in out and "Requirements" in out and "Checklist" in out
+    assert "estimation check" in out
+
+
+def test_prompt_text_file_goes_through_the_prompt_parser(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "mock.txt"
+    path.write_text(SMALL_TXT)
+    prompt = tmp_path / "prompt.txt"
+    prompt.write_text("Design a URL shortener\n\nFunctional requirements\n"
+                      "- Users shorten a link\n- Users open a short link\n"
+                      "Non-functional requirements\n- Low latency\n")
+    report = replay_json([str(path), "--prompt", str(prompt), "--no-save"], capsys)
+    assert report["requirements"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nowhere.jsonl"], "no such file"),
+        (["{mock}", "--framework", "nope"], "unknown framework id 'nope'"),
+        (["{mock}", "--prompt", "no-such-prompt-id"], "no-such-prompt-id"),
+        (["{bad}"], "line 1"),
+        (["{mock}", "--minutes", "0"], "--minutes"),
+    ],
+)
+def test_bad_input_gets_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    mock = tmp_path / "mock.txt"
+    mock.write_text(SMALL_TXT)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n")
+    args = [a.format(mock=mock, bad=bad) for a in args]
+    assert main(["replay", *args, "--no-save"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_malformed_user_framework_is_reported_with_file_line_and_field(
+    tmp_path: Path, private_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mock = tmp_path / "mock.txt"
+    mock.write_text(SMALL_TXT)
+    folder = private_home / "frameworks"
+    folder.mkdir(parents=True)
+    (folder / "mine.toml").write_text(
+        'name = "Mine"\n\n[[phases]]\nid = "talk"\nlabel = "Talk"\nbudget_minutes = "ten"\n'
+    )
+    assert main(["replay", str(mock), "--framework", "mine", "--no-save"]) == 2
+    err = capsys.readouterr().err
+    assert "mine.toml, line 6, field 'phases[0].budget_minutes'" in err
+    (folder / "mine.toml").write_text(
+        'name = "Mine"\n\n[[phases]]\nid = "talk"\nlabel = "Talk"\nbudget_minutes = 10\n'
+    )
+    report = replay_json([str(mock), "--framework", "mine", "--no-save"], capsys)
+    assert report["framework"] == "mine" and report["budget"] == {"talk": 600.0}
+
+
+@pytest.mark.slow
+def test_replay_of_audio_through_the_real_transcriber(
+    test_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    audio = test_data / "spoken_pastebin_25s.flac"
+    report = replay_json([str(audio), "--no-save"], capsys)
+    assert 15.0 < float(report["duration_s"]) <= 26.0  # type: ignore[arg-type]
+    assert report["phases"][0]["id"] == "requirements"  # type: ignore[index]
+    assert report["signals"]["words"] > 20  # type: ignore[index]
+    addressed = {c["id"] for c in report["checklist"] if c["addressed"]}  # type: ignore[union-attr]
+    assert "functional" in addressed
