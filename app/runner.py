@@ -441,7 +441,7 @@ class SessionRunner:
                 if old is not None:
                     old.stop()
             old_pump.join()
-            self._resync_needed = True
+        self._resync_needed = True  # the wall clock jumped while no audio came
         self._start_pump(new_source)
         with self._lock:
             if self._status == "device_lost":
