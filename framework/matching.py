@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 from framework.definition import Framework
-from framework.text import STOPWORDS, FuzzyVocabulary, Token, content_keys, find_phrase, keys
+from framework.text import (
+    STOPWORDS,
+    FuzzyVocabulary,
+    Token,
+    concept,
+    content_keys,
+    find_phrase,
+    keys,
+)
 from framework.types import PromptItem
 
 _ARTICLES = frozenset({"a", "an", "the"})
@@ -19,7 +27,8 @@ MULTIWORD_BONUS = 0.5  # a vocabulary phrase of several words is less likely a s
 
 # Words so common in any system-design answer that they say little about coverage.
 _GENERIC = frozenset(
-    keys(
+    concept(k)
+    for k in keys(
         "user users service system data should be fast support need needs request requests "
         "per month day second year time make able can"
     )
@@ -135,15 +144,20 @@ class CoverageMatcher:
                         alts.append(ck)
             self.targets.append(CoverageTarget(item.id, "checklist", item.label, item.phase,
                                                tuple(alts), phrase=bool(item.synonyms)))
+        raw_keys: list[str] = []
         for req in requirements:
-            ck = tuple(content_keys(req.text))
+            raw = content_keys(req.text)
+            raw_keys.extend(raw)
+            ck = tuple(dict.fromkeys(concept(k) for k in raw))
             nums = tuple(k for k in ck if k.startswith("#"))
             self.targets.append(CoverageTarget(req.id, "requirement", req.text, None, (ck,),
                                                nums))
         self._index: dict[str, set[int]] = {}
+        fuzzy.add(raw_keys)
         for n, target in enumerate(self.targets):
             for alt in target.alternatives:
-                fuzzy.add(alt)
+                if target.phrase:
+                    fuzzy.add(alt)
                 for key in alt[:1] if target.phrase else alt:
                     self._index.setdefault(key, set()).add(n)
 
@@ -155,6 +169,9 @@ class CoverageMatcher:
             if tok.word in STOPWORDS and tok.number is None:
                 continue
             present.setdefault(tok.key, []).append(tok.word)
+            grouped = concept(tok.key)
+            if grouped != tok.key:
+                present.setdefault(grouped, []).append(tok.word)
         candidates: set[int] = set()
         for key in present:
             candidates |= self._index.get(key, set())

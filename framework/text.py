@@ -83,6 +83,10 @@ def stem(word: str) -> str:
             if len(w) >= 4 and w[-1] == w[-2] and w[-1] not in "lsz":
                 w = w[:-1]
             break
+    if w.endswith("ability") and len(w) > 9:
+        w = w[:-7]  # availability -> avail, like available
+    elif w.endswith("able") and len(w) > 6:
+        w = w[:-4]
     if w.endswith("ly") and len(w) > 5:
         w = w[:-2]
     if w.endswith("e") and len(w) > 4:
@@ -175,6 +179,54 @@ def content_keys(text: str) -> list[str]:
         if t.number is not None or (t.word not in STOPWORDS and len(t.key) > 1):
             seen.setdefault(t.key, None)
     return list(seen)
+
+
+# Words that people use for the same thing when they paraphrase a requirement. General
+# system-design English, applied only when judging coverage (phase vocabulary stays literal).
+_CONCEPT_GROUPS = (
+    "post tweet",
+    "feed timeline",
+    "photo image picture media",
+    "video clip",
+    "url link shortlink",
+    "follow follower following subscribe subscriber",
+    "user customer person people",
+    "delete remove",
+    "create publish add submit",
+    "view see open visit watch browse",
+    "upload ingest",
+    "notify notification alert",
+    "expire expiration expiry ttl",
+    "realtime instant instantly immediate immediately",
+    "keyword term",
+    "fast quick quickly speedy low-latency",
+    "search find",
+    "like favorite favourite upvote",
+    "comment reply",
+    "message chat",
+    "avail uptime",
+    "durable durability lose lost loss",
+    "cheap cost costly",
+)
+
+
+def _concepts() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for group in _CONCEPT_GROUPS:
+        words = group.split()
+        head = "~" + stem(words[0])
+        for word in words:
+            for key in (stem(word), stem(word.replace("-", ""))):
+                table.setdefault(key, head)
+    return table
+
+
+CONCEPTS = _concepts()
+
+
+def concept(key: str) -> str:
+    """The shared key of a word's paraphrase group ("tweet" and "post" meet), else the key."""
+    return CONCEPTS.get(key, key)
 
 
 def _deletions(word: str) -> set[str]:

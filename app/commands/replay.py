@@ -230,8 +230,12 @@ def _prompt_from_library(prompt_id: str) -> Any:
             f"'{prompt_id}' is not a file and the prompt library is not available in this build"
         ) from exc
     from assets import asset_path
+    from capture.library import LibraryError
 
-    entries = load_library(asset_path("prompts"), user_prompts_dir())
+    try:
+        entries = load_library(asset_path("prompts"), user_prompts_dir())
+    except LibraryError as exc:
+        raise ReplayInputError(f"the prompt library has a bad file: {exc}") from exc
     for entry in entries:
         if entry.id == prompt_id:
             return entry.prompt

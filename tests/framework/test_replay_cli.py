@@ -111,6 +111,17 @@ def test_prompt_text_file_goes_through_the_prompt_parser(
     assert report["requirements"]
 
 
+def test_prompt_from_the_library(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from capture.library import load_library
+
+    entry = load_library()[0]
+    path = tmp_path / "mock.txt"
+    path.write_text(SMALL_TXT)
+    report = replay_json([str(path), "--prompt", entry.id, "--no-save"], capsys)
+    assert [r["id"] for r in report["requirements"]] == [  # type: ignore[union-attr]
+        r.id for r in entry.prompt.requirements]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

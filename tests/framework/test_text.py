@@ -45,3 +45,12 @@ def test_phrase_search_tolerates_one_inserted_word() -> None:
     hay = keys("so back of uh the envelope")
     assert find_phrase(hay, tuple(keys("back of the envelope"))) == 1
     assert find_phrase(keys("envelope of the back"), tuple(keys("back of the envelope"))) == -1
+
+
+def test_paraphrase_groups_and_derived_forms() -> None:
+    from framework.text import concept
+
+    assert concept(stem("tweets")) == concept(stem("posts"))
+    assert concept(stem("timeline")) == concept(stem("feed"))
+    assert stem("availability") == stem("available")
+    assert concept(stem("database")) == stem("database")
