@@ -77,6 +77,7 @@ class Application(QObject):
         apply_theme(qapp, self.settings.theme)
         qapp.setWindowIcon(icon("app"))
         qapp.styleHints().colorSchemeChanged.connect(self._on_system_scheme)
+        self._owns_store = store is None
         self.store = store if store is not None else self._open_store()
         self.frameworks, framework_errors = load_frameworks()
         self.library = load_library()
@@ -272,9 +273,8 @@ class Application(QObject):
         if self.review is not None:
             self.review.shutdown()
         self.live.tasks.wait_all()
-        close = getattr(self.store, "close", None)
-        if callable(close):
-            close()
+        if self._owns_store:
+            self.store.close()
 
     def windows(self) -> list[QWidget]:
         return [w for w in (self.live, self.review) if w is not None]

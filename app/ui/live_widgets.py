@@ -59,6 +59,8 @@ class CueCard(QFrame):
             )
             self._template.setStyleSheet(f"color: {c.muted.name()};")
             return
+        if self._phase.text() == f"Now: {label}" and self._template.text() == template:
+            return
         self._phase.setText(f"Now: {label}")
         self._template.setText(template or "No template for this phase.")
         self._template.setStyleSheet(f"color: {c.text.name()};")
@@ -215,8 +217,12 @@ class RoundClock(QLabel):
         c = colors()
         left = round_s - elapsed_s
         colour = c.over if left < 0 else c.near if left < 300 else c.text
-        self.setText(f"{format_clock(elapsed_s)} / {format_clock(round_s)}")
-        self.setStyleSheet(f"color: {colour.name()}; padding: 0 8px;")
+        text = f"{format_clock(elapsed_s)} / {format_clock(round_s)}"
+        if text != self.text():
+            self.setText(text)
+        style = f"color: {colour.name()}; padding: 0 8px;"
+        if style != self.styleSheet():  # restyling is costly: only on a change
+            self.setStyleSheet(style)
 
 
 def _escape(text: str) -> str:

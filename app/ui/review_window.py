@@ -552,10 +552,16 @@ class ReviewWindow(QMainWindow):
 
     def open_session(self, session_id: int) -> None:
         """Load on a worker, render on the GUI thread; ``session_shown`` when done."""
-        if not self.select_session(session_id):
-            self.reload()
-            self.select_session(session_id)
+        if self._loading_id == session_id and self.tasks.busy:
+            return  # already on its way
         self._loading_id = session_id
+        self.table.blockSignals(True)
+        try:
+            if not self.select_session(session_id):
+                self.reload()
+                self.select_session(session_id)
+        finally:
+            self.table.blockSignals(False)
         started = time.perf_counter()
         framework_of = self.frameworks.get
         store = self.store
@@ -594,6 +600,9 @@ class ReviewWindow(QMainWindow):
         self._show_coverage(data)
         self._show_delivery(data)
         self._show_prompt(data)
+        if self._notes_timer.isActive():  # pending edits belong to the previous session
+            self._notes_timer.stop()
+            self._save_notes()
         self.notes.blockSignals(True)
         self.notes.setPlainText(data.notes)
         self.notes.blockSignals(False)
@@ -737,9 +746,8 @@ class ReviewWindow(QMainWindow):
         self.reload()
 
     def _save_notes(self) -> None:
-        session_id = self.current_id()
-        if session_id is not None and self.data is not None:
-            self.store.set_notes(session_id, self.notes.toPlainText())
+        if self.data is not None:
+            self.store.set_notes(self.data.session_id, self.notes.toPlainText())
 
     def export(self, fmt: str, path: Path | None = None) -> Path | None:
         """Write the session in ``fmt``; asks where unless ``path`` is given."""

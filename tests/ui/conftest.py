@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Any
 
 
-
-
 def read_utterances(path: Path, limit_s: float | None = None) -> list[Any]:
     from framework.types import Utterance
 

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
@@ -45,53 +46,60 @@ def save(widget: QWidget, name: str) -> Path:
     return path
 
 
-def main(themes: list[str]) -> int:
-    home = Path(tempfile.mkdtemp(prefix="mockcoach-shots-"))
-    os.environ["MOCKCOACH_HOME"] = str(home)
+def shoot(qapp: QApplication, theme: str, home: Path, utterances: list[Any], prompt: Any
+          ) -> None:
     from app.settings import Key, Settings
     from app.store import SessionStore
     from app.ui.application import Application
+    from tests.ui.conftest import no_devices, transcript_runner_factory
+
+    settings = Settings(home / f"settings-{theme}.ini")
+    settings.set(Key.THEME, theme)
+    store = SessionStore(home / f"{theme}.db", home / f"sessions-{theme}")
+    app = Application(qapp, settings=settings, store=store,
+                      runner_factory=transcript_runner_factory(store, utterances, 30.0),
+                      device_lister=no_devices, offer_recovery=False)
+    live = app.live
+    live.resize(1400, 880)
+    live.prompt_panel.set_prompt(prompt, "From the library · sdp_pastebin")
+    live.length_group.button(30).setChecked(True)
+    live.show()
+    settle()
+    save(live, f"live-setup-{theme}.png")
+    live.start_or_resume()
+    wait_until(lambda: live._state is not None and live._state.round_elapsed_s > 440, 60)
+    settle(400)
+    save(live, f"live-{theme}.png")
+    finished: list[int] = []
+    live.session_finished.connect(finished.append)
+    live.stop()
+    wait_until(lambda: bool(finished), 60)
+    app.show_review(finished[0])
+    review = app.review
+    review.resize(1400, 900)
+    wait_until(lambda: review.data is not None, 20)
+    settle(400)
+    save(review, f"review-{theme}.png")
+    review.tabs.setCurrentIndex(1)
+    settle(200)
+    save(review, f"review-delivery-{theme}.png")
+    review.close()
+    live.close()
+    app.shutdown()
+
+
+def main(themes: list[str]) -> int:
+    home = Path(tempfile.mkdtemp(prefix="mockcoach-shots-"))
+    os.environ["MOCKCOACH_HOME"] = str(home)
     from capture.prompt import parse_prompt
-    from tests.ui.conftest import no_devices, read_utterances, transcript_runner_factory
+    from tests.ui.conftest import read_utterances
 
     qapp = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(qapp, QApplication)
     utterances = read_utterances(SHARED / "transcripts" / "sdp_pastebin.jsonl")
     prompt = parse_prompt((SHARED / "prompts" / "sdp_pastebin.txt").read_text())
     for theme in themes:
-        settings = Settings(home / f"settings-{theme}.ini")
-        settings.set(Key.THEME, theme)
-        store = SessionStore(home / f"{theme}.db", home / f"sessions-{theme}")
-        app = Application(qapp, settings=settings, store=store,
-                          runner_factory=transcript_runner_factory(store, utterances, 30.0),
-                          device_lister=no_devices, offer_recovery=False)
-        live = app.live
-        live.resize(1400, 880)
-        live.prompt_panel.set_prompt(prompt, "From the library · sdp_pastebin")
-        live.length_group.button(30).setChecked(True)
-        live.show()
-        settle()
-        save(live, f"live-setup-{theme}.png")
-        live.start_or_resume()
-        wait_until(lambda: live._state is not None and live._state.round_elapsed_s > 440, 60)
-        settle(400)
-        save(live, f"live-{theme}.png")
-        finished: list[int] = []
-        live.session_finished.connect(finished.append)
-        live.stop()
-        wait_until(lambda: bool(finished), 60)
-        app.show_review(finished[0])
-        review = app.review
-        review.resize(1400, 900)
-        wait_until(lambda: review.data is not None, 20)
-        settle(400)
-        save(review, f"review-{theme}.png")
-        review.tabs.setCurrentIndex(1)
-        settle(200)
-        save(review, f"review-delivery-{theme}.png")
-        review.close()
-        live.close()
-        app.shutdown()
+        shoot(qapp, theme, home, utterances, prompt)
     return 0
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from app.settings import Settings
@@ -65,3 +69,151 @@ def test_whole_mock_live_then_review_then_export(
     review.close()
     live.close()
     app.shutdown()
+
+
+class LosingSource:
+    """Plays a real recording like a live input, then loses the device (``error`` set), as
+    MicrophoneSource does when a USB microphone is unplugged."""
+
+    sample_rate = 16_000
+
+    def __init__(self, samples: Any, lose_after_s: float | None) -> None:
+        self.samples = samples
+        self.lose_after_s = lose_after_s
+        self.error: Exception | None = None
+        self.overflows = 0
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def frames(self) -> Iterator[Any]:
+        from audio.errors import DeviceLost
+        from audio.events import AudioFrame
+
+        step = 1600
+        for i in range(0, len(self.samples), step):
+            if self._stop.wait(0.01):
+                return
+            start_s = i / 16_000
+            if self.lose_after_s is not None and start_s >= self.lose_after_s:
+                self.error = DeviceLost("The input device 'USB mic' disappeared.")
+                return
+            yield AudioFrame(self.samples[i : i + step], start_s)
+
+
+class SecondsTranscriber:
+    """One final line per second of audio (this test is about the window, not about Whisper)."""
+
+    lag_s = 0.0
+
+    def __init__(self) -> None:
+        self.said_s = 0.0
+
+    def insert(self, frame: Any) -> list[Any]:
+        from audio.events import TranscriptEvent
+
+        end = frame.start_s + len(frame.samples) / 16_000
+        out = []
+        while end - self.said_s >= 1.0:
+            out.append(TranscriptEvent(f"second {int(self.said_s)}", self.said_s,
+                                       self.said_s + 1.0, True, end))
+            self.said_s += 1.0
+        return out
+
+    def finish(self) -> list[Any]:
+        return []
+
+
+def test_device_lost_mid_session_says_so_and_resumes(
+    qtbot: QtBot, qapp, test_data: Path, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    import soundfile
+
+    from app.runner import SessionRunner
+    from app.ui.mic_panel import Device
+
+    samples, _rate = soundfile.read(test_data / "spoken_pastebin_25s.flac", dtype="float32")
+    store = SessionStore(tmp_path / "s.db", tmp_path / "sessions")
+
+    def factory(request: Any, listener: Any) -> Any:
+        return SessionRunner(
+            store, request.framework, listener=listener,
+            source=LosingSource(samples, lose_after_s=2.0), transcriber=SecondsTranscriber(),
+            source_factory=lambda device: LosingSource(samples[: 16_000 * 3], None),
+            round_s=request.round_s,
+        )
+
+    devices = [Device("", "System default"), Device("Backup mic", "Backup mic")]
+    app = Application(qapp, settings=Settings(tmp_path / "settings.ini"), store=store,
+                      runner_factory=factory, device_lister=lambda: (devices, None),
+                      offer_recovery=False)
+    live = app.live
+    qtbot.addWidget(live)
+    live.show()
+    live.start_or_resume()
+    qtbot.waitUntil(lambda: live.status == "device_lost", timeout=15_000)
+    assert "microphone was lost" in live.banner.text()
+    assert live.transcript.line_count >= 1  # what was said before is still there (and saved)
+    resume = live.banner.findChild(QPushButton, "resumeButton")
+    assert resume is not None and resume.isEnabled()
+    resume.click()
+    qtbot.waitUntil(lambda: live.status == "running", timeout=15_000)
+    qtbot.waitUntil(lambda: "reconnected" in live.banner.text(), timeout=5_000)
+    with qtbot.waitSignal(live.session_finished, timeout=20_000) as finished:
+        live.stop()
+    record = store.load(finished.args[0])
+    assert len(record.segments) >= 2
+    live.close()
+    app.shutdown()
+
+
+def test_gui_never_stalls_long_during_a_replayed_mock(
+    qtbot: QtBot, qapp, shared_data: Path, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    """The figures are printed by benchmarks/ui_stall.py; here only a generous bound, because a
+    loaded CI machine adds its own scheduling delays."""
+    from app.ui.stall_probe import StallProbe
+
+    store = SessionStore(tmp_path / "s.db", tmp_path / "sessions")
+    utterances = read_utterances(shared_data / "transcripts" / "sdp_twitter.jsonl", 400)
+    app = Application(qapp, settings=Settings(tmp_path / "settings.ini"), store=store,
+                      runner_factory=transcript_runner_factory(store, utterances, speed=60.0),
+                      device_lister=no_devices, offer_recovery=False)
+    live = app.live
+    qtbot.addWidget(live)
+    live.show()
+    probe = StallProbe()
+    probe.start()
+    with qtbot.waitSignal(live.session_finished, timeout=60_000):
+        live.start_or_resume()
+    figures = probe.stop()
+    assert figures.ticks > 100
+    assert figures.p99_ms < 250, figures
+    assert figures.max_ms < 2000, figures
+    live.close()
+    app.shutdown()
+
+
+def test_closing_mid_session_saves_and_leaves_no_thread(
+    qtbot: QtBot, qapp, shared_data: Path, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    store = SessionStore(tmp_path / "s.db", tmp_path / "sessions")
+    utterances = read_utterances(shared_data / "transcripts" / "sdp_mint.jsonl", 900)
+    before = set(threading.enumerate())
+    app = Application(qapp, settings=Settings(tmp_path / "settings.ini"), store=store,
+                      runner_factory=transcript_runner_factory(store, utterances, speed=20.0),
+                      device_lister=no_devices, offer_recovery=False)
+    live = app.live
+    qtbot.addWidget(live)
+    live.show()
+    live.start_or_resume()
+    qtbot.waitUntil(lambda: live.transcript.line_count >= 3, timeout=20_000)
+    live.close()  # asks the runner to stop; the window closes once everything is saved
+    qtbot.waitUntil(lambda: not live.isVisible(), timeout=30_000)
+    app.shutdown()
+    leftover = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    assert not leftover, leftover
+    (session,) = store.list_sessions()
+    assert session.status == "finished" and session.duration_s > 0
+    assert len(store.load(session.id).segments) >= 3

@@ -1,0 +1,126 @@
+"""How long does the GUI event loop stall while a mock runs in the live window?
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python -m benchmarks.ui_stall [--audio-seconds 90]
+
+Two workloads through the real composition root, SessionRunner, tracker and store:
+1. transcript: ../shared/data/transcripts/sdp_pastebin.jsonl (11 min) replayed at 30× speed, so
+   the window receives ~30× the events per second of a live mock;
+2. audio: ../shared/data/spoken/sdp_pastebin.flac through FileSource in real time and the
+   bundled Whisper tiny.en (the transcriber competes with the GUI for the CPU and the GIL).
+A 5 ms QTimer probe records each tick's lateness; targets: p99 ≤ 50 ms, max ≤ 150 ms. An "idle"
+run (same window, no session) first measures what the machine itself adds: on a loaded machine
+the OS, not the app, causes most of the lateness.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("MOCKCOACH_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def _utterances(path: Path) -> list[Any]:
+    from framework.types import Utterance
+
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [Utterance(r["text"], float(r["start"]), float(r["end"])) for r in rows]
+
+
+def run(workload: str, audio_seconds: float) -> str:
+    from PySide6.QtCore import QCoreApplication, QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    from app.runner import SessionRunner, model_transcriber_factory
+    from app.settings import Settings
+    from app.store import SessionStore
+    from app.ui.application import Application
+    from app.ui.stall_probe import StallProbe
+    from capture.prompt import parse_prompt
+
+    qapp = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(qapp, QApplication)
+    home = Path(tempfile.mkdtemp(prefix="mockcoach-stall-"))
+    store = SessionStore(home / "s.db", home / "sessions")
+
+    def factory(request: Any, listener: Any) -> Any:
+        common = dict(listener=listener, prompt=request.prompt, round_s=request.round_s)
+        if workload == "transcript":
+            return SessionRunner(store, request.framework, utterances=_utterances(
+                SHARED / "transcripts" / "sdp_pastebin.jsonl"), transcript_speed=30.0, **common)
+        from audio.sources import FileSource
+
+        return SessionRunner(store, request.framework,
+                             source=FileSource(SHARED / "spoken" / "sdp_pastebin.flac",
+                                               realtime=True),
+                             transcriber_factory=model_transcriber_factory(None), **common)
+
+    app = Application(qapp, settings=Settings(home / "settings.ini"), store=store,
+                      runner_factory=factory, device_lister=lambda: ([], None),
+                      offer_recovery=False)
+    live = app.live
+    live.prompt_panel.set_prompt(
+        parse_prompt((SHARED / "prompts" / "sdp_pastebin.txt").read_text()), "benchmark")
+    live.resize(1400, 880)
+    live.show()
+    finished: list[int] = []
+    live.session_finished.connect(finished.append)
+    probe = StallProbe()
+    if workload == "idle":  # the machine's own noise: same window, no session
+        probe.start()
+        started = time.perf_counter()
+        while time.perf_counter() - started < 10:
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+        figures = probe.stop()
+        live.close()
+        app.shutdown()
+        return f"{workload:10s} 10.0 s wall, no session: {figures}"
+    probe.start()
+    started = time.perf_counter()
+    live.start_or_resume()
+    limit = 60.0 if workload == "transcript" else audio_seconds + 60
+    while not finished and time.perf_counter() - started < limit:
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+        if workload == "audio" and live.status == "running" and (
+                live._state is not None and live._state.round_elapsed_s >= audio_seconds):
+            live.stop()
+    if not finished:
+        live.stop()
+        while not finished:
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+    figures = probe.stop()
+    lines = live.transcript.line_count
+    elapsed = time.perf_counter() - started
+    live.close()
+    app.shutdown()
+    return f"{workload:10s} {elapsed:5.1f} s wall, {lines} transcript lines: {figures}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--audio-seconds", type=float, default=90.0,
+                        help="seconds of the spoken mock to play in real time (default 90)")
+    parser.add_argument("--only", choices=("idle", "transcript", "audio"))
+    args = parser.parse_args()
+    if not SHARED.is_dir():
+        print(f"shared data not found at {SHARED}; set MOCKCOACH_SHARED_DATA", file=sys.stderr)
+        return 2
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    for workload in ("idle", "transcript", "audio"):
+        if args.only in (None, workload):
+            print(run(workload, args.audio_seconds), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
