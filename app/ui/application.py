@@ -46,16 +46,25 @@ def load_frameworks() -> tuple[dict[str, Framework], list[str]]:
     return found, [str(e) for e in errors]
 
 
-def load_library() -> list[LibraryEntry]:
-    """The practice prompts (bundled + the user's own); empty if the library is unavailable."""
+def load_library() -> tuple[list[LibraryEntry], list[str]]:
+    """The practice prompts (bundled + the user's own); a broken user file is reported and the
+    bundled prompts still load."""
     try:
+        from capture.library import default_dirs
         from capture.library import load_library as load
-
-        entries = load(paths.user_prompts_dir())
-    except Exception as exc:  # the set-up still works with a typed prompt
-        log.warning("prompt library unavailable: %s", exc)
-        return []
-    return [LibraryEntry(str(e.id), str(e.title), e.prompt) for e in entries]
+    except ImportError as exc:
+        return [], [str(exc)]
+    errors: list[str] = []
+    try:
+        entries = load(*default_dirs(), paths.user_prompts_dir())
+    except Exception as exc:  # LibraryError names the file; the set-up still works
+        errors.append(str(exc))
+        try:
+            entries = load(*default_dirs())
+        except Exception as inner:
+            return [], [*errors, str(inner)]
+    entries = sorted(entries, key=lambda e: str(e.title).casefold())
+    return [LibraryEntry(str(e.id), str(e.title), e.prompt) for e in entries], errors
 
 
 class Application(QObject):
@@ -80,7 +89,7 @@ class Application(QObject):
         self._owns_store = store is None
         self.store = store if store is not None else self._open_store()
         self.frameworks, framework_errors = load_frameworks()
-        self.library = load_library()
+        self.library, library_errors = load_library()
         self.tasks = TaskRunner(self)
         self.live = LiveWindow(
             self.settings,
@@ -95,9 +104,12 @@ class Application(QObject):
         self.live.session_finished.connect(self._on_session_finished)
         self.review: Any = None
         self._picker: Any = None
-        if framework_errors:
+        problems = [f"Framework: {e}" for e in framework_errors] + [
+            f"Prompt library: {e}" for e in library_errors
+        ]
+        if problems:
             self.live.banner.show_message(
-                "Some frameworks could not be loaded: " + "; ".join(framework_errors), "warning"
+                "Some files could not be loaded. " + "; ".join(problems), "warning"
             )
         self._offer_recovery = offer_recovery
 

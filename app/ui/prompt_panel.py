@@ -10,8 +10,11 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QImage, QPixmap
 from PySide6.QtWidgets import (
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QSizePolicy,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -59,7 +62,25 @@ class PromptPanel(QWidget):
         layout.addWidget(self._title)
         layout.addWidget(self._source)
         layout.addWidget(self._image)
-        layout.addWidget(self._text, 1)
+        self._req_label = QLabel(self)
+        self._requirements = QListWidget(self)
+        self._requirements.setToolTip("Requirements read from the prompt; the coach ticks them "
+                                      "off in the Coverage tab as you address them")
+        self._requirements.setWordWrap(True)
+        lower = QWidget(self)
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 4, 0, 0)
+        lower_layout.setSpacing(4)
+        lower_layout.addWidget(self._req_label)
+        lower_layout.addWidget(self._requirements, 1)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(self._text)
+        split.addWidget(lower)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
+        layout.addWidget(split, 1)
+        self._show_requirements()
 
     def set_prompt(self, prompt: Prompt, source: str, image: QImage | None = None) -> None:
         """Show a prompt (from the library, typed or captured) without re-emitting it as an edit."""
@@ -70,6 +91,7 @@ class PromptPanel(QWidget):
         self._title.setText(prompt.title or "Untitled prompt")
         self._source.setText(source)
         self._set_image(image)
+        self._show_requirements()
         self.prompt_changed.emit(prompt)
 
     def prompt(self) -> Prompt:
@@ -94,7 +116,26 @@ class PromptPanel(QWidget):
         self._title.setText(self._prompt.title or "Untitled prompt")
         if not self._source.text():
             self._source.setText("Typed")
+        self._show_requirements()
         self.prompt_changed.emit(self._prompt)
+
+    def requirement_rows(self) -> list[str]:
+        return [self._requirements.item(i).text() for i in range(self._requirements.count())]
+
+    def _show_requirements(self) -> None:
+        kinds = {"functional": "functional", "non_functional": "non-functional",
+                 "scale": "scale", "out_of_scope": "out of scope"}
+        self._requirements.clear()
+        for req in self._prompt.requirements:
+            item = QListWidgetItem(f"{req.text}")
+            item.setToolTip(f"{req.id} · {kinds.get(req.kind, req.kind)}")
+            if req.kind == "out_of_scope":
+                item.setForeground(self.palette().placeholderText())
+            self._requirements.addItem(item)
+        count = len(self._prompt.requirements)
+        self._req_label.setText(f"<b>Requirements</b> ({count})" if count else
+                                "<b>Requirements</b>: none found yet — use headings such as "
+                                "“Functional requirements” or one per line.")
 
     def _set_image(self, image: QImage | None) -> None:
         if image is None or image.isNull():

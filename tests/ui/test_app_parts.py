@@ -1,0 +1,101 @@
+"""Recovery offer, settings dialog, microphone states, theme: the app's smaller parts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QPushButton
+from pytestqt.qtbot import QtBot
+
+from app.settings import Key, Settings
+from app.store import SessionStore
+from app.store import Segment as StoredSegment
+from app.ui.application import Application, load_frameworks, load_library
+from app.ui.mic_panel import Device, MicPanel, describe_audio_error
+from app.ui.settings_dialog import SettingsDialog
+from app.ui.theme import apply_theme, is_dark
+from audio.errors import DeviceLost, NoMicrophone
+from tests.ui.conftest import no_devices
+
+
+def test_start_after_a_crash_offers_recovery(
+    qtbot: QtBot, qapp: QApplication, tmp_path: Path
+) -> None:
+    store = SessionStore(tmp_path / "s.db", tmp_path / "sessions")
+    crashed = store.create_session(title="Design Dropbox", framework="system-design")
+    store.add_segments(crashed.id, [StoredSegment(0.0, 3.0, "Let me clarify the requirements"),
+                                    StoredSegment(3.5, 6.0, "who are the users")])
+    app = Application(qapp, settings=Settings(tmp_path / "settings.ini"), store=store,
+                      device_lister=no_devices)
+    qtbot.addWidget(app.live)
+    app.show()
+    qtbot.waitUntil(lambda: "did not close properly" in app.live.banner.text(), timeout=10_000)
+    assert "Design Dropbox" in app.live.banner.text()
+    button = app.live.banner.findChild(QPushButton, "recoverButton")
+    assert button is not None
+    button.click()
+    qtbot.waitUntil(lambda: store.get_session(crashed.id).status == "recovered", timeout=10_000)
+    qtbot.waitUntil(lambda: app.review is not None and app.review.data is not None,
+                    timeout=10_000)
+    qtbot.addWidget(app.review)
+    assert app.review.data.session_id == crashed.id
+    assert [line.text for line in app.review.data.lines][0] == "Let me clarify the requirements"
+    app.review.close()
+    app.live.close()
+    app.shutdown()
+
+
+def test_settings_dialog_saves_every_setting(qtbot: QtBot, tmp_path: Path) -> None:
+    settings = Settings(tmp_path / "settings.ini")
+    frameworks, _ = load_frameworks()
+    dialog = SettingsDialog(settings, frameworks)
+    qtbot.addWidget(dialog)
+    assert dialog.model.currentText() == "tiny.en"
+    assert "Bundled" in dialog.model_state.text()  # works offline, nothing to download
+    assert not dialog.download.isEnabled()
+    dialog.model.setCurrentText("no-such-model")
+    assert dialog.download.isEnabled()  # other models only on request
+    dialog.model.setCurrentText("tiny.en")
+    dialog.length.setCurrentIndex(dialog.length.findData(60))
+    dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
+    dialog.monitor.setValue(2)
+    dialog.data_folder.setText(str(tmp_path / "elsewhere"))
+    dialog.accept()
+    again = Settings(tmp_path / "settings.ini")
+    assert again.round_length_min == 60
+    assert again.theme == "dark"
+    assert again.get_int(Key.CAPTURE_MONITOR) == 2
+    assert again.data_folder == tmp_path / "elsewhere"
+    assert again.get_str(Key.CAPTURE_SHORTCUT) == "Ctrl+Shift+C"
+
+
+def test_microphone_states_are_explained(qtbot: QtBot) -> None:
+    panel = MicPanel(device_lister=no_devices)
+    qtbot.addWidget(panel)
+    panel.refresh()
+    assert not panel.has_devices()
+    assert "No microphone found" in panel.status_text()
+    assert not panel._test.isEnabled()
+    panel = MicPanel(device_lister=lambda: ([Device("", "System default"),
+                                             Device("USB", "USB mic")], None))
+    qtbot.addWidget(panel)
+    panel.refresh("USB")
+    assert panel.device() == "USB" and panel._test.isEnabled()
+    assert "privacy settings" in describe_audio_error(
+        NoMicrophone("Error opening InputStream: Permission denied"))
+    assert "USB mic" in describe_audio_error(DeviceLost("The input device 'USB mic' is gone."))
+
+
+def test_dark_and_light_themes(qapp: QApplication) -> None:
+    apply_theme(qapp, "dark")
+    assert is_dark()
+    apply_theme(qapp, "light")
+    assert not is_dark()
+
+
+def test_library_and_frameworks_load() -> None:
+    frameworks, errors = load_frameworks()
+    assert "system-design" in frameworks and not errors
+    library, problems = load_library()
+    assert library and not problems
+    assert all(entry.prompt.requirements for entry in library)
