@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
 from app.settings import Key, Settings
-from app.store import SessionStore
 from app.store import Segment as StoredSegment
+from app.store import SessionStore
 from app.ui.application import Application, load_frameworks, load_library
 from app.ui.mic_panel import Device, MicPanel, describe_audio_error
 from app.ui.settings_dialog import SettingsDialog
@@ -39,7 +39,7 @@ def test_start_after_a_crash_offers_recovery(
                     timeout=10_000)
     qtbot.addWidget(app.review)
     assert app.review.data.session_id == crashed.id
-    assert [line.text for line in app.review.data.lines][0] == "Let me clarify the requirements"
+    assert app.review.data.lines[0].text == "Let me clarify the requirements"
     app.review.close()
     app.live.close()
     app.shutdown()
