@@ -159,12 +159,12 @@ class SelfTest:
         return f"main window {title!r} opened and closed on Qt {QApplication.platformName()}"
 
 
-def run_self_test(out: TextIO | None = None) -> int:
+def run_self_test(out: TextIO | None = None, selftest: SelfTest | None = None) -> int:
     stream = out or sys.stdout
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the self-test must never reach the network
     frozen = " (bundle)" if getattr(sys, "frozen", False) else ""
     print(f"mockcoach {__version__} self-test{frozen}", file=stream, flush=True)
-    selftest = SelfTest()
+    selftest = selftest or SelfTest()
     results: list[StepResult] = []
     started = time.perf_counter()
     for name, step in selftest.steps():

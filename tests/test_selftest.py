@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 
 import pytest
 
-from app.selftest import text_similarity, word_error_rate
+from app import selftest as app_selftest
+from app.selftest import SelfTest, StepFailed, text_similarity, word_error_rate
 from tests.conftest import REPO_ROOT
 
 STEP_LINE = re.compile(r"^  (ok  |FAIL)  (\w+)\s+(\d+\.\d\d) s  (.+)$")
@@ -78,17 +81,32 @@ def test_doctor_passes_without_network() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.slow
+class BrokenSelfTest(SelfTest):
+    """Steps that pass, fail with a finding, and crash: the runner's rules, without the model."""
+
+    def steps(self) -> list[tuple[str, Callable[[], str]]]:
+        def fine() -> str:
+            return "fine"
+
+        def wrong() -> str:
+            raise StepFailed("word error rate 80%")
+
+        def crash() -> str:
+            raise RuntimeError("boom")
+
+        return [("model", fine), ("transcribe", wrong), ("ocr", crash), ("window", fine)]
+
+
 def test_a_failing_step_fails_the_self_test_and_the_others_still_run() -> None:
-    env = dict(os.environ, MOCKCOACH_TESSERACT="/nonexistent/tesseract")
-    done = run_self_test(env)
-    assert done.returncode == 1
-    found = steps(done.stdout)
-    assert found["ocr"][0] is False
-    assert "Tesseract" in found["ocr"][2]
-    assert found["model"][0] and found["transcribe"][0] and found["window"][0]
-    assert "self-test FAILED (3/4 steps passed" in done.stdout
-    assert "mockcoach doctor" in done.stdout
+    out = io.StringIO()
+    assert app_selftest.run_self_test(out, BrokenSelfTest()) == 1
+    found = steps(out.getvalue())
+    assert list(found) == ["model", "transcribe", "ocr", "window"]
+    assert [ok for ok, _, _ in found.values()] == [True, False, False, True]
+    assert found["transcribe"][2] == "word error rate 80%"
+    assert found["ocr"][2] == "RuntimeError: boom"
+    assert "self-test FAILED (2/4 steps passed" in out.getvalue()
+    assert "mockcoach doctor" in out.getvalue()
 
 
 def test_word_error_rate() -> None:
