@@ -12,8 +12,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.runner import is_being_recorded
 from app.store import Session, SessionStore
+from app.store.locks import is_being_recorded
 
 log = logging.getLogger(__name__)
 

@@ -28,11 +28,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
-import fcntl
 import logging
 import math
-import os
 import queue
 import threading
 import time
@@ -67,6 +64,7 @@ from app.store import (
     SessionStore,
     is_disk_full,
 )
+from app.store.locks import hold_recording_lock, release_recording_lock
 
 if TYPE_CHECKING:
     from framework.definition import Framework
@@ -78,7 +76,6 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 16_000
 AUDIO_FILENAME = "audio.wav"
 CAPTURES_DIRNAME = "captures"
-LOCK_FILENAME = ".recording.lock"
 
 Listener = Callable[[RunnerEvent], None]
 
@@ -304,7 +301,7 @@ class SessionRunner:
             audio_file: Path | None = None
             try:
                 folder = self.store.session_dir(sid)
-                self._lock_fd = _hold_lock(folder / LOCK_FILENAME)
+                self._lock_fd = hold_recording_lock(folder)
                 self._tracker = Tracker(
                     self.framework, requirements=prompt_items(self._prompt), round_s=self.round_s
                 )
@@ -317,7 +314,7 @@ class SessionRunner:
                     self._session = self.store.get_session(sid)
             except BaseException:
                 # Nothing was recorded yet: leave no empty session behind to "recover".
-                _release_lock(self._lock_fd)
+                release_recording_lock(self._lock_fd)
                 self._lock_fd = None
                 with contextlib.suppress(Exception):
                     self.store.delete_session(sid)
@@ -933,7 +930,7 @@ class SessionRunner:
                 self._error(
                     "disk_full" if isinstance(exc, DiskFull) else "store", str(exc), fatal=True
                 )
-        _release_lock(self._lock_fd)
+        release_recording_lock(self._lock_fd)
         self._lock_fd = None
         with self._lock:
             self._set_status("stopped")
@@ -961,49 +958,6 @@ def _coverage_pct(state: Any) -> float | None:
         return None
     addressed = sum(1 for i in items if i.addressed)
     return round(100.0 * addressed / len(items), 1)
-
-
-def _hold_lock(path: Path) -> int | None:
-    """An advisory lock that lives exactly as long as this process records the session: recovery
-    skips sessions whose lock is held (still recording elsewhere) and the OS frees it on a crash."""
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        os.write(fd, str(os.getpid()).encode())
-        return fd
-    except OSError as exc:
-        if exc.errno in (errno.EWOULDBLOCK, errno.EACCES):
-            raise RunnerStateError(f"{path.parent} is being recorded by another process") from exc
-        log.warning("cannot lock %s: %s", path, exc)
-        return None
-
-
-def _release_lock(fd: int | None) -> None:
-    if fd is None:
-        return
-    with contextlib.suppress(OSError):
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-
-def is_being_recorded(folder: Path) -> bool:
-    """True when another live process holds the session's recording lock."""
-    path = folder / LOCK_FILENAME
-    if not path.exists():
-        return False
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return True
-    else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return False
-    finally:
-        os.close(fd)
 
 
 # -- headless helpers (CLI replay, tests, benchmarks) ----------------------------------------------

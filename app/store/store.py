@@ -32,6 +32,7 @@ from app.store.entities import (
     SessionRecord,
     SessionStatus,
 )
+from app.store.locks import is_being_recorded
 
 log = logging.getLogger(__name__)
 
@@ -218,8 +219,14 @@ class SessionStore:
         return self.get_session(session_id)
 
     def delete_session(self, session_id: int) -> None:
-        """Delete the rows (cascading to every child table) and the session's files."""
+        """Delete the rows (cascading to every child table) and the session's files.
+
+        Refused while the session is being recorded (by this or another process)."""
         self.get_session(session_id)
+        if is_being_recorded(self.files_root / str(session_id)):
+            raise StoreError(
+                f"Session {session_id} is being recorded right now; stop it before deleting it."
+            )
         with self.transaction():
             self.sessions.delete(session_id)
         folder = self.files_root / str(session_id)

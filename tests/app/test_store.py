@@ -231,3 +231,21 @@ def test_a_sixty_minute_session_loads_well_under_a_second(tmp_path: Path) -> Non
     assert len(record.segments) == 1500
     assert elapsed < 0.25, f"loading took {elapsed:.3f} s"
     reopened.close()
+
+
+def test_a_session_being_recorded_cannot_be_deleted(tmp_path: Path) -> None:
+    from app.store import StoreError
+    from app.store.locks import hold_recording_lock, is_being_recorded, release_recording_lock
+
+    store = SessionStore(tmp_path / "s.db")
+    sid = store.create_session(title="live").id
+    folder = store.session_dir(sid)
+    fd = hold_recording_lock(folder)
+    assert fd is not None and is_being_recorded(folder)
+    with pytest.raises(StoreError, match="being recorded"):
+        store.delete_session(sid)
+    release_recording_lock(fd)
+    assert not is_being_recorded(folder)
+    store.delete_session(sid)
+    assert not folder.exists()
+    store.close()
