@@ -256,3 +256,30 @@ def test_commands_with_an_unwritable_data_folder_say_what_to_do(tmp_path: Path) 
     assert "Set MOCKCOACH_HOME to a folder you can write to" in done.stderr
     assert "mockcoach doctor" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def save_setting(key_name: str, value: str) -> None:
+    from app.settings import Key, Settings
+
+    settings = Settings()
+    settings.set(Key[key_name], value)
+    settings.sync()
+
+
+def test_model_chosen_in_settings_but_not_downloaded_fails_with_advice(tmp_path: Path) -> None:
+    save_setting("MODEL", "base.en")
+    env = dict(os.environ, HF_HUB_CACHE=str(tmp_path / "empty-cache"))
+    rc, report = doctor_json(env)
+    model = by_id(report)["model"]
+    assert rc == 1
+    assert model["status"] == "fail"
+    assert "base.en" in model["summary"] and "not downloaded" in model["summary"]
+
+
+def test_sessions_folder_chosen_in_settings_must_be_writable(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    save_setting("DATA_FOLDER", str(blocker / "sessions"))
+    result = doctor.check_data_dir()
+    assert result.status == "fail"
+    assert "chosen in Settings" in result.summary

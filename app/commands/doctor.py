@@ -142,11 +142,21 @@ def check_python() -> CheckResult:
     return make("ok", summary, None, details)
 
 
+def _setting(key_name: str) -> str:
+    """A user setting (Settings wrapper), or "" when settings cannot be read."""
+    try:
+        from app.settings import Key, Settings
+
+        return Settings().get_str(Key[key_name]).strip()
+    except Exception:  # no usable data folder: its own check says so
+        return ""
+
+
 def _resolve_model() -> tuple[str, Path, str]:
-    """(name, directory, source) of the model the app will use by default."""
+    """(name, directory, source) of the model the app will use: the Settings choice, if any."""
     from audio.model import resolve_model
 
-    resolved = resolve_model(None)
+    resolved = resolve_model(_setting("MODEL") or None)
     return resolved.name, Path(resolved.path), resolved.source
 
 
@@ -372,12 +382,28 @@ def check_data_dir() -> CheckResult:
         return make("fail", f"cannot write in {where}: {exc.strerror or exc}", _data_dir_fix())
     mode = path.stat().st_mode & 0o777
     private = sys.platform == "win32" or mode & 0o077 == 0
-    details = {
+    details: dict[str, Any] = {
         "path": str(path),
         "mode": oct(mode),
         "private": private,
         "from_env": bool(os.environ.get("MOCKCOACH_HOME")),
     }
+    sessions = _setting("DATA_FOLDER")
+    if sessions:  # sessions kept elsewhere (Settings -> data folder): that folder must work too
+        details["sessions_folder"] = sessions
+        try:
+            folder = Path(sessions).expanduser()
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-"):
+                pass
+        except OSError as exc:
+            return make(
+                "fail",
+                f"the sessions folder chosen in Settings, {sessions}, is not writable: "
+                f"{exc.strerror or exc}",
+                "Choose another folder in Settings, or fix its permissions.",
+                details,
+            )
     if not private:
         return make(
             "warn",
