@@ -33,7 +33,7 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -1038,23 +1038,3 @@ def replay_audio(
     runner.start()
     runner.wait()
     return store.get_session(runner.session_id or 0)
-
-
-def iter_events(runner_factory: Callable[[Listener], SessionRunner]) -> Iterator[RunnerEvent]:
-    """Run a session and yield its events in order on the caller's thread (CLI ``--json``)."""
-    events: queue.Queue[RunnerEvent] = queue.Queue(maxsize=10_000)
-
-    def listener(event: RunnerEvent) -> None:
-        if isinstance(event, LevelUpdate):
-            with contextlib.suppress(queue.Full):
-                events.put_nowait(event)
-            return
-        events.put(event)
-
-    runner = runner_factory(listener)
-    runner.start()
-    while True:
-        event = events.get()
-        yield event
-        if isinstance(event, SessionStopped):
-            return
