@@ -161,10 +161,10 @@ class SessionStore:
         """Newest first; with ``search``, only sessions whose title or transcript matches."""
         with self._read():
             sessions = self.sessions.list()
-            if not search or not fts_query(search):
+            if not search or not search.strip():
                 return sessions
             hits = {h.session_id for h in self.search(search, limit=100_000)}
-        needle = search.casefold()
+        needle = search.strip().casefold()
         return [s for s in sessions if s.id in hits or needle in s.title.casefold()]
 
     def unfinished(self) -> list[Session]:
