@@ -170,13 +170,13 @@ class SegmentDAO:
         ]
 
 
-class PhaseDAO:
-    """Phase changes (the events) and phase spans (the timeline they make)."""
+class PhaseChangeDAO:
+    """Phase changes: the events (when, to what, why, by hand or detected)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
-    def insert_change(self, session_id: int, change: PhaseChange) -> None:
+    def insert(self, session_id: int, change: PhaseChange) -> None:
         self._conn.execute(
             "INSERT INTO phase_changes (session_id, at_s, phase, previous_phase, evidence, manual) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -190,23 +190,7 @@ class PhaseDAO:
             ),
         )
 
-    def open_span(
-        self, session_id: int, phase: str, start_s: float, budget_s: float | None
-    ) -> None:
-        self.close_open_spans(session_id, start_s)
-        self._conn.execute(
-            "INSERT INTO phase_spans (session_id, phase, start_s, end_s, budget_s) "
-            "VALUES (?, ?, ?, NULL, ?)",
-            (session_id, phase, start_s, budget_s),
-        )
-
-    def close_open_spans(self, session_id: int, end_s: float) -> None:
-        self._conn.execute(
-            "UPDATE phase_spans SET end_s = max(start_s, ?) WHERE session_id = ? AND end_s IS NULL",
-            (end_s, session_id),
-        )
-
-    def changes(self, session_id: int) -> list[PhaseChange]:
+    def for_session(self, session_id: int) -> list[PhaseChange]:
         rows = self._conn.execute(
             "SELECT id, at_s, phase, previous_phase, evidence, manual FROM phase_changes "
             "WHERE session_id = ? ORDER BY at_s, id",
@@ -217,7 +201,30 @@ class PhaseDAO:
             for i, a, p, q, e, m in rows
         ]
 
-    def spans(self, session_id: int) -> list[PhaseSpan]:
+
+class PhaseSpanDAO:
+    """Phase spans: the timeline the changes make (one open span at a time)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def open(
+        self, session_id: int, phase: str, start_s: float, budget_s: float | None
+    ) -> None:
+        self.close_open(session_id, start_s)
+        self._conn.execute(
+            "INSERT INTO phase_spans (session_id, phase, start_s, end_s, budget_s) "
+            "VALUES (?, ?, ?, NULL, ?)",
+            (session_id, phase, start_s, budget_s),
+        )
+
+    def close_open(self, session_id: int, end_s: float) -> None:
+        self._conn.execute(
+            "UPDATE phase_spans SET end_s = max(start_s, ?) WHERE session_id = ? AND end_s IS NULL",
+            (end_s, session_id),
+        )
+
+    def for_session(self, session_id: int) -> list[PhaseSpan]:
         rows = self._conn.execute(
             "SELECT id, phase, start_s, end_s, budget_s FROM phase_spans "
             "WHERE session_id = ? ORDER BY start_s, id",

@@ -19,7 +19,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from app.store.dao import CaptureDAO, CoverageDAO, NudgeDAO, PhaseDAO, SegmentDAO, SessionDAO
+from app.store.dao import (
+    CaptureDAO,
+    CoverageDAO,
+    NudgeDAO,
+    PhaseChangeDAO,
+    PhaseSpanDAO,
+    SegmentDAO,
+    SessionDAO,
+)
 from app.store.db import DiskFull, StoreError, connect, is_disk_full
 from app.store.entities import (
     Capture,
@@ -75,7 +83,8 @@ class SessionStore:
         self._conn = connect(self.path)
         self.sessions = SessionDAO(self._conn)
         self.segments = SegmentDAO(self._conn)
-        self.phases = PhaseDAO(self._conn)
+        self.phase_changes = PhaseChangeDAO(self._conn)
+        self.phase_spans = PhaseSpanDAO(self._conn)
         self.captures = CaptureDAO(self._conn)
         self.coverage = CoverageDAO(self._conn)
         self.nudges = NudgeDAO(self._conn)
@@ -214,7 +223,7 @@ class SessionStore:
         if coverage_pct is not None:
             fields["coverage_pct"] = coverage_pct
         with self.transaction():
-            self.phases.close_open_spans(session_id, duration_s)
+            self.phase_spans.close_open(session_id, duration_s)
             self.sessions.update(session_id, **fields)
         return self.get_session(session_id)
 
@@ -254,8 +263,8 @@ class SessionStore:
             if segments:
                 self.segments.insert_many(session_id, segments)
             for change, budget_s in phase_changes:
-                self.phases.insert_change(session_id, change)
-                self.phases.open_span(session_id, change.phase, change.at_s, budget_s)
+                self.phase_changes.insert(session_id, change)
+                self.phase_spans.open(session_id, change.phase, change.at_s, budget_s)
                 # A detected change is placed where the speech that showed it began, which may
                 # be before lines already saved: those belong to the new phase.
                 self.segments.set_phase_from(session_id, change.at_s, change.phase)
@@ -308,8 +317,8 @@ class SessionStore:
             return SessionRecord(
                 session=session,
                 segments=tuple(self.segments.for_session(session_id)),
-                phase_changes=tuple(self.phases.changes(session_id)),
-                phase_spans=tuple(self.phases.spans(session_id)),
+                phase_changes=tuple(self.phase_changes.for_session(session_id)),
+                phase_spans=tuple(self.phase_spans.for_session(session_id)),
                 captures=tuple(self.captures.for_session(session_id)),
                 coverage=tuple(self.coverage.for_session(session_id)),
                 nudges=tuple(self.nudges.for_session(session_id)),
