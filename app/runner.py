@@ -808,10 +808,9 @@ class SessionRunner:
         image_file = self.store.file_path(sid, relative) if relative else None
         self._emit(CaptureSaved(capture=capture, image_file=image_file))
         if update_tracker and prompt is not None:
+            events = self._rebuild_tracker(prompt_items(prompt))
             with self._lock:
-                events = self._rebuild_tracker(prompt_items(prompt))
                 state = self._tracker.state(max(at_s, self._consumed_s))
-                self._record_tracker_events(events, state)
             self._emit(TrackerUpdate(events=tuple(events), state=state))
         return capture
 
@@ -819,22 +818,36 @@ class SessionRunner:
         """A new tracker that also watches ``requirements``, brought to the present by replaying
         what the old one was fed (the tracker is pure, so the past comes out the same). Returns
         only what is new: requirements the replay finds addressed, and nudges due now.
-        Called under ``self._lock``; costs about a millisecond per utterance so far."""
+
+        The long replay runs outside ``self._lock`` (a fraction of a millisecond per utterance
+        so far), so live transcription and the phase bar never wait for it; only what arrived
+        meanwhile is replayed under the lock before the new tracker takes over."""
         from framework.events import Addressed
         from framework.tracker import Tracker
 
         tracker = Tracker(self.framework, requirements=requirements, round_s=self.round_s)
         new: list[TrackerEvent] = []
-        for kind, value, at_s in self._tracker_inputs:
-            replayed = tracker.override(value, at_s) if kind == "override" else None
-            events = [replayed] if replayed else list(tracker.feed(value))
-            new += [e for e in events if isinstance(e, Addressed) and e.kind == "requirement"]
-        new += [
-            e
-            for e in tracker.advance(self._consumed_s)
-            if not (isinstance(e, Addressed) and e.kind != "requirement")
-        ]
-        self._tracker = tracker
+
+        def replay(inputs: list[tuple[str, Any, float]]) -> None:
+            for kind, value, at_s in inputs:
+                if kind == "override":
+                    events: list[TrackerEvent] = [tracker.override(value, at_s)]
+                else:
+                    events = list(tracker.feed(value))
+                new.extend(e for e in events
+                           if isinstance(e, Addressed) and e.kind == "requirement")
+
+        with self._lock:
+            done = len(self._tracker_inputs)
+            snapshot = list(self._tracker_inputs)
+        replay(snapshot)
+        with self._lock:
+            replay(self._tracker_inputs[done:])
+            new.extend(e for e in tracker.advance(self._consumed_s)
+                       if not (isinstance(e, Addressed) and e.kind != "requirement"))
+            self._tracker = tracker
+            state = tracker.state(self._consumed_s)
+            self._record_tracker_events(new, state)
         return new
 
     # -- internals: storage ---------------------------------------------------------------------
