@@ -7,6 +7,7 @@ overlay, screen by screen, because each monitor may have its own scale factor.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -103,10 +104,14 @@ def _match_cost(candidate: Region, geometry: Region, ratio: float) -> float:
     return size * 1000.0 + position
 
 
-def _point_to_physical(x: float, y: float, screens: Sequence[ScreenMap]) -> tuple[float, float]:
+def _screen_at(x: float, y: float, screens: Sequence[ScreenMap]) -> ScreenMap:
     screen = next((s for s in screens if s.logical.contains_point(x, y)), None)
     if screen is None:  # on an edge or between screens: use the nearest one
         screen = min(screens, key=lambda s: _distance(s.logical, x, y))
+    return screen
+
+
+def _to_physical(x: float, y: float, screen: ScreenMap) -> tuple[float, float]:
     return (
         screen.physical.x + (x - screen.logical.x) * screen.scale_x,
         screen.physical.y + (y - screen.logical.y) * screen.scale_y,
@@ -128,12 +133,13 @@ def logical_to_physical(region: Region, screens: Sequence[ScreenMap]) -> Region:
     """
     if not screens:
         return region
-    left, top = _point_to_physical(region.x, region.y, screens)
-    # the bottom-right corner is exclusive: convert the last pixel inside, then step past it
-    last_x, last_y = region.right - 1e-6, region.bottom - 1e-6
-    right, bottom = _point_to_physical(last_x, last_y, screens)
-    x0, y0 = round(left), round(top)
-    x1, y1 = round(right), round(bottom)
+    left, top = _to_physical(region.x, region.y, _screen_at(region.x, region.y, screens))
+    # the bottom-right edge is exclusive: find its screen from the last pixel inside
+    last = _screen_at(region.right - 0.5, region.bottom - 0.5, screens)
+    right, bottom = _to_physical(region.right, region.bottom, last)
+    # cover every physical pixel the selection touches
+    x0, y0 = math.floor(left + 1e-9), math.floor(top + 1e-9)
+    x1, y1 = math.ceil(right - 1e-9), math.ceil(bottom - 1e-9)
     return Region(x0, y0, max(1, x1 - x0), max(1, y1 - y0))
 
 

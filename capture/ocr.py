@@ -223,12 +223,20 @@ def clean_text(text: str) -> str:
     lines = [line.rstrip() for line in text.replace("\f", "\n").splitlines()]
     out: list[str] = []
     for line in lines:
+        if _is_rule_garbage(line):
+            line = ""
         if not line and (not out or not out[-1]):
             continue
         out.append(line)
     while out and not out[-1]:
         out.pop()
     return "\n".join(out)
+
+
+def _is_rule_garbage(line: str) -> bool:
+    """What Tesseract makes of a dashed rule or a row of dots: "te te te te", "Fe te te"."""
+    tokens = line.split()
+    return len(tokens) >= 4 and all(len(t) <= 2 for t in tokens) and len(set(tokens)) <= 3
 
 
 def tesseract_version(tesseract_cmd: str | None = None) -> str:

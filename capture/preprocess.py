@@ -39,6 +39,8 @@ def prepare(image: Image.Image, options: PreprocessOptions | None = None) -> Pre
     opts = options or PreprocessOptions()
     steps: list[str] = []
     img = image
+    if _flat(image):  # cheap check first: an 8000x8000 blank costs no resize nor numpy copy
+        return Prepared(image, ("blank",), True, None)
     if img.mode not in ("L", "RGB"):
         img = img.convert("RGBA") if "A" in img.getbands() else img.convert("RGB")
         if img.mode == "RGBA":  # transparent screenshots: flatten onto white
@@ -80,6 +82,14 @@ def prepare(image: Image.Image, options: PreprocessOptions | None = None) -> Pre
         img = otsu_threshold(img.convert("L"))
         steps.append("otsu")
     return Prepared(img, tuple(steps), False, line_px)
+
+
+def _flat(image: Image.Image) -> bool:
+    extrema = image.getextrema()
+    bands = extrema if isinstance(extrema[0], tuple) else (extrema,)
+    if image.mode in ("RGBA", "LA", "PA"):
+        bands = bands[:-1]  # alpha alone does not make text
+    return all(int(high) - int(low) < 24 for low, high in bands)
 
 
 def _ink_mask(pixels: np.ndarray, *, dark_background: bool) -> np.ndarray:

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from difflib import SequenceMatcher
+from difflib import SequenceMatcher, get_close_matches
 
 from capture.figures import main_figure
 
@@ -164,8 +164,11 @@ _NOISE_PATTERNS = (
                re.IGNORECASE),
     re.compile(r"^(?:type a message|add a comment|write a comment|search\W*|untitled.*|"
                r"candidate:.*|interviewer:.*|meeting details|interview notes|outline|"
-               r"share|comment|present|normal text|"
-               r"\d+\s+participants?)$", re.IGNORECASE),
+               r"share|comment|present|normal text|you|me|interviewer|candidate|host|"
+               r"participants|people|chat|files|explorer|untitled|document|comments|more|"
+               r"\d+\s+participants?|participants?\s*\(\d+\))$", re.IGNORECASE),
+    re.compile(r"^(?:(?:LF|CRLF|UTF-?8|Markdown|Plain Text|Python|JavaScript|TypeScript|"
+               r"Java|Go|Rust|C\+\+|JSON|YAML|HTML|Spaces: ?\d+|Tab Size: ?\d+)\s*){1,4}$"),
     re.compile(r"^[\W_]*(?:[a-z]{1,2}(?:[\W_]+|$)){3,}$", re.IGNORECASE),  # "te te te te"
 )
 
@@ -223,7 +226,9 @@ def heading_kind(line: str) -> tuple[str, str] | None:
             return kind, rest
     # OCR-damaged headings ("Non-funct1onal requ1rements"): close to a name, heading words only
     words = key.split()
-    if sum(w in _HEADING_WORDS for w in words) < max(1, len(words) - 1):
+    known = sum(w in _HEADING_WORDS or bool(get_close_matches(w, _HEADING_WORDS, 1, 0.8))
+                for w in words)
+    if known < max(1, len(words) - 1):
         return None
     best_kind, best_ratio = "", 0.0
     for kind, names in _HEADINGS.items():
@@ -244,8 +249,6 @@ def strip_bullet(line: str) -> tuple[str, bool]:
         token = match.group(0).strip()
         # "e"/"o"/"c" as bullets only when followed by a word (not "e.g.", not "c++")
         if token in {"e", "o", "c"} and not re.match(r"[A-Za-z0-9\"'(]", rest):
-            return body, bulleted
-        if re.fullmatch(r"\d{1,2}[.)]", token) and re.match(r"\d", rest):
             return body, bulleted
         body, bulleted = _BULLET.sub("", body, count=1), True
         # mono comment style: "# - item" leaves a second bullet behind
@@ -289,6 +292,14 @@ def _continues(previous: _Line, line: _Line, section_has_bullets: bool) -> bool:
 
 def _items(lines: list[_Line]) -> list[str]:
     has_bullets = sum(line.bulleted for line in lines) >= max(1, len(lines) // 3)
+    if has_bullets:
+        # after the list ends, short unbulleted lines are the surrounding app (status bar,
+        # side panels), not requirements: "LF Markdown", "Interviewer"
+        last = max(i for i, line in enumerate(lines) if line.bulleted)
+        tail = lines[last + 1:]
+        while tail and tail[-1].blank_before and len(tail[-1].text.split()) <= 2:
+            tail.pop()
+        lines = lines[: last + 1] + tail
     items: list[_Line] = []
     for line in lines:
         if items and _continues(items[-1], line, has_bullets):
@@ -307,7 +318,10 @@ def _tidy(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     text = re.sub(r"\s+([,.;:!?)])", r"\1", text)
     text = re.sub(r"([(])\s+", r"\1", text)
-    return text.strip(" ;,")
+    text = text.strip(" ;,")
+    if text.endswith(".") and not text.endswith(".."):
+        text = text[:-1]
+    return text
 
 
 def _sentences(text: str) -> list[str]:
@@ -364,6 +378,17 @@ def _strip_scope_cue(text: str) -> str:
     return _tidy(before or after or text)
 
 
+def _inline_items(text: str) -> list[str]:
+    """"Out of scope: voice calls, video calls" → two items when every part is short."""
+    if not text:
+        return []
+    parts = [p.strip() for p in re.split(r";\s*|,\s*(?:and\s+|or\s+)?|\s+and\s+", text)]
+    parts = [p for p in parts if p]
+    if len(parts) > 1 and all(len(p.split()) <= 5 for p in parts):
+        return parts
+    return [text]
+
+
 def _find_title(lines: list[str]) -> tuple[int, str] | None:
     """Index and text of the prompt's title: the first "Design ..."-style line near the top."""
     for index, line in enumerate(lines[:40]):
@@ -372,8 +397,8 @@ def _find_title(lines: list[str]) -> tuple[int, str] | None:
         if match is None or heading_kind(body) is not None:
             continue
         words_before = body[: match.start()].split()
-        if len(words_before) <= 6 and len(body.split()) <= 30:
-            return index, body[match.start():].strip().rstrip(".")
+        if len(words_before) <= 6 and len(body.split()) <= 40:
+            return index, body[match.start():].strip()
     return None
 
 
@@ -389,8 +414,8 @@ def _parse_lines(raw_lines: Iterable[str]) -> list[tuple[str | None, _Line]]:
         heading = heading_kind(raw)
         if heading is not None:
             section = heading[0]
-            if heading[1]:
-                tagged.append((section, _Line(heading[1], True, True)))
+            for part in _inline_items(heading[1]):
+                tagged.append((section, _Line(part, True, True)))
             blank = True
             continue
         if is_noise(raw):
@@ -412,11 +437,29 @@ def parse_prompt(text: str) -> Prompt:
     if found is not None:
         index, title = found
         raw_lines = raw_lines[index + 1:]
-        # a wrapped title continues on a lower-case line before the first blank line
-        while raw_lines and raw_lines[0].strip()[:1].islower() and not is_noise(raw_lines[0]):
-            title = f"{title} {raw_lines.pop(0).strip()}"
-        title = _tidy(title).rstrip(".")
+        opening, *remainder = _SENTENCE_END.split(title, maxsplit=1)
+        if remainder:  # "Design X. Users should ..." on one line: the rest is the prompt body
+            title = opening
+            raw_lines.insert(0, remainder[0])
+        else:
+            # a wrapped title continues on a lower-case line before the first blank line
+            while (raw_lines and raw_lines[0].strip()[:1].islower()
+                   and not is_noise(raw_lines[0])):
+                wrapped = raw_lines.pop(0).strip()
+                head, *tail = _SENTENCE_END.split(wrapped, maxsplit=1)
+                title = f"{title} {head}"
+                if tail:
+                    raw_lines.insert(0, tail[0])
+                    break
+        title = _tidy(title)
     tagged = _parse_lines(raw_lines)
+    if not title and tagged and tagged[0][0] is None:
+        # "System design: chat service" above the first heading
+        candidate = tagged[0][1].text
+        if (len(candidate.split()) <= 12 and not _MODAL.search(candidate)
+                and any(section not in (None, "context") for section, _ in tagged)):
+            title = _tidy(candidate)
+            tagged = tagged[1:]
     have_headings = any(section not in (None, "context") for section, _ in tagged)
 
     texts: list[tuple[str, str | None]] = []

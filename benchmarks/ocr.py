@@ -1,0 +1,199 @@
+"""OCR + prompt-parsing benchmark: CER, requirement precision/recall/F1, kind accuracy, time.
+
+    .venv/bin/python benchmarks/ocr.py                # shared dev set + our own Qt renders
+    .venv/bin/python benchmarks/ocr.py --ablation     # each preprocessing step switched off
+    .venv/bin/python benchmarks/ocr.py --no-qt        # skip the Xvfb/Qt renders
+
+Data: ``../shared/data/ocr/real`` (images with ground-truth text), ``../shared/data/ocr/rendered``
+(the shared prompts rendered by headless Chromium, 4 styles x region/screen) and our own renders
+of the same prompts in a Qt window on Xvfb, grabbed with ``capture.grab`` (mss).
+
+A requirement counts as found when its words match a truth requirement's words >= 80 % (Dice
+over word multisets, one-to-one). Kind accuracy is given strictly and with "scale" and
+"non_functional" treated as compatible (the shared truth lists figures under non-functional).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from benchmarks._score import (  # noqa: E402
+    cer,
+    match_requirements,
+    truth_requirements,
+)
+from capture.ocr import read_text  # noqa: E402
+from capture.preprocess import PreprocessOptions  # noqa: E402
+from capture.prompt import parse_prompt  # noqa: E402
+
+SHARED = Path(os.environ.get("MOCKCOACH_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@dataclass
+class Tally:
+    truth: int = 0
+    found: int = 0
+    matched: int = 0
+    kind_ok: int = 0
+    kind_compatible: int = 0
+    cers: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+
+    def line(self, label: str) -> str:
+        p = self.matched / self.found if self.found else 0.0
+        r = self.matched / self.truth if self.truth else 0.0
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        kind = self.kind_ok / self.matched if self.matched else 0.0
+        kind_c = self.kind_compatible / self.matched if self.matched else 0.0
+        cer_txt = f"{statistics.mean(self.cers) * 100:6.2f}%" if self.cers else "     -"
+        sec = statistics.mean(self.seconds) if self.seconds else 0.0
+        return (f"{label:34s} n={len(self.seconds):3d}  CER={cer_txt}  P={p:.3f} R={r:.3f} "
+                f"F1={f1:.3f}  kind={kind:.3f} kind(compat)={kind_c:.3f}  s/capture={sec:.2f}")
+
+
+def prompt_truth(prompt_id: str) -> tuple[dict[str, object], str]:
+    folder = SHARED / "prompts"
+    data = json.loads((folder / f"{prompt_id}.json").read_text(encoding="utf-8"))
+    return data, (folder / f"{prompt_id}.txt").read_text(encoding="utf-8")
+
+
+def score_image(path: Path, prompt_id: str, tally: Tally, options: PreprocessOptions,
+                extra_s: float = 0.0, with_cer: bool = True) -> None:
+    data, shown = prompt_truth(prompt_id)
+    started = time.perf_counter()
+    result = read_text(path, preprocess=options)
+    prompt = parse_prompt(result.text)
+    tally.seconds.append(time.perf_counter() - started + extra_s)
+    score = match_requirements(truth_requirements(data),
+                               [(r.text, r.kind) for r in prompt.requirements])
+    tally.truth += score.truth
+    tally.found += score.found
+    tally.matched += score.matched
+    tally.kind_ok += score.kind_ok
+    tally.kind_compatible += score.kind_ok_compatible
+    if with_cer:
+        tally.cers.append(cer(shown, result.text))
+
+
+def bench_real(options: PreprocessOptions) -> Tally:
+    tally = Tally()
+    for truth_file in sorted((SHARED / "ocr" / "real").glob("*.gt.txt")):
+        image = truth_file.with_name(truth_file.name[: -len(".gt.txt")])
+        started = time.perf_counter()
+        result = read_text(image, preprocess=options)
+        tally.seconds.append(time.perf_counter() - started)
+        tally.cers.append(cer(truth_file.read_text(encoding="utf-8"), result.text))
+    return tally
+
+
+def bench_rendered(folder: Path, options: PreprocessOptions,
+                   grab_s: dict[str, float] | None = None) -> dict[str, Tally]:
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    for image in sorted(folder.glob("*__*__*.png")):
+        prompt_id, style, kind = image.stem.split("__")
+        extra = (grab_s or {}).get(f"{prompt_id}__{style}", 0.0) if kind == "screen" else 0.0
+        for key in (f"{kind}", f"{kind}/{style}"):
+            score_image(image, prompt_id, tallies[key], options, extra,
+                        with_cer=(kind == "region"))
+    return tallies
+
+
+def render_qt(out: Path) -> dict[str, float]:
+    """Our own renders: the shared prompts in a Qt window on Xvfb, grabbed with mss."""
+    jobs = [{"text": txt.read_text(encoding="utf-8"), "style": style, "out": str(out),
+             "name": txt.stem}
+            for txt in sorted((SHARED / "prompts").glob("*.txt"))
+            for style in ("light", "dark", "small", "mono")]
+    jobs_file = out / "jobs.json"
+    jobs_file.write_text(json.dumps(jobs), encoding="utf-8")
+    xvfb = None
+    env = dict(os.environ, QT_QPA_PLATFORM="xcb")
+    if "DISPLAY" not in os.environ or os.environ.get("MOCKCOACH_BENCH_XVFB") == "1":
+        if shutil.which("Xvfb") is None:
+            raise SystemExit("Xvfb not installed and no DISPLAY: use --no-qt")
+        number = next(n for n in range(150, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists())
+        xvfb = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1920x1080x24",
+                                 "-nolisten", "tcp"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while not Path(f"/tmp/.X11-unix/X{number}").exists():
+            if time.monotonic() > deadline:
+                raise SystemExit("Xvfb did not start")
+            time.sleep(0.05)
+        env["DISPLAY"] = f":{number}"
+    try:
+        subprocess.run([sys.executable, str(REPO / "benchmarks" / "_render_qt.py"),
+                        str(jobs_file)], env=env, check=True, timeout=600)
+    finally:
+        if xvfb is not None:
+            xvfb.terminate()
+            xvfb.wait(timeout=10)
+    grab_s = {}
+    for meta in out.glob("*__*.json"):
+        grab_s[meta.stem] = float(json.loads(meta.read_text())["grab_screen_s"])
+    return grab_s
+
+
+def print_set(name: str, tallies: dict[str, Tally]) -> None:
+    print(f"\n== {name}")
+    for key in sorted(tallies, key=lambda k: (k.count("/"), k)):
+        print("  " + tallies[key].line(key))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ablation", action="store_true")
+    parser.add_argument("--no-qt", action="store_true")
+    args = parser.parse_args()
+    if not (SHARED / "ocr").is_dir():
+        print(f"shared data not found at {SHARED}: nothing to measure", file=sys.stderr)
+        return 2
+    default = PreprocessOptions()
+    print(f"tesseract via capture.ocr.read_text; preprocess defaults: {default}")
+    print("\n== real images (../shared/data/ocr/real), CER")
+    print("  " + bench_real(default).line("real"))
+    print_set("Chromium renders (../shared/data/ocr/rendered)",
+              bench_rendered(SHARED / "ocr" / "rendered", default))
+    if not args.no_qt:
+        with tempfile.TemporaryDirectory() as tmp:
+            grab_s = render_qt(Path(tmp))
+            print_set("Qt window on Xvfb grabbed with mss (screen s/capture = grab + OCR + "
+                      "parse)", bench_rendered(Path(tmp), default, grab_s))
+    if args.ablation:
+        variants = {
+            "no grayscale": replace(default, grayscale=False),
+            "no invert": replace(default, invert_dark=False),
+            "no crop": replace(default, crop=False),
+            "no upscale": replace(default, upscale=False),
+            "otsu always": replace(default, otsu="always"),
+            "otsu never": replace(default, otsu="never"),
+            "upscale < 26 px": replace(default, small_glyph_px=26),
+            "upscale < 14 px": replace(default, small_glyph_px=14),
+        }
+        print("\n== ablation (shared real + Chromium renders)")
+        print("  " + bench_real(default).line("real / defaults"))
+        for label, options in variants.items():
+            print("  " + bench_real(options).line(f"real / {label}"))
+        for label, options in {"defaults": default, **variants}.items():
+            tallies = bench_rendered(SHARED / "ocr" / "rendered", options)
+            for kind in ("region", "screen"):
+                print("  " + tallies[kind].line(f"{kind} / {label}"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""The prompt parser on OCR-noisy text we wrote ourselves (no shared prompt text is copied)."""
+
+from __future__ import annotations
+
+import pytest
+
+from capture.prompt import Prompt, heading_kind, is_noise, parse_prompt, strip_bullet
+
+MANGLED = """\
+Design a photo sharing app
+
+Functional Requirements:
+e Users upload photos from their phone
+© Users follow other users and see a feed of
+their photos in reverse chronological order
+* Users can like and comment on a photo
+- Users can search photos by hash-
+tag
+
+NON-FUNCTIONAL REQUIREMENTS
++ The feed should load in under 300 ms at p99
+« Highly available; eventual consistency is fine
+1. 50M daily active users
+2) 2 million new photos per day
+
+Out of Scope
+e Direct messages
+e Ads
+"""
+
+FULL_SCREEN = """\
+File  Edit  View  Insert  Format  Tools  Help
+prompt.md - Google Docs
+https://docs.google.com/document/d/abc123/edit
+10:42 AM
+Design a rate limiter
+Requirements
+- Limit each API key to a fixed number of requests per minute
+- Return HTTP 429 with a retry hint when over the limit
+Constraints
+- 1M requests/second peak
+- p99 < 10 ms added latency
+- The limiter must keep working if one node fails
+Ln 3, Col 14   UTF-8
+"""
+
+PARAGRAPH = """\
+Design a URL shortener like bit.ly. Users should be able to paste a long URL and get a
+short one, and visiting the short URL should redirect to the original. The service must
+handle 100M new URLs per day with a 10:1 read/write ratio. Redirects should be fast, with
+p99 latency under 50 ms. Custom aliases and analytics are out of scope.
+"""
+
+OTHER_HEADINGS = """\
+System design: chat service
+
+Assumptions
+e 20 million daily users, each sending about 40 messages a day
+e Messages must be delivered in order within a conversation
+
+Features
+e One-to-one messaging
+e Read receipts and online presence
+
+Non-goals: voice calls, video calls
+"""
+
+
+def texts(prompt: Prompt, kind: str) -> list[str]:
+    return [r.text for r in prompt.requirements if r.kind == kind]
+
+
+def test_mangled_bullets_wraps_and_hyphenation() -> None:
+    prompt = parse_prompt(MANGLED)
+    assert prompt.title == "Design a photo sharing app"
+    assert texts(prompt, "functional") == [
+        "Users upload photos from their phone",
+        "Users follow other users and see a feed of their photos in reverse chronological order",
+        "Users can like and comment on a photo",
+        "Users can search photos by hashtag",
+    ]
+    assert texts(prompt, "non_functional") == ["Highly available; eventual consistency is fine"]
+    assert texts(prompt, "out_of_scope") == ["Direct messages", "Ads"]
+    scale = {r.text: (r.value, r.unit) for r in prompt.requirements if r.kind == "scale"}
+    assert scale == {
+        "The feed should load in under 300 ms at p99": (300.0, "ms"),
+        "50M daily active users": (50e6, "daily active users"),
+        "2 million new photos per day": (2e6, "new photos/day"),
+    }
+    assert prompt.raw_text == MANGLED
+
+
+def test_full_screen_noise_is_dropped() -> None:
+    prompt = parse_prompt(FULL_SCREEN)
+    assert prompt.title == "Design a rate limiter"
+    assert texts(prompt, "functional") == [
+        "Limit each API key to a fixed number of requests per minute",
+        "Return HTTP 429 with a retry hint when over the limit",
+    ]
+    assert texts(prompt, "non_functional") == ["The limiter must keep working if one node fails"]
+    scale = [(r.value, r.unit) for r in prompt.requirements if r.kind == "scale"]
+    assert scale == [(1e6, "requests/s"), (10.0, "ms")]
+    everything = " ".join(r.text for r in prompt.requirements)
+    for noise in ("Google Docs", "http", "10:42", "UTF-8", "Format"):
+        assert noise not in everything
+
+
+def test_paragraph_prompt_without_headings() -> None:
+    prompt = parse_prompt(PARAGRAPH)
+    assert prompt.title == "Design a URL shortener like bit.ly"
+    kinds = [(r.kind, r.text) for r in prompt.requirements]
+    assert kinds[0] == (
+        "functional", "Users should be able to paste a long URL and get a short one"
+    )
+    assert kinds[1] == ("functional", "visiting the short URL should redirect to the original")
+    first_scale, latency = prompt.by_kind("scale")
+    assert (first_scale.value, first_scale.unit) == (100e6, "new URLs/day")
+    assert (latency.value, latency.unit) == (50.0, "ms")
+    assert texts(prompt, "out_of_scope") == ["Custom aliases and analytics"]
+
+
+def test_other_heading_words_and_inline_lists() -> None:
+    prompt = parse_prompt(OTHER_HEADINGS)
+    assert prompt.title == "System design: chat service"
+    assert texts(prompt, "functional") == [
+        "One-to-one messaging", "Read receipts and online presence"
+    ]
+    assert texts(prompt, "out_of_scope") == ["voice calls", "video calls"]
+    assert texts(prompt, "non_functional") == [
+        "Messages must be delivered in order within a conversation"
+    ]
+    (users,) = prompt.by_kind("scale")
+    assert users.value == 20e6
+
+
+def test_ids_are_unique_and_prefixed_by_kind() -> None:
+    prompt = parse_prompt(MANGLED)
+    ids = [r.id for r in prompt.requirements]
+    assert len(ids) == len(set(ids))
+    assert {r.id[0] for r in prompt.requirements} == {"F", "N", "S", "O"}
+    as_json = prompt.requirements[0].to_json()
+    assert set(as_json) == {"id", "text", "kind"}
+    assert set(prompt.by_kind("scale")[0].to_json()) == {"id", "text", "kind", "value", "unit"}
+
+
+@pytest.mark.parametrize("text", ["", "   \n\n", "@@ ## ~~", "te te te te\n= = = ="])
+def test_empty_or_garbage_text_gives_an_empty_prompt(text: str) -> None:
+    prompt = parse_prompt(text)
+    assert prompt.requirements == ()
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("Functional requirements", "functional"),
+        ("# Functional Requirements", "functional"),
+        ("Non-functional requirements:", "non_functional"),
+        ("NON FUNCTIONAL REQUIREMENTS (NFRs)", "non_functional"),
+        ("Non-funct1onal requ1rements", "non_functional"),
+        ("Constraints and assumptions", "non_functional"),
+        ("Out of scope", "out_of_scope"),
+        ("Non-goals", "out_of_scope"),
+        ("2. Use cases", "functional"),
+    ],
+)
+def test_headings(line: str, kind: str) -> None:
+    found = heading_kind(line)
+    assert found is not None and found[0] == kind
+
+
+@pytest.mark.parametrize(
+    "line", ["Users can post photos", "Service has high availability", "10 million users"]
+)
+def test_requirement_lines_are_not_headings(line: str) -> None:
+    assert heading_kind(line) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "body"),
+    [
+        ("e Users post photos", "Users post photos"),
+        ("© Users post photos", "Users post photos"),
+        ("« Users post photos", "Users post photos"),
+        ("¢10 million users", "10 million users"),
+        ("# - Users post photos", "Users post photos"),
+        ("3) Users post photos", "Users post photos"),
+        ("e.g. caching helps", "e.g. caching helps"),
+    ],
+)
+def test_bullets(line: str, body: str) -> None:
+    assert strip_bullet(line)[0] == body
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "File Edit View Insert Format Tools Extensions Help",
+        "https://example.com/doc/123",
+        "10:42",
+        "Ln 12, Col 4",
+        "prompt.md - Google Docs",
+        "te te te te",
+        "Last edit was seconds ago",
+        "Participants (2)",
+    ],
+)
+def test_noise_lines(line: str) -> None:
+    assert is_noise(line)
+
+
+@pytest.mark.parametrize(
+    "line", ["User views the home timeline", "10:1 read to write ratio", "Search is read-heavy"]
+)
+def test_prompt_lines_are_not_noise(line: str) -> None:
+    assert not is_noise(line)
+
+
+def test_kept_compound_hyphen_across_lines() -> None:
+    prompt = parse_prompt("Design a feed\n\nNon-functional\n- Updates appear in real-\ntime\n")
+    assert texts(prompt, "non_functional") == ["Updates appear in real-time"]
