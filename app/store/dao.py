@@ -7,6 +7,7 @@ lands in one transaction.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable
 from typing import Any
@@ -60,6 +61,16 @@ def _session(row: sqlite3.Row | tuple[Any, ...]) -> Session:
         coverage_pct=coverage,
         report=json.loads(report) if report else None,
     )
+
+
+def _mark_words(text: str, words: list[str]) -> str:
+    """Bracket the words of ``text`` that start with one of ``words`` (as the search matched)."""
+    prefixes = tuple(w.casefold() for w in words)
+
+    def mark(m: re.Match[str]) -> str:
+        return f"[{m.group(0)}]" if m.group(0).casefold().startswith(prefixes) else m.group(0)
+
+    return re.sub(r"\w+", mark, text)
 
 
 class SessionDAO:
@@ -155,19 +166,31 @@ class SegmentDAO:
         ).fetchone()
         return float(row[0] or 0.0)
 
-    def search(self, query: str, limit: int) -> list[SearchHit]:
+    def search(self, query: str, words: list[str], limit: int) -> list[SearchHit]:
+        """Newest matches first. The most recent ``limit`` matching rows are picked by rowid
+        (rows are inserted in time order) and only those are read and marked up, so a word said
+        in every session costs ``limit`` rows, not one per match."""
         rows = self._conn.execute(
-            "SELECT s.session_id, sess.title, s.id, s.start_s, "
-            "snippet(segments_fts, 0, '[', ']', '…', 12) "
-            "FROM segments_fts JOIN segments s ON s.id = segments_fts.rowid "
-            "JOIN sessions sess ON sess.id = s.session_id "
-            "WHERE segments_fts MATCH ? ORDER BY sess.started_at DESC, s.start_s LIMIT ?",
+            "SELECT s.session_id, sess.title, s.id, s.start_s, s.text FROM segments s "
+            "JOIN sessions sess ON sess.id = s.session_id WHERE s.id IN ("
+            "SELECT rowid FROM segments_fts WHERE segments_fts MATCH ? "
+            "ORDER BY rowid DESC LIMIT ?) "
+            "ORDER BY sess.started_at DESC, s.session_id DESC, s.start_s",
             (query, limit),
         ).fetchall()
         return [
-            SearchHit(session_id=a, session_title=b, segment_id=c, start_s=d, snippet=e)
-            for a, b, c, d, e in rows
+            SearchHit(session_id=a, session_title=b, segment_id=c, start_s=d,
+                      snippet=_mark_words(text, words))
+            for a, b, c, d, text in rows
         ]
+
+    def matching_sessions(self, query: str) -> set[int]:
+        rows = self._conn.execute(
+            "SELECT DISTINCT s.session_id FROM segments_fts "
+            "JOIN segments s ON s.id = segments_fts.rowid WHERE segments_fts MATCH ?",
+            (query,),
+        ).fetchall()
+        return {int(r[0]) for r in rows}
 
 
 class PhaseChangeDAO:

@@ -172,7 +172,8 @@ class SessionStore:
             sessions = self.sessions.list()
             if not search or not search.strip():
                 return sessions
-            hits = {h.session_id for h in self.search(search, limit=100_000)}
+            query = fts_query(search)
+            hits = self.segments.matching_sessions(query) if query else set()
         needle = search.strip().casefold()
         return [s for s in sessions if s.id in hits or needle in s.title.casefold()]
 
@@ -328,8 +329,9 @@ class SessionStore:
         query = fts_query(text)
         if not query:
             return []
+        words = re.findall(r"\w+", text, flags=re.UNICODE)
         with self._read():
-            return self.segments.search(query, limit)
+            return self.segments.search(query, words, limit)
 
     def audio_file(self, session: Session) -> Path | None:
         if not session.audio_path:
