@@ -249,3 +249,24 @@ def test_a_session_being_recorded_cannot_be_deleted(tmp_path: Path) -> None:
     store.delete_session(sid)
     assert not folder.exists()
     store.close()
+
+
+def test_search_stays_quick_when_a_word_is_in_every_line(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "s.db")
+    for k in range(20):
+        sid = store.create_session(title=f"mock {k}",
+                                   started_at=f"2025-01-{k + 1:02d}T09:00:00+00:00").id
+        store.add_segments(sid, [Segment(i * 2.0, i * 2.0 + 1.5,
+                                         f"the object store keeps paste {i}")
+                                 for i in range(1500)])
+    started = time.perf_counter()
+    hits = store.search("object stor", limit=50)
+    searched = time.perf_counter() - started
+    started = time.perf_counter()
+    sessions = store.list_sessions(search="object")
+    listed = time.perf_counter() - started
+    assert len(hits) == 50 and hits[0].session_id == sid  # newest session first
+    assert hits[0].snippet.startswith("the [object] [store] keeps")
+    assert len(sessions) == 20
+    assert searched < 0.2 and listed < 0.5, (searched, listed)
+    store.close()
