@@ -39,14 +39,14 @@ def prepare(image: Image.Image, options: PreprocessOptions | None = None) -> Pre
     opts = options or PreprocessOptions()
     steps: list[str] = []
     img = image
-    if _flat(image):  # cheap check first: an 8000x8000 blank costs no resize nor numpy copy
-        return Prepared(image, ("blank",), True, None)
     if img.mode not in ("L", "RGB"):
         img = img.convert("RGBA") if "A" in img.getbands() else img.convert("RGB")
         if img.mode == "RGBA":  # transparent screenshots: flatten onto white
             flat = Image.new("RGB", img.size, (255, 255, 255))
             flat.paste(img, mask=img.getchannel("A"))
             img = flat
+    if _flat(img):  # cheap check first: an 8000x8000 blank costs no resize nor numpy copy
+        return Prepared(img, ("blank",), True, None)
     if max(img.size) > opts.max_side_px:
         factor = opts.max_side_px / max(img.size)
         size = (max(1, round(img.width * factor)), max(1, round(img.height * factor)))
@@ -87,8 +87,6 @@ def prepare(image: Image.Image, options: PreprocessOptions | None = None) -> Pre
 def _flat(image: Image.Image) -> bool:
     extrema = image.getextrema()
     bands = extrema if isinstance(extrema[0], tuple) else (extrema,)
-    if image.mode in ("RGBA", "LA", "PA"):
-        bands = bands[:-1]  # alpha alone does not make text
     return all(int(high) - int(low) < 24 for low, high in bands)
 
 
