@@ -919,6 +919,11 @@ class SessionRunner:
         assert self._session is not None
         if self._pump is not None and self._pump is not threading.current_thread():
             self._pump.join()
+        if self._worker is not None and self._worker is not threading.current_thread():
+            # Its last act was to close our queue; joining also means the model it loaded is
+            # released before anyone is told the session ended (a CTranslate2 model torn down
+            # by interpreter exit on a half-finished thread aborts the process).
+            self._worker.join()
         if self._recorder is not None:
             try:
                 self._recorder.close()
