@@ -21,7 +21,7 @@ FORMATS = ("md", "html", "srt", "vtt", "jsonl")
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "sessions", help="list, show, export or delete saved mock sessions",
-        description="The mock sessions saved in your data folder.",
+        description="The mock sessions saved in your data folder. Without ACTION: list.",
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     p = actions.add_parser("list", help="saved sessions, newest first")
@@ -29,15 +29,17 @@ def register(sub: Any) -> None:
     p.add_argument("--search", metavar="TEXT", help="only sessions whose transcript or title "
                    "contains these words")
     p = actions.add_parser("show", help="one session in full")
-    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("id", type=int, metavar="ID", help="a session id from `sessions list`")
     p.add_argument("--json", action="store_true", help="print a JSON object")
     p = actions.add_parser("export", help="write a session as Markdown, HTML, SRT, VTT or JSONL")
-    p.add_argument("id", type=int, metavar="ID")
-    p.add_argument("--format", "-f", choices=FORMATS, default="md")
+    p.add_argument("id", type=int, metavar="ID", help="a session id from `sessions list`")
+    p.add_argument("--format", "-f", choices=FORMATS, default="md",
+                   help="md (default), html (self-contained report), or the transcript as "
+                   "srt, vtt or jsonl")
     p.add_argument("-o", "--output", type=Path, metavar="FILE",
                    help="write here instead of standard output")
     p = actions.add_parser("delete", help="delete a session with its audio and images")
-    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("id", type=int, metavar="ID", help="a session id from `sessions list`")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     p = actions.add_parser("recover", help="keep sessions cut short by a crash (all, or ID)")
     p.add_argument("id", type=int, nargs="?", metavar="ID")
