@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import logging
-import shutil
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -44,8 +43,9 @@ class DatabaseTooNew(StoreError):
         self.path, self.backup, self.found, self.supported = path, backup, found, supported
         super().__init__(
             f"The session database {path} was written by a newer mockcoach (schema version "
-            f"{found}; this build understands up to {supported}). It was left as it is and a copy "
-            f"saved at {backup}. Update mockcoach to open it, or move it away to start afresh."
+            f"{found}; this build understands up to {supported}). It was moved, untouched, to "
+            f"{backup}; this build starts a new, empty one. To see those sessions again, update "
+            f"mockcoach and move the file back to {path.name}."
         )
 
 
@@ -109,19 +109,12 @@ def move_aside(path: Path) -> Path:
     return _move_aside(path, "set-aside")
 
 
-def _copy_aside(path: Path, label: str) -> Path:
-    backup = path.with_name(f"{path.name}.{label}-{_timestamp()}")
-    for src in _companions(path):
-        if src.exists():
-            shutil.copy2(src, backup.with_name(backup.name + src.name[len(path.name) :]))
-    return backup
-
-
 def connect(path: Path) -> sqlite3.Connection:
     """Open (creating or migrating) the session database at ``path``.
 
-    Raises ``DatabaseCorrupt`` (after moving the damaged file aside) or ``DatabaseTooNew``
-    (after saving a copy): the caller shows the message; the next ``connect`` starts clean.
+    Raises ``DatabaseCorrupt`` or ``DatabaseTooNew`` after renaming the file (and its WAL/SHM)
+    with a timestamp, never writing to it: the caller shows the message; the next ``connect``
+    starts with a new, empty database.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     existed = path.exists() and path.stat().st_size > 0
@@ -137,7 +130,7 @@ def connect(path: Path) -> sqlite3.Connection:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         if version > LATEST_VERSION:
             conn.close()
-            raise DatabaseTooNew(path, _copy_aside(path, f"v{version}"), version, LATEST_VERSION)
+            raise DatabaseTooNew(path, _move_aside(path, f"v{version}"), version, LATEST_VERSION)
         if existed and path.stat().st_size <= QUICK_CHECK_MAX_BYTES:
             check = conn.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":

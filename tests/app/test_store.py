@@ -68,9 +68,11 @@ def test_migration_steps_are_idempotent_at_target(tmp_path: Path) -> None:
     store.close()
 
 
-def test_a_newer_database_is_refused_backed_up_and_left_alone(tmp_path: Path) -> None:
+def test_a_newer_database_is_refused_and_moved_aside_untouched(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
-    SessionStore(path).close()
+    with SessionStore(path) as store:
+        store.create_session(title="from the future")
+        store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn = sqlite3.connect(path)
     conn.execute(f"PRAGMA user_version = {LATEST_VERSION + 5}")
     conn.commit()
@@ -78,9 +80,11 @@ def test_a_newer_database_is_refused_backed_up_and_left_alone(tmp_path: Path) ->
     before = path.read_bytes()
     with pytest.raises(DatabaseTooNew) as info:
         SessionStore(path)
-    assert "newer mockcoach" in str(info.value)
-    assert info.value.backup.exists()
-    assert path.read_bytes() == before  # never overwritten
+    assert "newer mockcoach" in str(info.value) and str(info.value.backup) in str(info.value)
+    assert info.value.backup.read_bytes() == before  # never written to
+    assert info.value.backup.name.startswith(f"s.db.v{LATEST_VERSION + 5}-")
+    with SessionStore(path) as fresh:  # this build carries on with an empty library
+        assert fresh.list_sessions() == []
 
 
 def test_a_file_that_is_not_a_database_is_moved_aside(tmp_path: Path) -> None:
