@@ -310,22 +310,46 @@ def _mark_md(text: str, find: Callable[[str], list[tuple[int, int]]]) -> str:
     return "".join(parts)
 
 
-def _markdown_signals(record: SessionRecord) -> list[str]:
+def delivery_facts(record: SessionRecord) -> list[str]:
+    """How it was said, as short sentences: pace, hedges, fillers, silences, and the
+    estimation check from the tracker's delivery signals (when the report has them)."""
+    facts = []
     points = words_per_minute(record)
-    out = ["## Delivery", ""]
     if points:
         rates = [w for _, w in points]
-        out.append(f"- Words per minute: average {sum(rates) / len(rates):.0f}, "
-                   f"range {min(rates):.0f}–{max(rates):.0f}")
+        facts.append(f"Words per minute: {sum(rates) / len(rates):.0f} on average, "
+                     f"{min(rates):.0f}–{max(rates):.0f} minute by minute.")
+    signals: dict[str, Any] = (record.session.report or {}).get("signals") or {}
     find = hedge_finder()
-    hedges = sum(len(find(s.text)) for s in record.segments)
-    out.append(f"- Hedges: {hedges}")
-    signals = (record.session.report or {}).get("signals") or {}
-    for key, value in signals.items():
-        if isinstance(value, (int, float, str)):
-            out.append(f"- {key.replace('_', ' ').capitalize()}: {value}")
-    out.append("")
-    return out
+    hedges = sum(len(find(seg.text)) for seg in record.segments)
+    tradeoffs = signals.get("tradeoffs")
+    facts.append(f"Hedges: {hedges} (highlighted in the transcript)"
+                 + (f"; trade-offs named: {tradeoffs}." if tradeoffs is not None else "."))
+    fillers = signals.get("fillers") or {}
+    if fillers:
+        top = sorted((fillers.get("by_word") or {}).items(), key=lambda kv: -kv[1])[:5]
+        words = ", ".join(f"“{w}” ×{n}" for w, n in top)
+        facts.append(f"Fillers: {fillers.get('count', 0)} "
+                     f"({fillers.get('per_minute', 0)} per minute)" + (f": {words}." if words
+                                                                        else "."))
+    silences = signals.get("long_silences")
+    if silences is not None:
+        if silences:
+            listed = ", ".join(f"{clock(float(x['start']))} ({float(x['duration_s']):.0f} s)"
+                               for x in silences[:6])
+            more = f" and {len(silences) - 6} more" if len(silences) > 6 else ""
+            facts.append(f"Long silences: {len(silences)} — at {listed}{more}.")
+        else:
+            facts.append("Long silences: none.")
+    estimation = signals.get("estimation") or {}
+    for check in estimation.get("checks") or []:
+        mark = "✓" if check.get("ok") else "✗"
+        facts.append(f"Estimate at {clock(float(check.get('at', 0)))} {mark} {check.get('text')}")
+    return facts
+
+
+def _markdown_signals(record: SessionRecord) -> list[str]:
+    return ["## Delivery", "", *(f"- {fact}" for fact in delivery_facts(record)), ""]
 
 
 # -- HTML --------------------------------------------------------------------------------------
@@ -505,13 +529,9 @@ def to_html(record: SessionRecord, session_folder: Path | None = None) -> str:
             f"<li><span class='muted'>{clock(n.at_s)}</span> {e(n.text)}</li>"
             for n in record.nudges) + "</ul></section>")
     points = words_per_minute(record)
-    hedges = sum(len(find(x.text)) for x in record.segments)
-    signals = (s.report or {}).get("signals") or {}
-    facts = "".join(f"<li>{e(k.replace('_', ' ').capitalize())}: {e(str(v))}</li>"
-                    for k, v in signals.items() if isinstance(v, (int, float, str)))
+    facts = "".join(f"<li>{e(fact)}</li>" for fact in delivery_facts(record))
     body.append("<section><h2>Delivery</h2><h3>Words per minute</h3>"
-                + wpm_svg(points, s.duration_s)
-                + f"<ul><li>Hedges (highlighted below): {hedges}</li>{facts}</ul></section>")
+                + wpm_svg(points, s.duration_s) + f"<ul>{facts}</ul></section>")
     lines = "".join(
         f"<tr><td class='t'>{clock(x.start_s)}</td><td><i class='dot' style='background:"
         f"{_phase_colour(order, x.phase)}' title='{e(x.phase or '')}'></i></td>"

@@ -153,3 +153,24 @@ def test_unknown_format_is_a_clear_error(saved: tuple[SessionStore, SessionRecor
     with pytest.raises(ExportError, match="md, html, srt, vtt, jsonl"):
         export(saved[1], "docx")
     assert set(FORMATS) == {"md", "html", "srt", "vtt", "jsonl"}
+
+
+def test_delivery_uses_the_tracker_signals_when_the_report_has_them(
+    saved: tuple[SessionStore, SessionRecord]
+) -> None:
+    store, record = saved
+    signals = {
+        "tradeoffs": 2,
+        "fillers": {"count": 3, "per_minute": 2.25, "by_word": {"um": 2, "you know": 1}},
+        "long_silences": [{"start": 6.5, "end": 70.0, "duration_s": 63.5}],
+        "estimation": {"checks": [{"at": 4.0, "ok": False, "text": "stated 10 per second; "
+                                   "off by 3.0x, re-check the arithmetic"}]},
+    }
+    store.finish_session(record.session.id, duration_s=80.0, report={"signals": signals})
+    md = export(store.load(record.session.id), "md")
+    assert "trade-offs named: 2" in md
+    assert "Fillers: 3 (2.25 per minute): “um” ×2, “you know” ×1." in md
+    assert "Long silences: 1 — at 00:06 (64 s)." in md
+    assert "Estimate at 00:04 ✗ stated 10 per second" in md
+    html = export(store.load(record.session.id), "html")
+    assert "“um” ×2" in html and "✗" in html
