@@ -128,3 +128,27 @@ def test_the_installed_command_prints_json(private_home: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "app", "sessions", "list", "--json"],
                          cwd=REPO, capture_output=True, text=True, timeout=60, check=True)
     assert [r["title"] for r in json.loads(out.stdout)] == ["Newer mock", "Older mock"]
+
+
+def test_replay_saves_a_session_whose_jsonl_export_replays_the_same(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from tests.app.test_runner import read_utterances_local
+
+    source = tmp_path / "mock.jsonl"
+    source.write_text("".join(json.dumps({"start": u.start_s, "end": u.end_s, "text": u.text})
+                              + "\n" for u in read_utterances_local()))
+    first = _json(capsys, "replay", str(source), "--json")
+    [saved] = _json(capsys, "sessions", "list", "--json")  # type: ignore[misc]
+    exported = tmp_path / "exported.jsonl"
+    assert main(["sessions", "export", str(saved["id"]), "--format", "jsonl",
+                 "-o", str(exported)]) == 0
+    capsys.readouterr()
+    second = _json(capsys, "replay", str(exported), "--json", "--no-save")
+    assert isinstance(first, dict) and isinstance(second, dict)
+    assert second["phases"] == first["phases"]
+    assert second["checklist"] == first["checklist"]
+    shown = _json(capsys, "sessions", "show", str(saved["id"]), "--json")
+    assert isinstance(shown, dict)
+    # the timeline saved live matches the tracker's own report
+    assert [p["phase"] for p in shown["phases"]] == [p["id"] for p in first["phases"]]
