@@ -2,7 +2,7 @@
 
 Usage (GUI thread)::
 
-    picker = RegionPicker(main_window)
+    picker = RegionPicker(main_window)      # or RegionPicker(monitor=2): only that screen
     picker.picked.connect(on_region)      # capture.grab.Region in PHYSICAL desktop pixels
     picker.cancelled.connect(on_cancel)
     picker.pick()                         # returns at once; one of the signals follows
@@ -142,16 +142,22 @@ class RegionPicker(QObject):
     """Let the user choose what to capture. Emits ``picked(Region)`` or ``cancelled()``."""
 
     picked = Signal(object)  # capture.grab.Region, physical virtual-desktop pixels
+    # the same selection for ``grab(monitor=N, region=...)``: relative to monitor N's corner
+    # when the picker was given a monitor, else identical to ``picked``
+    region_selected = Signal(object)
     cancelled = Signal()
 
     def __init__(
         self,
         parent: QObject | None = None,
         *,
+        monitor: int | None = None,
         maps: Callable[[], Sequence[ScreenMap]] = screen_maps,
         settle_ms: int = 150,
     ) -> None:
         super().__init__(parent)
+        self._monitor = monitor or None  # mss numbering: 1, 2, ...; None/0 = every screen
+        self._monitor_origin = (0, 0)
         self._maps_factory = maps
         self._maps: list[ScreenMap] = []
         self._settle_ms = settle_ms
@@ -183,7 +189,7 @@ class RegionPicker(QObject):
         self._hidden = [w for w in app.topLevelWidgets() if w.isVisible()]
         for widget in self._hidden:
             widget.hide()
-        for screen in QGuiApplication.screens():
+        for screen in self._screens():
             overlay = _Overlay(self, screen)
             overlay.show()
             self._overlays.append(overlay)
@@ -193,6 +199,10 @@ class RegionPicker(QObject):
             under.activateWindow()
             under.setFocus()
 
+    def show_picker(self) -> None:
+        """Alias of ``pick()``."""
+        self.pick()
+
     def cancel(self) -> None:
         if not self._active:
             return
@@ -201,7 +211,10 @@ class RegionPicker(QObject):
         self.cancelled.emit()
 
     def take_screen_under_pointer(self) -> None:
-        screen = QGuiApplication.screenAt(QCursor.pos()) or QGuiApplication.primaryScreen()
+        screen = QGuiApplication.screenAt(QCursor.pos())
+        covered = [o.screen() for o in self._overlays]
+        if screen is None or (covered and screen not in covered):
+            screen = covered[0] if covered else QGuiApplication.primaryScreen()
         self._finish(_region(screen.geometry()))
 
     # --- drag, driven by the overlays ---------------------------------------------------
@@ -256,8 +269,32 @@ class RegionPicker(QObject):
     def _emit_picked(self, region: Region) -> None:
         try:
             self.picked.emit(region)
+            ox, oy = self._monitor_origin
+            self.region_selected.emit(Region(region.x - ox, region.y - oy, region.width,
+                                             region.height))
         finally:
             self._restore()
+
+    def _screens(self) -> list[QScreen]:
+        """Every screen, or only the chosen monitor's (matched through its physical corner)."""
+        screens = QGuiApplication.screens()
+        self._monitor_origin = (0, 0)
+        if self._monitor is None:
+            return screens
+        try:
+            physical = monitors()[self._monitor]
+        except (GrabError, IndexError):
+            index = min(self._monitor, len(self._maps)) - 1
+            physical = self._maps[index].physical if self._maps else Region(0, 0, 1, 1)
+        self._monitor_origin = (physical.x, physical.y)
+        for screen_map in self._maps:
+            if screen_map.physical == physical:
+                wanted = screen_map.logical
+                for screen in screens:
+                    if _region(screen.geometry()) == wanted:
+                        return [screen]
+        log.warning("monitor %s not found among Qt screens; covering all", self._monitor)
+        return screens
 
     def _overlay_under_pointer(self) -> _Overlay | None:
         pos = QCursor.pos()

@@ -125,3 +125,21 @@ def test_screen_maps_without_x_falls_back_to_qt_geometry(qtbot: QtBot) -> None:
     maps = screen_maps()
     assert len(maps) == len(QGuiApplication.screens())
     assert maps[0].physical.width >= maps[0].logical.width
+
+
+def test_monitor_choice_gives_a_region_relative_to_that_monitor(
+    qtbot: QtBot, main_window: QWidget
+) -> None:
+    picker = RegionPicker(monitor=1, maps=scaled_maps(1.0), settle_ms=0)
+    picker.show_picker()
+    assert len(picker.overlays) == 1
+    overlay = picker.overlays[0]
+    origin = overlay.geometry().topLeft()
+    relatives: list[Region] = []
+    picker.region_selected.connect(relatives.append)
+    with qtbot.waitSignal(picker.picked, timeout=5000) as blocker:
+        drag(qtbot, overlay, QPoint(30, 40), QPoint(130, 90))
+    qtbot.waitUntil(lambda: len(relatives) == 1, timeout=5000)
+    absolute, relative = blocker.args[0], relatives[0]
+    assert absolute == Region(origin.x() + 30, origin.y() + 40, 100, 50)
+    assert relative == Region(absolute.x - origin.x(), absolute.y - origin.y(), 100, 50)
