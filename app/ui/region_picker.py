@@ -154,6 +154,7 @@ class RegionPicker(QObject):
         monitor: int | None = None,
         maps: Callable[[], Sequence[ScreenMap]] = screen_maps,
         settle_ms: int = 150,
+        restore_ms: int = 400,
     ) -> None:
         super().__init__(parent)
         self._monitor = monitor or None  # mss numbering: 1, 2, ...; None/0 = every screen
@@ -161,6 +162,7 @@ class RegionPicker(QObject):
         self._maps_factory = maps
         self._maps: list[ScreenMap] = []
         self._settle_ms = settle_ms
+        self._restore_ms = restore_ms
         self._overlays: list[_Overlay] = []
         self._hidden: list[QWidget] = []
         self._origin: QPoint | None = None
@@ -273,7 +275,10 @@ class RegionPicker(QObject):
             self.region_selected.emit(Region(region.x - ox, region.y - oy, region.width,
                                              region.height))
         finally:
-            self._restore()
+            # a slot may hand the grab to a worker thread: give it a moment before
+            # mockcoach's windows are back on screen
+            self._active = False
+            QTimer.singleShot(self._restore_ms, self._restore)
 
     def _screens(self) -> list[QScreen]:
         """Every screen, or only the chosen monitor's (matched through its physical corner)."""
