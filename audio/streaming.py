@@ -95,6 +95,9 @@ class StreamingConfig:
     no_speech_threshold: float = 0.6
     log_prob_threshold: float = -1.0
     compression_ratio_threshold: float = 2.4
+    without_timestamps: bool = False
+    """Decode text only, no timestamp tokens (word times still come from the alignment).
+    Measured: more CPU per audio second, not less, so off by default."""
     max_tokens_per_s: float = 8.0
     """Cap on generated tokens per second of audio (stops runaway repetition loops early)."""
 
@@ -365,6 +368,7 @@ class StreamingTranscriber:
             best_of=1,
             temperature=0.0,
             word_timestamps=True,
+            without_timestamps=cfg.without_timestamps,
             condition_on_previous_text=False,
             initial_prompt=self._prompt(),
             vad_filter=False,
