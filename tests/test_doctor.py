@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -283,3 +286,47 @@ def test_sessions_folder_chosen_in_settings_must_be_writable(tmp_path: Path) -> 
     result = doctor.check_data_dir()
     assert result.status == "fail"
     assert "chosen in Settings" in result.summary
+
+
+@pytest.fixture
+def pulse_server(tmp_path: Path) -> Iterator[str]:
+    """A private PulseAudio with a null sink: PortAudio sees inputs through ALSA's pulse plugin."""
+    if shutil.which("pulseaudio") is None or shutil.which("pactl") is None:
+        pytest.skip("PulseAudio is not installed (scripts/test installs it)")
+    runtime = tmp_path / "pulse"
+    runtime.mkdir()
+    socket = runtime / "native"
+    env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime), HOME=str(runtime))
+    proc = subprocess.Popen(
+        [
+            "pulseaudio", "--daemonize=no", "-n", "--exit-idle-time=-1", "--use-pid-file=no",
+            f"--load=module-native-protocol-unix socket={socket} auth-anonymous=1",
+            "--load=module-null-sink sink_name=doctor",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    server = f"unix:{socket}"
+    deadline = time.monotonic() + 15
+    while subprocess.run(
+        ["pactl", "info"], env=dict(env, PULSE_SERVER=server), capture_output=True
+    ).returncode:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.skip("PulseAudio did not start here")
+    try:
+        yield server
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.mark.integration
+def test_a_microphone_is_found_through_pulseaudio(pulse_server: str) -> None:
+    rc, report = doctor_json(dict(os.environ, PULSE_SERVER=pulse_server))
+    mic = by_id(report)["microphone"]
+    assert mic["status"] == "ok", mic
+    assert mic["details"]["devices"], mic
+    assert any(d["is_default"] for d in mic["details"]["devices"])
+    assert rc == 0
