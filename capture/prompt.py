@@ -52,11 +52,16 @@ class Prompt:
 # --- headings ---------------------------------------------------------------------------
 
 _HEADINGS: dict[str, tuple[str, ...]] = {
+    # a plain "Requirements" list mixes both kinds: each item is classified by its words
+    "requirements": (
+        "requirements", "requirement", "core requirements", "key requirements",
+        "main requirements", "system requirements", "must have", "must haves",
+        "the system should", "what it should do", "what the system should do", "reqs",
+    ),
     "functional": (
-        "functional requirements", "functional requirement", "functional", "requirements",
+        "functional requirements", "functional requirement", "functional",
         "features", "core features", "key features", "use cases", "user stories",
-        "functionality", "what it should do", "the system should", "must have", "must haves",
-        "core requirements", "product requirements", "business requirements", "api",
+        "functionality", "product requirements", "business requirements", "api",
         "extensions", "extended requirements", "bonus", "stretch goals", "follow ups",
         "follow up", "nice to have", "optional",
     ),
@@ -103,7 +108,8 @@ _MODAL = re.compile(
 )
 _OUT_OF_SCOPE_CUE = re.compile(
     r"\b(?:(?:is|are)\s+)?(?:out of scope|not in scope|outside (?:the )?scope|"
-    r"(?:you )?(?:can|may) (?:ignore|skip)|(?:do not|don't|no need to) (?:worry about|"
+    r"(?:you )?(?:can|may) (?:ignore|skip)|(?:do not|don't|no need to|"
+    r"(?:do not|don't|doesn't|does not) need to|need not) (?:worry about|"
     r"design|build|handle|implement|cover|consider)|not required|is not needed|"
     r"are not needed|won't be needed|can be ignored|not part of (?:this|the))\b",
     re.IGNORECASE,
@@ -117,7 +123,17 @@ _QUALITY = re.compile(
     r"not evenly distributed|read[- ]heavy|write[- ]heavy|heavy|rare|limited|"
     r"don't need to be instant|do not need to be|accurate|accuracy|exactly[- ]once|"
     r"at[- ]least[- ]once|no data loss|lose|loss|sla|slo|geo|region\w*|global\w*|"
-    r"compliance|observab\w*|monitor\w*|maintainab\w*|extensib\w*)\b",
+    r"compliance|observab\w*|monitor\w*|maintainab\w*|extensib\w*|lost|never|"
+    r"replica\w*|double[- ]book\w*|duplicat\w*|at most once|no two|concurren\w*)\b",
+    re.IGNORECASE,
+)
+_ACTOR_CAN = re.compile(
+    r"^(?:the |a |an |each |every |any )?(?:\w+ )?(?:users?|customers?|clients?|admins?|"
+    r"administrators?|owners?|drivers?|riders?|people|visitors?|members?|creators?|viewers?|"
+    r"guests?|merchants?|operators?|developers?|teams?|buyers?|sellers?|players?|"
+    r"authors?|editors?|readers?|senders?|recipients?|anyone|someone)\b[^.]{0,30}?\b"
+    r"(?:can|could|may|should be able to|must be able to|are able to|is able to|"
+    r"wants? to|needs? to be able to)\b",
     re.IGNORECASE,
 )
 _CONNECTOR_END = re.compile(
@@ -178,6 +194,8 @@ def _normalise(text: str) -> str:
     for bad, good in (("‘", "'"), ("’", "'"), ("“", '"'), ("”", '"'), ("\u00ad", "-"),
                       ("ﬁ", "fi"), ("ﬂ", "fl"), ("\t", " ")):
         text = text.replace(bad, good)
+    # markdown emphasis and code marks: "**Scalability**: ..." reads as "Scalability: ..."
+    text = re.sub(r"(\*\*|__|`)(?=\S)(.+?)(?<=\S)\1", r"\2", text)
     return text
 
 
@@ -362,6 +380,8 @@ def classify(text: str, section: str | None) -> tuple[str, float | None, str | N
         return section, None, None
     if _OUT_OF_SCOPE_CUE.search(text):
         return "out_of_scope", None, None
+    if _ACTOR_CAN.search(text):  # "Owners can update prices and availability"
+        return "functional", None, None
     if _QUALITY.search(text):
         return "non_functional", None, None
     return "functional", None, None
@@ -375,6 +395,8 @@ def _strip_scope_cue(text: str) -> str:
     before = text[: cut.start()].strip(" ,;:-")
     after = text[cut.end():].strip(" ,;:-")
     before = re.sub(r"\b(?:is|are)$", "", before).strip()
+    before = re.sub(r"^(?:you|we|candidates?|the candidate)\b\s*", "", before,
+                    flags=re.IGNORECASE).strip()
     return _tidy(before or after or text)
 
 
@@ -393,8 +415,13 @@ def _find_title(lines: list[str]) -> tuple[int, str] | None:
     """Index and text of the prompt's title: the first "Design ..."-style line near the top."""
     for index, line in enumerate(lines[:40]):
         body, _ = strip_bullet(line)
+        heading = heading_kind(body)
+        if heading is not None:
+            if heading[0] != "context" or not heading[1]:
+                continue
+            body = heading[1]  # "Question: Design a notification service"
         match = _TITLE_START.search(body)
-        if match is None or heading_kind(body) is not None:
+        if match is None or (match.start() > 0 and not body[match.start()].isupper()):
             continue
         words_before = body[: match.start()].split()
         if len(words_before) <= 6 and len(body.split()) <= 40:
@@ -471,9 +498,12 @@ def parse_prompt(text: str) -> Prompt:
             else:
                 groups.append((section, [line]))
         for section, lines in groups:
-            if section in (None, "context"):
-                prose = "\n".join(line.text for line in lines)
-                texts.extend((s, None) for s in _sentences(prose) if _requirement_like(s))
+            if section in (None, "context", "requirements"):
+                if sum(line.bulleted for line in lines) >= max(1, len(lines) // 2):
+                    texts.extend((item, None) for item in _items(lines))
+                else:
+                    prose = "\n".join(line.text for line in lines)
+                    texts.extend((s, None) for s in _sentences(prose) if _requirement_like(s))
                 continue
             texts.extend((item, section) for item in _items(lines))
     else:

@@ -218,3 +218,103 @@ def test_prompt_lines_are_not_noise(line: str) -> None:
 def test_kept_compound_hyphen_across_lines() -> None:
     prompt = parse_prompt("Design a feed\n\nNon-functional\n- Updates appear in real-\ntime\n")
     assert texts(prompt, "non_functional") == ["Updates appear in real-time"]
+
+
+MARKDOWN = """\
+# Design a Web Crawler
+
+## Requirements
+### Functional
+1. Crawl pages starting from a list of seed URLs
+2. Extract links and add new ones to the frontier
+### Non-Functional
+- **Politeness**: respect robots.txt
+- **Scalability**: 1 billion pages per month
+## Out of Scope
+- Indexing
+"""
+
+QUESTION = """\
+Question: Design a notification service
+
+The system should let other teams send notifications via push, SMS and email. Users must be
+able to opt out per channel. We expect around 10 million notifications per day, with spikes up
+to 5x during promotions. Notifications should be delivered within 30 seconds. You don't need to
+design the email provider itself.
+"""
+
+CODE_COMMENT = """\
+/*
+ * Design a key-value store
+ *
+ * Requirements:
+ *  - put(key, value) and get(key)
+ *  - values up to 1 MB
+ *  - highly available, eventually consistent
+ */
+"""
+
+SLIDE = """\
+Interview 2 of 4 — System Design
+Design Instagram
+• Users can upload photos
+• Users can follow others and see
+  a feed of recent photos
+Requirements
+• Feed loads in < 400ms
+• Photos are never lost once uploaded
+"""
+
+
+def test_markdown_layout() -> None:
+    prompt = parse_prompt(MARKDOWN)
+    assert prompt.title == "Design a Web Crawler"
+    assert texts(prompt, "functional") == [
+        "Crawl pages starting from a list of seed URLs",
+        "Extract links and add new ones to the frontier",
+    ]
+    assert texts(prompt, "non_functional") == ["Politeness: respect robots.txt"]
+    assert prompt.by_kind("scale")[0].unit == "pages/month"
+    assert texts(prompt, "out_of_scope") == ["Indexing"]
+
+
+def test_question_paragraph() -> None:
+    prompt = parse_prompt(QUESTION)
+    assert prompt.title == "Design a notification service"
+    assert [r.kind for r in prompt.requirements] == [
+        "functional", "functional", "scale", "scale", "out_of_scope"
+    ]
+    assert prompt.by_kind("scale")[1].unit == "s"
+    assert texts(prompt, "out_of_scope") == ["the email provider itself"]
+
+
+def test_code_comment_with_a_mixed_requirements_list() -> None:
+    prompt = parse_prompt(CODE_COMMENT)
+    assert prompt.title == "Design a key-value store"
+    assert [(r.kind, r.text) for r in prompt.requirements] == [
+        ("functional", "put(key, value) and get(key)"),
+        ("scale", "values up to 1 MB"),
+        ("non_functional", "highly available, eventually consistent"),
+    ]
+
+
+def test_slide_with_bullets_before_any_heading() -> None:
+    prompt = parse_prompt(SLIDE)
+    assert prompt.title == "Design Instagram"
+    assert texts(prompt, "functional") == [
+        "Users can upload photos",
+        "Users can follow others and see a feed of recent photos",
+    ]
+    assert texts(prompt, "non_functional") == ["Photos are never lost once uploaded"]
+    assert [(r.value, r.unit) for r in prompt.by_kind("scale")] == [(400.0, "ms")]
+
+
+def test_actor_abilities_are_functional_even_with_quality_words() -> None:
+    prompt = parse_prompt(
+        "Design a garage booking app. Garage owners can update prices and availability. "
+        "The booking page should be highly available."
+    )
+    assert [(r.kind, r.text) for r in prompt.requirements] == [
+        ("functional", "Garage owners can update prices and availability"),
+        ("non_functional", "The booking page should be highly available"),
+    ]
