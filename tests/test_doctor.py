@@ -330,3 +330,13 @@ def test_a_microphone_is_found_through_pulseaudio(pulse_server: str) -> None:
     assert mic["details"]["devices"], mic
     assert any(d["is_default"] for d in mic["details"]["devices"])
     assert rc == 0
+
+
+@pytest.mark.integration
+def test_a_chosen_microphone_that_is_gone_is_a_warning(pulse_server: str) -> None:
+    save_setting("MICROPHONE", "USB headset that was unplugged")
+    rc, report = doctor_json(dict(os.environ, PULSE_SERVER=pulse_server))
+    mic = by_id(report)["microphone"]
+    assert mic["status"] == "warn", mic
+    assert "chosen in Settings" in mic["summary"]
+    assert rc == 0

