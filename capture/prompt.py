@@ -90,7 +90,8 @@ _HEADING_WORDS = {w for names in _HEADINGS.values() for n in names for w in n.sp
 
 # Bullets as they come out of OCR: real glyphs, and what Tesseract makes of a small "•".
 _BULLET = re.compile(
-    r"^(?:[•·●○◦▪■□►▸▹‣⁃∙\-–—*+©®«»¢°>~]|[eoc](?=\s)|\d{1,2}[.)](?!\d)|\(\d{1,2}\)|"
+    r"^(?:[•·●○◦▪■□►▸▹‣⁃∙\-–—*+©®«»¢°>~]{1,2}(?=\s|\d|[A-Z])|[eoc][¢«©®°*•]?(?=\s)|"
+    r"\d{1,2}[.)](?!\d)|\(\d{1,2}\)|"
     r"[a-hA-H][.)](?=\s)|\[\s?[xX ]?\s?\])\s*"
 )
 _COMMENT = re.compile(r"^(?:#+|//+|--(?=\s)|;+|>+|\*/|/\*+|\"\"\"|''')\s*")
@@ -266,7 +267,7 @@ def strip_bullet(line: str) -> tuple[str, bool]:
         rest = body[match.end():]
         token = match.group(0).strip()
         # "e"/"o"/"c" as bullets only when followed by a word (not "e.g.", not "c++")
-        if token in {"e", "o", "c"} and not re.match(r"[A-Za-z0-9\"'(]", rest):
+        if token[:1] in {"e", "o", "c"} and not re.match(r"[A-Za-z0-9\"'(]", rest):
             return body, bulleted
         body, bulleted = _BULLET.sub("", body, count=1), True
         # mono comment style: "# - item" leaves a second bullet behind
