@@ -73,6 +73,9 @@ def repair_wav(path: str | os.PathLike[str]) -> float:
 class Recorder:
     """Appends frames to a 16 kHz mono WAV and makes them durable at least every ``flush_s``.
 
+    An existing recording is repaired and continued (``append=True``, e.g. resuming after a
+    crash) or replaced (``append=False``).
+
     Thread-safe (a lock around each write), so the runner may write from its audio thread and
     close from another.
     """
@@ -82,6 +85,7 @@ class Recorder:
         path: str | os.PathLike[str],
         *,
         flush_s: float = 1.0,
+        append: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.path = Path(path)
@@ -93,7 +97,7 @@ class Recorder:
         self._fh: BinaryIO | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            if self.path.exists() and self.path.stat().st_size >= _HEADER_BYTES:
+            if append and self.path.exists() and self.path.stat().st_size >= _HEADER_BYTES:
                 repair_wav(self.path)
                 self._fh = self.path.open("r+b")
                 self._data_bytes = self._fh.seek(0, os.SEEK_END) - _HEADER_BYTES

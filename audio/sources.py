@@ -320,6 +320,7 @@ class MicrophoneSource:
     """
 
     sample_rate: int = SAMPLE_RATE
+    realtime = True
 
     def __init__(
         self,

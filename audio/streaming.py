@@ -180,8 +180,13 @@ class StreamingTranscriber:
         config: StreamingConfig | None = None,
         clock: Callable[[], float] = time.monotonic,
         vad: StreamingVad | None = None,
+        live: bool | None = None,
     ) -> None:
         self.model = model
+        self.live = live
+        """Frames arrive in real time (microphone, paced file): lateness counts as lag and the
+        transcriber degrades when behind. False: a file read as fast as possible (no lag, no
+        degradation). None: decided from the arrival rate."""
         self.glossary = glossary.strip() if glossary else None
         self.config = config or StreamingConfig()
         self.clock = clock
@@ -211,6 +216,7 @@ class StreamingTranscriber:
         self._late_s = 0.0
         self._degraded = False
         self._prev_frame_end_s: float | None = None
+        self._first_arrival = (0.0, 0.0)
 
     # ------------------------------------------------------------------ public surface
 
@@ -263,6 +269,7 @@ class StreamingTranscriber:
         if self._in_speech:
             events += self._end_utterance(self._received_s)
         self._decoded_s = self._received_s
+        self._late_s = 0.0
         return events
 
     # ------------------------------------------------------------------ clocks and lag
@@ -275,13 +282,21 @@ class StreamingTranscriber:
         now = self.clock()
         if self._t0 is None:
             self._t0 = now - frame.end_s
+            self._first_arrival = (now, frame.start_s)
         if self._prev_frame_end_s is not None and frame.start_s > self._prev_frame_end_s + 0.5:
             self._anchor = None  # a gap in audio time: the source was paused
         self._prev_frame_end_s = frame.end_s
         offset = now - frame.end_s
         if self._anchor is None or offset < self._anchor:
             self._anchor = offset
-        self._late_s = offset - self._anchor
+        self._late_s = offset - self._anchor if self._is_live(now, frame) else 0.0
+
+    def _is_live(self, now: float, frame: AudioFrame) -> bool:
+        if self.live is not None:
+            return self.live
+        first_wall, first_audio = self._first_arrival
+        # A live source never delivers audio much faster than the wall clock advances.
+        return frame.end_s - first_audio <= (now - first_wall) * 1.2 + 1.0
 
     def _update_lag(self) -> None:
         lag = self.lag_s
@@ -512,6 +527,9 @@ def transcribe_stream(
     """
     if clock is not None:
         transcriber.clock = clock
+    realtime = getattr(source, "realtime", None)
+    if transcriber.live is None and isinstance(realtime, bool):
+        transcriber.live = realtime
     try:
         for frame in source.frames():
             yield from transcriber.insert(frame)

@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             source = FileSource(args.audio, realtime=args.realtime)
         model = load_model(_resolve_model(args), threads=args.threads)
-        recorder = Recorder(args.record) if args.record else None
+        recorder = Recorder(args.record, append=False) if args.record else None
     except (AudioFileError, ModelError, NoMicrophone, RecorderError) as exc:
         print(f"mockcoach transcribe: {exc}", file=sys.stderr)
         return 2
@@ -151,7 +151,10 @@ def run(args: argparse.Namespace) -> int:
         overrides["beam_size"] = args.beam_size
     glossary = SYSTEM_DESIGN_GLOSSARY if args.glossary == "default" else args.glossary
     transcriber = StreamingTranscriber(
-        model, glossary=glossary, config=StreamingConfig(**overrides)
+        model,
+        glossary=glossary,
+        config=StreamingConfig(**overrides),
+        live=bool(args.mic or args.realtime),
     )
     out = sys.stdout
     printer = None if args.json else _Printer(out)
