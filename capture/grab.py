@@ -8,8 +8,10 @@ overlay, screen by screen, because each monitor may have its own scale factor.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image
 
@@ -143,12 +145,28 @@ def logical_to_physical(region: Region, screens: Sequence[ScreenMap]) -> Region:
     return Region(x0, y0, max(1, x1 - x0), max(1, y1 - y0))
 
 
-def monitors() -> list[Region]:
-    """mss's monitors: index 0 is the whole virtual desktop, 1.. each physical monitor."""
+def _open_screen(attempts: int = 5) -> Any:
+    """An ``mss.MSS()`` grabber, retrying a refused connection.
+
+    An X server under load (seen with Xvfb on a busy 2-core machine) now and then refuses a
+    new client; a retry a few tens of milliseconds later succeeds.
+    """
     import mss
 
+    for attempt in range(attempts):
+        try:
+            return mss.MSS()
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.03 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def monitors() -> list[Region]:
+    """mss's monitors: index 0 is the whole virtual desktop, 1.. each physical monitor."""
     try:
-        with mss.MSS() as grabber:
+        with _open_screen() as grabber:
             return [
                 Region(m["left"], m["top"], m["width"], m["height"]) for m in grabber.monitors
             ]
@@ -163,10 +181,8 @@ def grab(monitor: int | None = None, region: Region | None = None) -> Image.Imag
     that monitor (1-based, as mss numbers them). ``region``: those physical pixels, clipped to
     the desktop; with a monitor it is relative to that monitor's top-left corner.
     """
-    import mss
-
     try:
-        with mss.MSS() as grabber:
+        with _open_screen() as grabber:
             screens = grabber.monitors
             index = 0 if monitor is None else monitor
             if not 0 <= index < len(screens):
