@@ -54,7 +54,9 @@ def xvfb_display() -> Iterator[str]:
             break
     display = f":{number}"
     proc = subprocess.Popen(
-        ["Xvfb", display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
+        # -noreset: by default X resets when its last client leaves, and a grab that connects
+        # during the reset fails ("connection lost"); each mss grab is a new client.
+        ["Xvfb", display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp", "-noreset"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
