@@ -137,6 +137,21 @@ _ACTOR_CAN = re.compile(
     r"wants? to|needs? to be able to)\b",
     re.IGNORECASE,
 )
+_FLUFF = re.compile(
+    r"(?:^(?:you|we|let's|let us|feel free|please|take|think|start|begin|focus|walk|explain|"
+    r"draw|sketch|describe|discuss|ask|imagine|good luck|note|remember|hint|tip)\b|"
+    r"\b(?:minutes|interview(?:er)?|whiteboard|diagram|trade-?offs? you|your design|"
+    r"walk me through|how would you|what would you|clarifying questions?)\b)",
+    re.IGNORECASE,
+)
+_INTERVIEW_TIME = re.compile(
+    r"\b(?:you(?:'ve| have| will have| get)|we have|in the next|take)\s+(?:about\s+)?\d+\s*"
+    r"(?:minutes|mins|min)\b|\b\d+[- ]minutes? (?:interview|session|round)\b",
+    re.IGNORECASE,
+)
+_DESCRIPTION = re.compile(
+    r"^(?:[A-Z][\w.]*(?: [A-Z][\w.]*)*|it|this|that) (?:is|are|was) (?:a|an|the|one of)\b",
+)
 _CONNECTOR_END = re.compile(
     r"\b(?:and|or|the|a|an|of|to|in|on|for|with|by|from|per|that|which|their|its|is|are|"
     r"be|as|at|into|than|via|when|while|so|but|should|must|can|will|not)$",
@@ -361,13 +376,24 @@ def _sentences(text: str) -> list[str]:
 
 
 def _requirement_like(text: str) -> bool:
-    if main_figure(text) is not None:
+    """Is this sentence of a paragraph prompt something to address, not talk around it?
+
+    Figures, scope remarks, "should/must/can" and quality words always count. Otherwise a
+    plain statement counts ("Guests book a room and pay") unless it speaks to the candidate
+    about the interview ("You have 45 minutes", "Walk me through ...") or only describes
+    ("Pastebin is a website where ...").
+    """
+    if _INTERVIEW_TIME.search(text):  # "You have 45 minutes": a figure, but not the system's
+        return False
+    if main_figure(text) is not None or _OUT_OF_SCOPE_CUE.search(text):
         return True
-    if _OUT_OF_SCOPE_CUE.search(text):
-        return True
+    if _FLUFF.search(text) and not re.search(r"\bassume\b", text, re.IGNORECASE):
+        return False
     if _MODAL.search(text):
         return True
-    return bool(_QUALITY.search(text)) and len(text.split()) >= 3
+    if len(text.split()) < 3 or text.rstrip().endswith("?"):
+        return False
+    return not _DESCRIPTION.search(text)
 
 
 def classify(text: str, section: str | None) -> tuple[str, float | None, str | None]:

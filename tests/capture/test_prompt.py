@@ -318,3 +318,17 @@ def test_actor_abilities_are_functional_even_with_quality_words() -> None:
         ("functional", "Garage owners can update prices and availability"),
         ("non_functional", "The booking page should be highly available"),
     ]
+
+
+def test_paragraph_keeps_statements_and_drops_talk_about_the_interview() -> None:
+    prompt = parse_prompt(
+        "Design a hotel booking site. Hotelify is a startup that rents rooms. Guests search "
+        "hotels by city and dates. Guests book a room and pay. A room is never double-booked. "
+        "You have 45 minutes. Walk me through your design and the trade-offs you make."
+    )
+    assert prompt.title == "Design a hotel booking site"
+    assert [(r.kind, r.text) for r in prompt.requirements] == [
+        ("functional", "Guests search hotels by city and dates"),
+        ("functional", "Guests book a room and pay"),
+        ("non_functional", "A room is never double-booked"),
+    ]
