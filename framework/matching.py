@@ -72,9 +72,11 @@ class PhaseMatcher:
         for phrases in self._by_first.values():
             phrases.sort(key=lambda p: (-len(p.keys), p.phase, p.text))
 
-    def hits(self, hay: Sequence[str]) -> list[Hit]:
+    def hits(self, hay: Sequence[str], new_from: int = 0) -> list[Hit]:
         """Each phrase counts once per call; a longer phrase of the same phase hides the shorter
-        ones it starts with (so "load balancer" is not also "load")."""
+        ones it starts with (so "load balancer" is not also "load"). Only phrases that end at or
+        after ``new_from`` count: the words before it are context carried over from the previous
+        utterance, so that a phrase split across two transcript events is still found once."""
         found: dict[tuple[str, str], Hit] = {}
         covered: dict[str, set[int]] = {}
         for i, key in enumerate(hay):
@@ -85,15 +87,26 @@ class PhaseMatcher:
                 if i in taken:
                     continue
                 if len(ph.keys) == 1:
-                    span = {i}
+                    end = i
                 else:
-                    if find_phrase(hay[i:i + len(ph.keys) * 2 + 1], ph.keys) != 0:
+                    window = hay[i:i + len(ph.keys) * 2 + 1]
+                    if find_phrase(window, ph.keys) != 0:
                         continue
-                    span = set(range(i, i + len(ph.keys)))
-                taken.update(span)
+                    end = i + _phrase_end(window, ph.keys)
+                if end < new_from:
+                    continue
+                taken.update(range(i, end + 1))
                 words = sum(1 for k in ph.keys if k not in _ARTICLES)
                 found[(ph.phase, ph.text)] = Hit(ph.phase, ph.weight, ph.text, ph.cue, words)
         return list(found.values())
+
+
+def _phrase_end(hay: Sequence[str], phrase: Sequence[str]) -> int:
+    """Index of the last word of ``phrase`` found in order from the start of ``hay``."""
+    end = 0
+    for want in phrase[1:]:
+        end = next(j for j in range(end + 1, len(hay)) if hay[j] == want)
+    return end
 
 
 @dataclass(frozen=True)
@@ -224,9 +237,7 @@ def _find_any(alternatives: Sequence[tuple[str, ...]], sequence: Sequence[str],
         start = find_phrase(sequence, alt, max_gap=2)
         if start >= 0:
             # the words said, from the phrase's first word to its last
-            end = start
-            for want in alt[1:]:
-                end = next(j for j in range(end + 1, len(sequence)) if sequence[j] == want)
+            end = start + _phrase_end(sequence[start:], alt)
             return tuple(words[start:end + 1])
     return None
 

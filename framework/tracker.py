@@ -39,6 +39,8 @@ __all__ = [
 ]
 
 NEAR_SHARE = 0.8
+TAIL_WORDS = 4  # words carried over so a phrase split between two transcript events is found
+TAIL_GAP_S = 2.0  # ... when the events are this close
 DEEP_DIVE_WARNING_S = 600.0
 
 
@@ -59,7 +61,10 @@ class TunedParameters:
     floor: float = -12.0  # no phase becomes impossible
     lookback_s: float = 90.0  # how far back the start of a new phase may be placed
     override_hold_s: float = 30.0  # after a manual choice, no automatic change for this long
-    coverage_window_s: float = 3.0  # a requirement may be split over two utterances this close
+    coverage_words: int = 10  # earlier finals join the newest until this many words ...
+    coverage_span_s: float = 8.0  # ... within this span
+    coverage_gap_s: float = 2.0  # ... with no pause longer than this between them
+    coverage_max_events: int = 8
 
 
 @dataclass
@@ -127,7 +132,9 @@ class Tracker:
         self._closed_s: dict[str, float] = dict.fromkeys(self._ids, 0.0)
         self._started = False
         self._recent: deque[_Recent] = deque()
-        self._window: deque[tuple[float, list[Token]]] = deque()
+        self._window: deque[tuple[float, float, list[Token]]] = deque()
+        self._tail: list[str] = []
+        self._tail_end_s = -math.inf
         self._hold_until = -math.inf
         self._now = 0.0
         self._nudges: list[Nudge] = []
@@ -148,7 +155,8 @@ class Tracker:
         events = self._start()
         toks = tokens(u.text)
         keys = [self._fuzzy.canon(t.key) for t in toks]
-        hits = self._phases.hits(keys)
+        tail = self._tail if u.start_s - self._tail_end_s <= TAIL_GAP_S else []
+        hits = self._phases.hits(tail + keys, new_from=len(tail))
         scores = self._scores(hits)
         if u.final:
             self._advance_filter(self._filter, u.end_s)
@@ -166,6 +174,8 @@ class Tracker:
         if change is not None:
             events.append(change)
         if u.final:
+            self._tail = (tail + keys)[-TAIL_WORDS:]
+            self._tail_end_s = u.end_s
             self._now = max(self._now, u.end_s)
             if any(t.number is not None for t in toks):
                 self._numbers_seen = True
@@ -415,14 +425,25 @@ class Tracker:
 
     # ------------------------------------------------------------------ coverage
     def _cover(self, u: Utterance, toks: list[Token]) -> list[TrackerEvent]:
-        self._window.append((u.end_s, toks))
-        while self._window and self._window[0][0] < u.start_s - self.params.coverage_window_s:
+        """Coverage looks at the newest final plus earlier ones until about a sentence's worth
+        of words: live transcription commits a sentence in fragments of a few words."""
+        p = self.params
+        self._window.append((u.start_s, u.end_s, toks))
+        while len(self._window) > p.coverage_max_events:
             self._window.popleft()
-        if len(self._window) > 2:
-            self._window.popleft()
+        chosen: list[list[Token]] = []
+        words = 0
+        newest_start = u.start_s
+        for start_s, end_s, ts in reversed(self._window):
+            if chosen and (words >= p.coverage_words or newest_start - end_s > p.coverage_gap_s
+                           or u.end_s - start_s > p.coverage_span_s):
+                break
+            chosen.append(ts)
+            words += len(ts)
+            newest_start = start_s
         canon = [
             Token(self._fuzzy.canon(t.key), t.word, t.number)
-            for _, ts in self._window for t in ts
+            for ts in reversed(chosen) for t in ts
         ]
         open_ids = {k for k, c in self._items.items() if c.at_s is None}
         events: list[TrackerEvent] = []
