@@ -246,10 +246,29 @@ def test_sixty_minutes_replay_fast() -> None:
             utterances.append(u)
         offset = utterances[-1].end_s + 2.0
     tracker = Tracker(FW, [PromptItem("f1", "Users upload photos", "functional")], 3600)
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: other jobs on a busy CI box do not count
     for u in utterances:
         tracker.feed(u)
     tracker.report(utterances[-1].end_s)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert elapsed < 1.0
     assert elapsed / len(utterances) < 0.001
+
+
+def test_live_fragments_are_read_as_sentences() -> None:
+    """The streaming transcriber commits a sentence a few words at a time."""
+    prompt = [PromptItem("s1", "100 million daily active users", "scale"),
+              PromptItem("f1", "Users share photos with their followers", "functional")]
+    fragments = ["users can", "share a", "photo with", "followers.", "we expect a hundred",
+                 "million daily", "active users.", "let me do a back of the", "envelope estimate"]
+    tracker = Tracker(FW, prompt)
+    t = 0.0
+    events: list[object] = []
+    for text in fragments:
+        events.extend(tracker.feed(Utterance(text, t, t + 0.8)))
+        t += 0.9
+    assert {e.item_id for e in events if isinstance(e, Addressed)} >= {"s1", "f1"}
+    changes = [e for e in events if isinstance(e, PhaseChanged)]
+    assert changes[-1].phase == "estimation" and "back of the envelope" in changes[-1].evidence
+    # the phrase is counted once, not again when the next fragment arrives
+    assert tracker.feed(Utterance("so", t, t + 0.3)) == []
