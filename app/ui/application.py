@@ -7,13 +7,14 @@ microphone) and get exactly the windows a user gets.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app import paths
@@ -280,11 +281,22 @@ class Application(QObject):
     # ------------------------------------------------------------------ closing
 
     def shutdown(self) -> None:
-        """Wait for every background job; close the store last."""
+        """Wait for every background job, delete the windows in order, close the store last.
+
+        Deleting explicitly (rather than leaving it to garbage collection) keeps Qt from
+        touching half-destroyed widgets when several apps live in one process (tests)."""
         self.tasks.wait_all()
         if self.review is not None:
             self.review.shutdown()
         self.live.tasks.wait_all()
+        self.live.mic_panel.shutdown()
+        self.live.bridge.close()
+        with contextlib.suppress(RuntimeError, TypeError):
+            self.qapp.styleHints().colorSchemeChanged.disconnect(self._on_system_scheme)
+        for window in self.windows():
+            window.close()
+            window.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         if self._owns_store:
             self.store.close()
 

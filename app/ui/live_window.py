@@ -46,7 +46,7 @@ from app.runner_events import (
 from app.settings import ROUND_LENGTHS_MIN, Key, Settings
 from app.ui.bridge import RunnerBridge
 from app.ui.coverage_panel import CoverageItem, CoveragePanel
-from app.ui.live_widgets import CueCard, LagBadge, Nudge, RoundClock
+from app.ui.live_widgets import CueCard, LagBadge, LevelMeter, Nudge, RoundClock
 from app.ui.mic_panel import Device, MicPanel, list_devices
 from app.ui.phase_bar import PhaseBar, PhaseSpec, PhaseTime
 from app.ui.prompt_panel import PromptPanel
@@ -316,7 +316,11 @@ class LiveWindow(QMainWindow):
         self.saved_label = QLabel(self)
         self.statusBar().addWidget(self.saved_label, 1)
         self.status_meter_label = QLabel(self)
+        self.status_meter_label.setPixmap(icon("mic").pixmap(14, 14))
+        self.status_meter = LevelMeter(self)
+        self.status_meter.setFixedWidth(120)
         self.statusBar().addPermanentWidget(self.status_meter_label)
+        self.statusBar().addPermanentWidget(self.status_meter)
         self.statusBar().setSizeGripEnabled(True)
 
         self._tick = QTimer(self)
@@ -648,6 +652,7 @@ class LiveWindow(QMainWindow):
             self._on_state(event.state)
         elif isinstance(event, LevelUpdate):
             self.mic_panel.set_level(event.dbfs)
+            self.status_meter.set_level(event.dbfs)
         elif isinstance(event, LagUpdate):
             self.lag_badge.set_lag(event.lag_s)
             if event.dropped_audio_s > 0:
@@ -744,6 +749,7 @@ class LiveWindow(QMainWindow):
         self._stop_requested = False
         self.lag_badge.set_lag(0.0)
         self.mic_panel.set_level(None)
+        self.status_meter.set_level(None)
         self._update_controls()
         self.saved_label.setText(
             f"Session #{event.session_id} saved ({format_clock(event.duration_s)}). "

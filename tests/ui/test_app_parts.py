@@ -27,7 +27,6 @@ def test_start_after_a_crash_offers_recovery(
                                     StoredSegment(3.5, 6.0, "who are the users")])
     app = Application(qapp, settings=Settings(tmp_path / "settings.ini"), store=store,
                       device_lister=no_devices)
-    qtbot.addWidget(app.live)
     app.show()
     qtbot.waitUntil(lambda: "did not close properly" in app.live.banner.text(), timeout=10_000)
     assert "Design Dropbox" in app.live.banner.text()
@@ -37,7 +36,6 @@ def test_start_after_a_crash_offers_recovery(
     qtbot.waitUntil(lambda: store.get_session(crashed.id).status == "recovered", timeout=10_000)
     qtbot.waitUntil(lambda: app.review is not None and app.review.data is not None,
                     timeout=10_000)
-    qtbot.addWidget(app.review)
     assert app.review.data.session_id == crashed.id
     assert app.review.data.lines[0].text == "Let me clarify the requirements"
     app.review.close()

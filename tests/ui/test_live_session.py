@@ -28,7 +28,6 @@ def test_whole_mock_live_then_review_then_export(
         device_lister=no_devices, offer_recovery=False,
     )
     live = app.live
-    qtbot.addWidget(live)
     live.prompt_panel.set_prompt(
         parse_prompt((shared_data / "prompts" / "sdp_pastebin.txt").read_text()), "test")
     live.show()
@@ -48,7 +47,6 @@ def test_whole_mock_live_then_review_then_export(
 
     app.show_review(session_id)
     review = app.review
-    qtbot.addWidget(review)
     qtbot.waitUntil(lambda: review.data is not None and review.data.session_id == session_id,
                     timeout=10_000)
     assert session_id in review.session_ids()
@@ -149,7 +147,6 @@ def test_device_lost_mid_session_says_so_and_resumes(
                       runner_factory=factory, device_lister=lambda: (devices, None),
                       offer_recovery=False)
     live = app.live
-    qtbot.addWidget(live)
     live.show()
     live.start_or_resume()
     qtbot.waitUntil(lambda: live.status == "device_lost", timeout=15_000)
@@ -181,7 +178,6 @@ def test_gui_never_stalls_long_during_a_replayed_mock(
                       runner_factory=transcript_runner_factory(store, utterances, speed=60.0),
                       device_lister=no_devices, offer_recovery=False)
     live = app.live
-    qtbot.addWidget(live)
     live.show()
     probe = StallProbe()
     probe.start()
@@ -205,7 +201,6 @@ def test_closing_mid_session_saves_and_leaves_no_thread(
                       runner_factory=transcript_runner_factory(store, utterances, speed=20.0),
                       device_lister=no_devices, offer_recovery=False)
     live = app.live
-    qtbot.addWidget(live)
     live.show()
     live.start_or_resume()
     qtbot.waitUntil(lambda: live.transcript.line_count >= 3, timeout=20_000)
