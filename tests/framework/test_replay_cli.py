@@ -175,3 +175,12 @@ def test_replay_of_audio_through_the_real_transcriber(
     assert report["signals"]["words"] > 20  # type: ignore[index]
     addressed = {c["id"] for c in report["checklist"] if c["addressed"]}  # type: ignore[union-attr]
     assert "functional" in addressed
+
+
+def test_prompt_from_a_screenshot(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    image = shared_data / "ocr" / "rendered" / "sdp_pastebin__light__region.png"
+    transcript = shared_data / "transcripts" / "sdp_pastebin.jsonl"
+    report = replay_json([str(transcript), "--prompt", str(image), "--no-save"], capsys)
+    reqs = report["requirements"]
+    assert isinstance(reqs, list) and len(reqs) >= 3
+    assert sum(r["addressed"] for r in reqs) >= len(reqs) - 1
