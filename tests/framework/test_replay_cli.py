@@ -184,3 +184,14 @@ def test_prompt_from_a_screenshot(shared_data: Path, capsys: pytest.CaptureFixtu
     reqs = report["requirements"]
     assert isinstance(reqs, list) and len(reqs) >= 3
     assert sum(r["addressed"] for r in reqs) >= len(reqs) - 1
+
+
+def test_an_empty_transcript_gives_an_empty_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_text("")
+    report = replay_json([str(path), "--no-save"], capsys)
+    assert report["duration_s"] == 0.0
+    assert report["phases"] == [{"id": "requirements", "start": 0.0, "end": 0.0}]
+    assert report["signals"]["words"] == 0  # type: ignore[index]
