@@ -1,0 +1,38 @@
+"""Logic of the hallucination guards and the WER normaliser (no model needed)."""
+
+from __future__ import annotations
+
+from audio.metrics import normalize_words, word_error_rate
+from audio.streaming import Word, collapse_loops, drop_unaligned
+
+
+def words(text: str, step_s: float = 0.3) -> list[Word]:
+    return [Word(" " + w, i * step_s, (i + 1) * step_s) for i, w in enumerate(text.split())]
+
+
+def test_repetition_loops_are_cut() -> None:
+    looped = words("ask what you can do ask what you can do ask what you can do for")
+    assert " ".join(w.text.strip() for w in collapse_loops(looped)) == (
+        "ask what you can do ask what you can do"
+    )
+    assert len(collapse_loops(words("no no no"))) == 3
+    assert len(collapse_loops(words("n n n n n n"))) == 3
+    natural = words("we shard by user id and we shard by time")
+    assert collapse_loops(natural) == natural
+
+
+def test_words_the_aligner_cannot_place_are_dropped() -> None:
+    placed = words("and so my fellow americans")
+    echo = [Word(" thanks", 1.5, 1.5), Word(" for", 1.5, 1.5), Word(" watching", 1.5, 1.51)]
+    assert drop_unaligned(placed + echo) == placed
+    lone_short = [*placed[:2], Word(" a", 0.6, 0.6), *placed[2:]]
+    assert drop_unaligned(lone_short) == lone_short
+
+
+def test_wer_ignores_case_punctuation_and_number_format() -> None:
+    assert normalize_words("The 15th-century, 42-line Bible!") == [
+        "the", "fifteenth", "century", "forty", "two", "line", "bible",
+    ]  # fmt: skip
+    assert word_error_rate("Ask not what your country", "ask not, what YOUR country.") == 0.0
+    assert word_error_rate("a b c d", "a x c d e") == 0.5
+    assert word_error_rate("", "") == 0.0
