@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -52,6 +53,7 @@ class Tally:
     kind_compatible: int = 0
     cers: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
 
     def line(self, label: str) -> str:
         p = self.matched / self.found if self.found else 0.0
@@ -61,8 +63,16 @@ class Tally:
         kind_c = self.kind_compatible / self.matched if self.matched else 0.0
         cer_txt = f"{statistics.mean(self.cers) * 100:6.2f}%" if self.cers else "     -"
         sec = statistics.mean(self.seconds) if self.seconds else 0.0
-        return (f"{label:34s} n={len(self.seconds):3d}  CER={cer_txt}  P={p:.3f} R={r:.3f} "
-                f"F1={f1:.3f}  kind={kind:.3f} kind(compat)={kind_c:.3f}  s/capture={sec:.2f}")
+        cpu = statistics.mean(self.cpu_seconds) if self.cpu_seconds else 0.0
+        return (f"{label:24s} n={len(self.seconds):3d}  CER={cer_txt}  P={p:.3f} R={r:.3f} "
+                f"F1={f1:.3f}  kind={kind:.3f} kind(compat)={kind_c:.3f}  "
+                f"s/capture={sec:.2f} (cpu {cpu:.2f})")
+
+
+def cpu_now() -> float:
+    """CPU seconds of this process and its finished children (Tesseract runs as a child)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def prompt_truth(prompt_id: str) -> tuple[dict[str, object], str]:
@@ -74,10 +84,11 @@ def prompt_truth(prompt_id: str) -> tuple[dict[str, object], str]:
 def score_image(path: Path, prompt_id: str, tally: Tally, options: PreprocessOptions,
                 extra_s: float = 0.0, with_cer: bool = True) -> None:
     data, shown = prompt_truth(prompt_id)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), cpu_now()
     result = read_text(path, preprocess=options)
     prompt = parse_prompt(result.text)
     tally.seconds.append(time.perf_counter() - started + extra_s)
+    tally.cpu_seconds.append(cpu_now() - cpu_started + extra_s)
     score = match_requirements(truth_requirements(data),
                                [(r.text, r.kind) for r in prompt.requirements])
     tally.truth += score.truth
@@ -93,9 +104,10 @@ def bench_real(options: PreprocessOptions) -> Tally:
     tally = Tally()
     for truth_file in sorted((SHARED / "ocr" / "real").glob("*.gt.txt")):
         image = truth_file.with_name(truth_file.name[: -len(".gt.txt")])
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), cpu_now()
         result = read_text(image, preprocess=options)
         tally.seconds.append(time.perf_counter() - started)
+        tally.cpu_seconds.append(cpu_now() - cpu_started)
         tally.cers.append(cer(truth_file.read_text(encoding="utf-8"), result.text))
     return tally
 
@@ -164,6 +176,8 @@ def main() -> int:
         return 2
     default = PreprocessOptions()
     print(f"tesseract via capture.ocr.read_text; preprocess defaults: {default}")
+    print(f"load average at start: {os.getloadavg()}  (s/capture is wall time; cpu = this "
+          "process + Tesseract, what it costs on an idle machine)")
     print("\n== real images (../shared/data/ocr/real), CER")
     print("  " + bench_real(default).line("real"))
     print_set("Chromium renders (../shared/data/ocr/rendered)",
@@ -192,6 +206,7 @@ def main() -> int:
             tallies = bench_rendered(SHARED / "ocr" / "rendered", options)
             for kind in ("region", "screen"):
                 print("  " + tallies[kind].line(f"{kind} / {label}"))
+    print(f"\nload average at end: {os.getloadavg()}")
     return 0
 
 

@@ -131,3 +131,22 @@ def test_line_height_estimate() -> None:
     image = text_image(["Hello world", "Second line"], px=30, fg="black", bg="white")
     height = line_height(np.asarray(image.convert("L")))
     assert height is not None and 20 <= height <= 40
+
+
+def test_tsv_lines_split_at_a_column_gap() -> None:
+    from capture.ocr import clean_text, text_from_tsv
+
+    header = "\t".join(["level", "page_num", "block_num", "par_num", "line_num", "word_num",
+                        "left", "top", "width", "height", "conf", "text"])
+
+    def word(block: int, par: int, line: int, left: int, text: str) -> str:
+        return f"5\t1\t{block}\t{par}\t{line}\t1\t{left}\t10\t{len(text) * 9}\t20\t95\t{text}"
+
+    rows = [
+        header,
+        word(1, 1, 1, 10, "Meeting"), word(1, 1, 1, 90, "details"),
+        word(1, 1, 1, 700, "Design"), word(1, 1, 1, 770, "a"), word(1, 1, 1, 790, "cache"),
+        word(1, 2, 1, 10, "Next"), word(1, 2, 1, 60, "paragraph"),
+    ]
+    assert text_from_tsv("\n".join(rows)) == "Meeting details\nDesign a cache\n\nNext paragraph"
+    assert clean_text("a\n\n\n\nb\n te te te te \nc\f") == "a\n\nb\n\nc"
