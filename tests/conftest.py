@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,26 +48,37 @@ def xvfb_display() -> Iterator[str]:
     """
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb is not installed (scripts/test installs it)")
-    for number in range(90, 140):
-        socket, lock = Path(f"/tmp/.X11-unix/X{number}"), Path(f"/tmp/.X{number}-lock")
-        if not socket.exists() and not lock.exists():
-            break
-    display = f":{number}"
+    # -displayfd: Xvfb picks a free display number itself (atomic with its lock file, so test
+    # runs started at the same time never share a screen) and writes it here once it accepts
+    # clients. -noreset: by default X resets when its last client leaves, and a grab that
+    # connects during the reset fails ("connection lost"); each mss grab is a new client.
+    read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
-        # -noreset: by default X resets when its last client leaves, and a grab that connects
-        # during the reset fails ("connection lost"); each mss grab is a new client.
-        ["Xvfb", display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp", "-noreset"],
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1920x1080x24", "-nolisten", "tcp",
+         "-noreset"],
+        pass_fds=(write_fd,),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"Xvfb did not start on {display}")
-        time.sleep(0.05)
+    )  # fmt: skip
+    os.close(write_fd)
+    # Read up to the newline, and keep our end open: Xvfb writes the number and the newline
+    # separately and dies ("Cannot write display number") if the pipe is closed in between.
+    answer = b""
+    while not answer.endswith(b"\n") and select.select([read_fd], [], [], 10)[0]:
+        chunk = os.read(read_fd, 32)
+        if not chunk:
+            break
+        answer += chunk
+    number = answer.decode().strip()
+    if not number.isdigit():
+        proc.kill()
+        proc.wait(timeout=10)
+        os.close(read_fd)
+        pytest.fail("Xvfb did not start within 10 s")
+    display = f":{number}"
     try:
         yield display
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        os.close(read_fd)
