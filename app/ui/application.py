@@ -8,13 +8,12 @@ microphone) and get exactly the windows a user gets.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app import paths
@@ -193,27 +192,39 @@ class Application(QObject):
     # ------------------------------------------------------------------ capture
 
     def capture(self) -> None:
-        """Open the region picker; OCR + parse the chosen region off the GUI thread."""
-        monitor = self.settings.get_int(Key.CAPTURE_MONITOR) or None
-        try:
-            region_picker = importlib.import_module("app.ui.region_picker")
-        except ImportError:
-            self._run_capture(monitor, None)
-            return
-        picker = region_picker.RegionPicker(monitor=monitor)
-        self._picker = picker
-        picker.region_selected.connect(lambda region: self._run_capture(monitor, region))
-        picker.show_picker() if hasattr(picker, "show_picker") else picker.show()
+        """Open the region picker (mockcoach's windows step aside); the chosen region is grabbed
+        at once, then read (Tesseract) and parsed on a worker thread."""
+        from app.ui.region_picker import RegionPicker
 
-    def _run_capture(self, monitor: int | None, region: Any) -> None:
+        if self._picker is not None and self._picker.active:
+            return
+        monitor = self.settings.get_int(Key.CAPTURE_MONITOR) or None
+        picker = RegionPicker(self, monitor=monitor)
+        self._picker = picker
+        picker.region_selected.connect(lambda region: self._grab_and_read(monitor, region))
+        picker.pick()
+
+    def _grab_and_read(self, monitor: int | None, region: Any) -> None:
+        """Runs while our windows are still hidden: grab now (tens of ms), read off-thread."""
+        from capture.grab import grab
+
+        try:
+            image = grab(monitor=monitor, region=region)
+        except Exception as exc:
+            log.exception("screen grab failed")
+            error: BaseException = exc
+            QTimer.singleShot(0, lambda: self._capture_failed(error))
+            return
+        self.read_capture(image)
+
+    def read_capture(self, image: Any) -> None:
+        """OCR + parse a captured image on a worker; the result goes to the live window."""
         self.live.statusBar().showMessage("Reading the prompt…")
 
         def work() -> CaptureResult:
-            from capture.grab import grab
             from capture.ocr import read_text
             from capture.prompt import parse_prompt
 
-            image = grab(monitor=monitor, region=region)
             ocr = read_text(image)
             return CaptureResult(image, parse_prompt(ocr.text), ocr.text, ocr.seconds)
 

@@ -64,8 +64,17 @@ def shoot(qapp: QApplication, theme: str, home: Path, utterances: list[Any], pro
     live.prompt_panel.set_prompt(prompt, "From the library · sdp_pastebin")
     live.length_group.button(30).setChecked(True)
     live.show()
+    live.tabs.setCurrentIndex(0)
     settle()
     save(live, f"live-setup-{theme}.png")
+    if theme == "light":
+        from app.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(settings, app.frameworks, live)
+        dialog.show()
+        settle()
+        save(dialog, "settings.png")
+        dialog.reject()
     live.start_or_resume()
     wait_until(lambda: live._state is not None and live._state.round_elapsed_s > 440, 60)
     settle(400)
