@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
@@ -313,7 +312,3 @@ class Application(QObject):
 
     def windows(self) -> list[QWidget]:
         return [w for w in (self.live, self.review) if w is not None]
-
-
-def data_folder_default() -> Path:
-    return paths.data_dir()

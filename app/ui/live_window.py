@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QImage, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -52,7 +52,7 @@ from app.ui.phase_bar import PhaseBar, PhaseSpec, PhaseTime
 from app.ui.prompt_panel import PromptPanel
 from app.ui.tasks import TaskRunner
 from app.ui.theme import colors, format_clock, icon
-from capture.prompt import Prompt, parse_prompt
+from capture.prompt import Prompt
 from framework.definition import Framework
 from framework.events import Addressed, PhaseChanged, TrackerState
 from framework.events import Nudge as TrackerNudge
@@ -820,9 +820,6 @@ class LiveWindow(QMainWindow):
         self.bridge.close()
         super().closeEvent(event)
 
-    def app_icon(self) -> QIcon:
-        return icon("app")
-
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -839,7 +836,3 @@ def _pil_to_qimage(image: Any) -> QImage | None:
     except Exception:
         log.warning("cannot show the captured image", exc_info=True)
         return None
-
-
-def typed_prompt(text: str) -> Prompt:
-    return parse_prompt(text)

@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
 
 from app.settings import Key, Settings
 from app.ui.player import AudioPlayer
-from app.ui.review_model import FILLER_RE, ReviewData, build_review
+from app.ui.review_model import ReviewData, build_review
 from app.ui.tasks import TaskRunner
 from app.ui.theme import colors, format_clock, icon
 from app.ui.timeline import PhaseTimeline
@@ -190,13 +190,11 @@ class PlayerBar(QWidget):
         layout.addWidget(self.button)
         layout.addWidget(self.slider, 1)
         layout.addWidget(self.time)
-        outer = QVBoxLayout()
         self.button.clicked.connect(self.toggle)
         self.slider.sliderReleased.connect(lambda: self.player.seek(self.slider.value() / 10))
         player.position_changed.connect(self._on_position)
         player.state_changed.connect(self._on_state)
         player.failed.connect(self.show_message)
-        del outer
 
     def set_source(self, path: Path | None) -> None:
         problem = self.player.load(path)
@@ -802,5 +800,3 @@ class ReviewWindow(QMainWindow):
         self.settings.set(Key.REVIEW_GEOMETRY, bytes(self.saveGeometry().data()))
         super().closeEvent(event)
 
-
-__all__ = ["FILLER_RE", "ReviewWindow"]

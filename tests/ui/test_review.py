@@ -104,3 +104,35 @@ def test_library_search_rename_notes_delete(
     review.delete_current()
     assert review.session_ids() == [second]
     assert not folder.exists()
+
+
+def test_review_plays_the_recording_or_says_why_not(
+    qtbot: QtBot, review: ReviewWindow, test_data: Path
+) -> None:
+    """A session recorded by the real runner from a real clip; a click plays from that line. On
+    a machine without a sound output the window says so instead of failing."""
+    import soundfile
+
+    from app.runner import SessionRunner
+    from app.ui.application import load_frameworks
+    from tests.ui.test_live_session import LosingSource, SecondsTranscriber
+
+    samples, _ = soundfile.read(test_data / "spoken_pastebin_25s.flac", dtype="float32")
+    frameworks, _ = load_frameworks()
+    runner = SessionRunner(review.store, frameworks["system-design"],
+                           source=LosingSource(samples[: 16_000 * 6], None),
+                           transcriber=SecondsTranscriber(), round_s=1800.0)
+    runner.start()
+    assert runner.wait(30)
+    session_id = runner.session_id
+    assert session_id is not None
+    review.reload()
+    with qtbot.waitSignal(review.session_shown, timeout=10_000):
+        review.open_session(session_id)
+    assert review.data is not None and review.data.audio_path is not None
+    assert review.player.duration_s == pytest.approx(6.0, abs=0.3)
+    assert review.player_bar.button.isEnabled()
+    review.play_from(2.0)
+    qtbot.waitUntil(lambda: review.player.position_s > 2.2
+                    or "No sound output" in review.player_bar.message.text(), timeout=10_000)
+    review.player.stop()
