@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app import paths
 from app.settings import Key, Settings
@@ -32,7 +32,6 @@ from framework.definition import Framework, FrameworkError, available_frameworks
 
 log = logging.getLogger(__name__)
 
-DB_FILENAME = "mockcoach.db"
 
 
 def load_frameworks() -> tuple[dict[str, Framework], list[str]]:
@@ -86,6 +85,7 @@ class Application(QObject):
         qapp.setWindowIcon(icon("app"))
         qapp.styleHints().colorSchemeChanged.connect(self._on_system_scheme)
         self._owns_store = store is None
+        self._store_problem = ""
         self.store = store if store is not None else self._open_store()
         self.frameworks, framework_errors = load_frameworks()
         self.library, library_errors = load_library()
@@ -103,27 +103,39 @@ class Application(QObject):
         self.live.session_finished.connect(self._on_session_finished)
         self.review: Any = None
         self._picker: Any = None
-        problems = [f"Framework: {e}" for e in framework_errors] + [
+        problems = [self._store_problem] if self._store_problem else []
+        problems += [f"Framework: {e}" for e in framework_errors] + [
             f"Prompt library: {e}" for e in library_errors
         ]
         if problems:
             self.live.banner.show_message(
-                "Some files could not be loaded. " + "; ".join(problems), "warning"
+                " ".join(problems), "warning"
             )
         self._offer_recovery = offer_recovery
 
     # ------------------------------------------------------------------ building parts
 
     def _open_store(self) -> Any:
+        """The same database the ``mockcoach sessions`` commands use (unless Settings chose
+        another data folder). A damaged or newer database has been moved aside by the store:
+        the banner says where, and the app carries on with a new one."""
         from app.store import SessionStore, StoreError
+        from app.store.store import DB_FILENAME
 
-        folder = self.settings.data_folder
+        chosen = self.settings.get_str(Key.DATA_FOLDER)
+
+        def open_it() -> Any:
+            if not chosen:
+                return SessionStore()
+            folder = self.settings.data_folder
+            return SessionStore(folder / DB_FILENAME, folder / "sessions")
+
         try:
-            return SessionStore(folder / DB_FILENAME, folder / "sessions")
+            return open_it()
         except StoreError as exc:
-            # A corrupt or newer database was moved aside by the store; say so and carry on.
-            QMessageBox.warning(None, "mockcoach — session database", str(exc))
-            return SessionStore(folder / DB_FILENAME, folder / "sessions")
+            log.error("session database: %s", exc)
+            self._store_problem = str(exc)
+            return open_it()
 
     def session_settings(self) -> dict[str, Any]:
         return {

@@ -97,3 +97,23 @@ def test_library_and_frameworks_load() -> None:
     library, problems = load_library()
     assert library and not problems
     assert all(entry.prompt.requirements for entry in library)
+
+
+def test_a_damaged_database_is_set_aside_and_reported(
+    qtbot: QtBot, qapp: QApplication, private_home: Path
+) -> None:
+    from app.store.store import DB_FILENAME
+
+    private_home.mkdir(parents=True, exist_ok=True)
+    (private_home / DB_FILENAME).write_bytes(b"this is not sqlite" * 100)
+    app = Application(qapp, settings=Settings(private_home / "settings.ini"),
+                      device_lister=no_devices, offer_recovery=False)
+    app.show()
+    assert "damaged" in app.live.banner.text()
+    backups = [p for p in private_home.iterdir() if p.name.startswith(DB_FILENAME) and
+               p.name != DB_FILENAME and "corrupt" in p.name]
+    assert backups and backups[0].read_bytes().startswith(b"this is not sqlite")
+    assert app.store.list_sessions() == []  # a fresh, working database: the CLI's own file
+    assert app.store.path == private_home / DB_FILENAME
+    app.live.close()
+    app.shutdown()
