@@ -643,7 +643,7 @@ class LiveWindow(QMainWindow):
     def handle_event(self, event: object) -> None:
         if isinstance(event, TranscriptLine):
             if event.final:
-                self.transcript.add_final(event.text, event.start_s, event.end_s)
+                self.transcript.add_final(event.text, event.start_s, event.end_s, event.phase)
             else:
                 self.transcript.set_partial(event.text, event.start_s)
         elif isinstance(event, TrackerUpdate):

@@ -127,7 +127,7 @@ def build_review(record: Any, framework: Any | None, files_root: Path | None) ->
     lines = tuple(
         ReviewLine(s.start_s, s.end_s, s.text, s.phase or _phase_at(spans, s.start_s),
                    tuple(find_hedges(s.text)))
-        for s in record.segments
+        for s in _merged(record)
     )
     time_per_phase: dict[str, float] = {}
     for span in spans:
@@ -169,6 +169,15 @@ def build_review(record: Any, framework: Any | None, files_root: Path | None) ->
         audio_path=audio_path if audio_path and audio_path.exists() else None,
         signals=signals or {},
     )
+
+
+def _merged(record: Any) -> list[Any]:
+    """Committed fragments joined into readable lines, exactly as the exports show them."""
+    try:
+        from app.export import merge_lines
+    except ImportError:
+        return list(record.segments)
+    return list(merge_lines(record))
 
 
 def _hedge_finder() -> Any:

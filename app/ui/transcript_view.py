@@ -23,6 +23,15 @@ class _Line:
     end_s: float
     block: int
     tags: list[str]
+    text: str = ""
+    phase: str | None = None
+
+
+# The streaming transcriber commits a few words at a time; these join them into readable lines
+# (the same rule as the exports' ``merge_lines``).
+JOIN_GAP_S = 0.8
+JOIN_MAX_S = 12.0
+JOIN_MAX_CHARS = 160
 
 
 class TranscriptView(QWidget):
@@ -68,11 +77,28 @@ class TranscriptView(QWidget):
         self._partial_text = ""
         self.follow_live()
 
-    def add_final(self, text: str, start_s: float, end_s: float) -> None:
-        """Append a committed line (it replaces the partial that preceded it)."""
+    def add_final(
+        self, text: str, start_s: float, end_s: float, phase: str | None = None
+    ) -> None:
+        """Append committed words (they replace the partial that preceded them), continuing the
+        last line when they follow it closely within the same sentence and phase."""
         text = text.strip()
         self._remove_partial()
         if not text:
+            return
+        last = self._lines[-1] if self._lines else None
+        if (
+            last is not None
+            and not last.tags
+            and last.phase == phase
+            and start_s - last.end_s <= JOIN_GAP_S
+            and end_s - last.start_s <= JOIN_MAX_S
+            and len(last.text) + len(text) < JOIN_MAX_CHARS
+            and not last.text.endswith((".", "?", "!"))
+        ):
+            self._end_cursor().insertText(f" {text}", self._text_format())
+            last.text = f"{last.text} {text}"
+            last.end_s = max(last.end_s, end_s)
             return
         cursor = self._end_cursor()
         if not self._edit.document().isEmpty():
@@ -81,7 +107,7 @@ class TranscriptView(QWidget):
             cursor.setBlockFormat(self._block_format())
         cursor.insertText(f"{format_clock(start_s)}  ", self._time_format())
         cursor.insertText(text, self._text_format())
-        line = _Line(start_s, end_s, cursor.blockNumber(), [])
+        line = _Line(start_s, end_s, cursor.blockNumber(), [], text, phase)
         index = bisect.bisect_right(self._starts, start_s)
         self._starts.insert(index, start_s)
         self._lines.insert(index, line)
@@ -132,6 +158,9 @@ class TranscriptView(QWidget):
     @property
     def line_count(self) -> int:
         return len(self._lines)
+
+    def line_texts(self) -> list[str]:
+        return [line.text for line in self._lines]
 
     def plain_text(self) -> str:
         return self._edit.toPlainText()

@@ -28,7 +28,7 @@ def synthetic_session(store: SessionStore, minutes: int = 60) -> int:
     for i in range(minutes * 15):
         start = i * 4.0
         words = [WORDS[(i + k) % len(WORDS)] for k in range(11)]
-        segments.append(StoredSegment(start, start + 3.4, " ".join(words)))
+        segments.append(StoredSegment(start, start + 3.0, " ".join(words)))
     phases = ("requirements", "estimation", "api", "data_model", "high_level", "deep_dive",
               "scaling", "wrap_up")
     changes = [(PhaseChange(i * minutes * 60.0 / len(phases), p), 300.0)

@@ -166,3 +166,17 @@ def test_bridge_delivers_worker_events_on_the_gui_thread(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: any(isinstance(e, LevelUpdate) and e.n == 199 for e, _ in seen))
     assert all(on_gui for _, on_gui in seen)
     assert sum(isinstance(e, LevelUpdate) for e, _ in seen) < 200  # stale levels were dropped
+
+
+def test_committed_fragments_join_into_sentences(qtbot: QtBot) -> None:
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.add_final("user enters a", 6.0, 6.9, "requirements")
+    view.set_partial("block of", 7.0)
+    view.add_final("block", 7.0, 7.4, "requirements")
+    view.add_final("of text and gets a link.", 7.5, 9.0, "requirements")
+    view.add_final("the default", 10.0, 10.5, "requirements")  # after a full stop: new line
+    view.add_final("estimate", 10.9, 11.2, "estimation")  # another phase: new line
+    assert view.line_texts() == ["user enters a block of text and gets a link.", "the default",
+                                 "estimate"]
+    assert view.plain_text().splitlines()[0].endswith("gets a link.")
