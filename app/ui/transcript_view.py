@@ -25,6 +25,12 @@ class _Line:
     tags: list[str]
     text: str = ""
     phase: str | None = None
+    prefix: str = ""  # the time stamp before the words
+
+
+def _utf16_len(text: str) -> int:
+    """Qt counts document positions in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 # The streaming transcriber commits a few words at a time; these join them into readable lines
@@ -89,14 +95,17 @@ class TranscriptView(QWidget):
         last = self._lines[-1] if self._lines else None
         if (
             last is not None
-            and not last.tags
             and last.phase == phase
             and start_s - last.end_s <= JOIN_GAP_S
             and end_s - last.start_s <= JOIN_MAX_S
             and len(last.text) + len(text) < JOIN_MAX_CHARS
             and not last.text.endswith((".", "?", "!"))
         ):
-            self._end_cursor().insertText(f" {text}", self._text_format())
+            # insert after the line's words, before any tags already appended to it
+            block = self._edit.document().findBlockByNumber(last.block)
+            cursor = QTextCursor(self._edit.document())
+            cursor.setPosition(block.position() + _utf16_len(last.prefix + last.text))
+            cursor.insertText(f" {text}", self._text_format())
             last.text = f"{last.text} {text}"
             last.end_s = max(last.end_s, end_s)
             return
@@ -105,9 +114,10 @@ class TranscriptView(QWidget):
             cursor.insertBlock(self._block_format())
         else:
             cursor.setBlockFormat(self._block_format())
-        cursor.insertText(f"{format_clock(start_s)}  ", self._time_format())
+        prefix = f"{format_clock(start_s)}  "
+        cursor.insertText(prefix, self._time_format())
         cursor.insertText(text, self._text_format())
-        line = _Line(start_s, end_s, cursor.blockNumber(), [], text, phase)
+        line = _Line(start_s, end_s, cursor.blockNumber(), [], text, phase, prefix)
         index = bisect.bisect_right(self._starts, start_s)
         self._starts.insert(index, start_s)
         self._lines.insert(index, line)

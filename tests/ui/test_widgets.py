@@ -180,3 +180,13 @@ def test_committed_fragments_join_into_sentences(qtbot: QtBot) -> None:
     assert view.line_texts() == ["user enters a block of text and gets a link.", "the default",
                                  "estimate"]
     assert view.plain_text().splitlines()[0].endswith("gets a link.")
+
+
+def test_words_join_before_the_tags_of_a_marked_line(qtbot: QtBot) -> None:
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.add_final("user enters a block", 6.0, 6.9)
+    assert view.mark(6.0, "✓ R1")
+    view.add_final("of text", 7.0, 7.5)
+    (line,) = view.plain_text().splitlines()
+    assert line.endswith("user enters a block of text   ✓ R1")
