@@ -170,52 +170,94 @@ def run_tesseract(
     return text_from_tsv(done.stdout.decode("utf-8", "replace"))
 
 
-def text_from_tsv(tsv: str, *, gap_factor: float = 8.0) -> str:
-    """Rebuild lines from Tesseract's word boxes, cutting a line at a very wide gap.
+@dataclass
+class _Segment:
+    """Part of a line as Tesseract boxed it: where it sits and its words."""
 
-    On a full-screen grab Tesseract sometimes reads a sidebar item and the document line
-    beside it as one line ("Meeting details Design Pastebin"); a gap many times the text
-    height means two columns, so the parts become separate lines. Blank lines separate
-    Tesseract's paragraphs and blocks, as in its plain-text output.
+    block: str
+    par: tuple[str, str]
+    left: int
+    right: int
+    tops: list[int]
+    bottoms: list[int]
+    words: list[str]
+
+    # medians, so that one tall glyph ("=", "|") does not stretch the line
+    @property
+    def top(self) -> int:
+        return sorted(self.tops)[len(self.tops) // 2]
+
+    @property
+    def bottom(self) -> int:
+        return sorted(self.bottoms)[len(self.bottoms) // 2]
+
+    @property
+    def height(self) -> int:
+        return max(1, self.bottom - self.top)
+
+
+def text_from_tsv(tsv: str, *, gap_factor: float = 8.0, join_factor: float = 1.5) -> str:
+    """Rebuild lines from Tesseract's word boxes, fixing its two layout slips on screenshots.
+
+    - A gap many times the text height inside one line means two columns (a sidebar item next
+      to the document line: "Meeting details Design Pastebin"): the parts become two lines.
+    - A line cut in two at an ordinary word gap, its tail put in a block of its own (seen with
+      long monospace lines), is joined back.
+    Blank lines separate Tesseract's paragraphs and blocks, as in its plain-text output.
     """
-    lines: list[str] = []
-    current_key: tuple[str, str, str] | None = None
-    current_par: tuple[str, str] | None = None
-    words: list[tuple[int, int, int, str]] = []  # left, right, height, text
-
-    def flush() -> None:
-        if not words:
-            return
-        heights = sorted(h for _, _, h, _ in words)
-        limit = gap_factor * max(8, heights[len(heights) // 2])
-        part: list[str] = []
-        previous_right: int | None = None
-        for left, right, _, text in words:
-            if previous_right is not None and left - previous_right > limit and part:
-                lines.append(" ".join(part))
-                part = []
-            part.append(text)
-            previous_right = right
-        lines.append(" ".join(part))
-        words.clear()
-
+    rows: dict[tuple[str, str, str], list[tuple[int, int, int, int, str]]] = {}
     for row in tsv.splitlines()[1:]:
         cells = row.split("\t")
-        if len(cells) < 12 or cells[0] != "5":
+        if len(cells) < 12 or cells[0] != "5" or not cells[11].strip():
             continue
-        text = cells[11].strip()
-        if not text:
-            continue
-        key = (cells[2], cells[3], cells[4])
-        if key != current_key:
-            flush()
-            if current_par is not None and key[:2] != current_par:
-                lines.append("")
-            current_key, current_par = key, key[:2]
-        left, width, height = int(cells[6]), int(cells[8]), int(cells[9])
-        words.append((left, left + width, height, text))
-    flush()
+        left, top, width, height = (int(c) for c in cells[6:10])
+        rows.setdefault((cells[2], cells[3], cells[4]), []).append(
+            (left, top, left + width, top + height, cells[11].strip())
+        )
+    segments: list[_Segment] = []
+    for (block, par, _line), words in rows.items():
+        heights = sorted(b - t for _, t, _, b, _ in words)
+        limit = gap_factor * max(8, heights[len(heights) // 2])
+        current: _Segment | None = None
+        for left, top, right, bottom, text in words:
+            if current is not None and left - current.right <= limit:
+                current.right = right
+                current.words.append(text)
+                current.tops.append(top)
+                current.bottoms.append(bottom)
+                continue
+            current = _Segment(block, (block, par), left, right, [top], [bottom], [text])
+            segments.append(current)
+    kept: list[_Segment] = []
+    for segment in segments:
+        host = next((k for k in kept if _continues_line(k, segment, join_factor)), None)
+        if host is None:
+            kept.append(segment)
+        else:
+            host.words, host.right = host.words + segment.words, segment.right
+            host.tops, host.bottoms = host.tops + segment.tops, host.bottoms + segment.bottoms
+    lines: list[str] = []
+    previous: tuple[str, str] | None = None
+    for segment in kept:
+        if previous is not None and segment.par != previous:
+            lines.append("")
+        lines.append(" ".join(segment.words))
+        previous = segment.par
     return "\n".join(lines)
+
+
+def _continues_line(host: _Segment, tail: _Segment, join_factor: float) -> bool:
+    if host.block == tail.block or max(host.height, tail.height) > 1.5 * min(
+        host.height, tail.height
+    ):
+        return False
+    if _is_rule_garbage(" ".join(host.words)) or _is_rule_garbage(" ".join(tail.words)):
+        return False
+    overlap = min(host.bottom, tail.bottom) - max(host.top, tail.top)
+    if overlap < 0.6 * min(host.height, tail.height):
+        return False
+    gap = tail.left - host.right
+    return 0 <= gap <= join_factor * max(host.height, tail.height)
 
 
 def clean_text(text: str) -> str:
@@ -234,9 +276,11 @@ def clean_text(text: str) -> str:
 
 
 def _is_rule_garbage(line: str) -> bool:
-    """What Tesseract makes of a dashed rule or a row of dots: "te te te te", "Fe te te"."""
+    """What Tesseract makes of a dashed rule or a row of dots: "te te te te", "te th Hh te FR"."""
     tokens = line.split()
-    return len(tokens) >= 4 and all(len(t) <= 2 for t in tokens) and len(set(tokens)) <= 3
+    if not all(len(t) <= 2 for t in tokens):
+        return False
+    return len(tokens) >= 5 or (len(tokens) >= 4 and len(set(tokens)) <= 3)
 
 
 def tesseract_version(tesseract_cmd: str | None = None) -> str:

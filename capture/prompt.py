@@ -233,8 +233,12 @@ def is_noise(line: str) -> bool:
         return True
     if any(p.search(stripped) for p in _NOISE_PATTERNS):
         return True
-    if _APP_NAMES.search(stripped) and re.search(r"\s[-–—|]\s", stripped):
-        return True
+    app = _APP_NAMES.search(stripped)
+    if app is not None and not stripped[app.end():].strip(" -–—|·"):
+        # "prompt.md - Google Docs", "Google Chrome": a window or tab title
+        before = stripped[: app.start()].rstrip()
+        if not before or before[-1] in "-–—|·":
+            return True
     words = [w.lower().strip(".,:;|()[]") for w in stripped.split()]
     menu = sum(w in _MENU_WORDS for w in words)
     return len(words) >= 3 and menu >= 3 and menu / len(words) >= 0.6
