@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from difflib import SequenceMatcher, get_close_matches
+from difflib import SequenceMatcher
 
 from capture.figures import main_figure
 
@@ -264,17 +264,34 @@ def heading_kind(line: str) -> tuple[str, str] | None:
             return kind, rest
     # OCR-damaged headings ("Non-funct1onal requ1rements"): close to a name, heading words only
     words = key.split()
-    known = sum(w in _HEADING_WORDS or bool(get_close_matches(w, _HEADING_WORDS, 1, 0.8))
-                for w in words)
-    if known < max(1, len(words) - 1):
-        return None
+    allowed_unknown = len(words) - max(1, len(words) - 1)
+    unknown = 0
+    for word in words:
+        if word in _HEADING_WORDS or (len(word) >= 4 and _close_heading_word(word)):
+            continue
+        unknown += 1
+        if unknown > allowed_unknown:
+            return None
     best_kind, best_ratio = "", 0.0
     for kind, names in _HEADINGS.items():
         for name in names:
-            ratio = SequenceMatcher(None, key, name).ratio()
+            matcher = SequenceMatcher(None, key, name)
+            if matcher.real_quick_ratio() < 0.86 or matcher.quick_ratio() < 0.86:
+                continue
+            ratio = matcher.ratio()
             if ratio > best_ratio:
                 best_kind, best_ratio = kind, ratio
     return (best_kind, rest) if best_ratio >= 0.86 else None
+
+
+def _close_heading_word(word: str) -> bool:
+    """"requ1rements" ≈ "requirements"; cheap length and first-letter filters first."""
+    for known in _HEADING_WORDS:
+        if abs(len(known) - len(word)) > 2 or known[0] != word[0]:
+            continue
+        if SequenceMatcher(None, word, known).ratio() >= 0.8:
+            return True
+    return False
 
 
 def strip_bullet(line: str) -> tuple[str, bool]:
