@@ -1,6 +1,6 @@
 """Render the README screenshots (docs/*.png) from a real session replayed through the runner.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python -m tests.ui.make_screenshots [light|dark ...]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python -m tests.ui.make_screenshots [light|dark|audio ...]
 
 Needs ../shared/data. The live window is captured mid-mock (the pastebin walkthrough replayed
 through the real SessionRunner and tracker), then the review window on the saved session.
@@ -97,6 +97,41 @@ def shoot(qapp: QApplication, theme: str, home: Path, utterances: list[Any], pro
     app.shutdown()
 
 
+def shoot_audio(qapp: QApplication, home: Path, prompt: Any) -> None:
+    """The live window ~55 s into the spoken mock, through FileSource and Whisper tiny.en."""
+    from app.runner import SessionRunner, model_transcriber_factory
+    from app.settings import Settings
+    from app.store import SessionStore
+    from app.ui.application import Application
+    from audio.sources import FileSource
+    from tests.ui.conftest import no_devices
+
+    store = SessionStore(home / "audio.db", home / "sessions-audio")
+
+    def factory(request: Any, listener: Any) -> Any:
+        return SessionRunner(
+            store, request.framework, listener=listener, prompt=request.prompt,
+            source=FileSource(SHARED / "spoken" / "sdp_pastebin.flac", realtime=True),
+            transcriber_factory=model_transcriber_factory(None), round_s=request.round_s)
+
+    app = Application(qapp, settings=Settings(home / "settings-audio.ini"), store=store,
+                      runner_factory=factory, device_lister=no_devices, offer_recovery=False)
+    live = app.live
+    live.resize(1400, 880)
+    live.prompt_panel.set_prompt(prompt, "From the library · sdp_pastebin")
+    live.show()
+    live.start_or_resume()
+    wait_until(lambda: live._state is not None and live._state.round_elapsed_s > 52
+               and bool(live.transcript.partial_text), 120)
+    save(live, "live-audio-light.png")
+    finished: list[int] = []
+    live.session_finished.connect(finished.append)
+    live.stop()
+    wait_until(lambda: bool(finished), 60)
+    live.close()
+    app.shutdown()
+
+
 def main(themes: list[str]) -> int:
     home = Path(tempfile.mkdtemp(prefix="mockcoach-shots-"))
     os.environ["MOCKCOACH_HOME"] = str(home)
@@ -108,7 +143,10 @@ def main(themes: list[str]) -> int:
     utterances = read_utterances(SHARED / "transcripts" / "sdp_pastebin.jsonl")
     prompt = parse_prompt((SHARED / "prompts" / "sdp_pastebin.txt").read_text())
     for theme in themes:
-        shoot(qapp, theme, home, utterances, prompt)
+        if theme == "audio":
+            shoot_audio(qapp, home, prompt)
+        else:
+            shoot(qapp, theme, home, utterances, prompt)
     return 0
 
 
