@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -250,9 +251,25 @@ class MicPanel(QWidget):
         self._meter.set_level(level_db)
 
     def set_session_running(self, running: bool) -> None:
+        self._session_running = running
         self._test.setEnabled(not running and bool(self._devices))
         if running:
             self.stop_preview()
+        elif self.isVisible():
+            self.start_preview()
+
+    _session_running = False
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The level meter is live while the set-up is on screen (and no session owns the
+        device); hidden, the device is closed again."""
+        super().showEvent(event)
+        if not self._session_running:
+            self.start_preview()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.stop_preview()
 
     def start_preview(self) -> None:
         """Open the device just to show its level (while the set-up is visible)."""

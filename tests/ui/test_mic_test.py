@@ -25,6 +25,8 @@ def test_test_my_mic_shows_what_was_heard(
     qtbot.addWidget(panel)
     panel.refresh()
     assert panel.has_devices(), panel.status_text()
+    panel.show()  # the set-up on screen: the level meter is live
+    qtbot.waitUntil(lambda: panel._worker is not None, timeout=5_000)
     wav = tmp_path / "jfk16.wav"
     soundfile.write(wav, read_mono16k(shared_data / "audio" / "jfk.flac"), 16_000,
                     subtype="PCM_16")
