@@ -166,16 +166,19 @@ def test_a_malformed_user_framework_is_reported_with_file_line_and_field(
 
 @pytest.mark.slow
 def test_replay_of_audio_through_the_real_transcriber(
-    test_data: Path, capsys: pytest.CaptureFixture[str]
+    test_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    audio = test_data / "spoken_pastebin_25s.flac"
+    import soundfile
+
+    samples, rate = soundfile.read(test_data / "spoken_pastebin_25s.flac", dtype="float32")
+    audio = tmp_path / "first12s.wav"  # the first sentences keep the test short
+    soundfile.write(audio, samples[: 12 * rate], rate)
     report = replay_json([str(audio), "--no-save"], capsys)
-    assert 15.0 < float(report["duration_s"]) <= 26.0  # type: ignore[arg-type]
+    assert 8.0 < float(report["duration_s"]) <= 12.5  # type: ignore[arg-type]
     assert report["phases"][0]["id"] == "requirements"  # type: ignore[index]
-    assert report["signals"]["words"] > 20  # type: ignore[index]
+    assert report["signals"]["words"] > 10  # type: ignore[index]
     addressed = {c["id"] for c in report["checklist"] if c["addressed"]}  # type: ignore[union-attr]
     assert "functional" in addressed
-
 
 def test_prompt_from_a_screenshot(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     image = shared_data / "ocr" / "rendered" / "sdp_pastebin__light__region.png"
