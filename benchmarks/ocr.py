@@ -81,23 +81,27 @@ def prompt_truth(prompt_id: str) -> tuple[dict[str, object], str]:
     return data, (folder / f"{prompt_id}.txt").read_text(encoding="utf-8")
 
 
-def score_image(path: Path, prompt_id: str, tally: Tally, options: PreprocessOptions,
+def score_image(path: Path, prompt_id: str, tallies: list[Tally], options: PreprocessOptions,
                 extra_s: float = 0.0, with_cer: bool = True) -> None:
+    """OCR + parse one image once and add the result to every tally given."""
     data, shown = prompt_truth(prompt_id)
     started, cpu_started = time.perf_counter(), cpu_now()
     result = read_text(path, preprocess=options)
     prompt = parse_prompt(result.text)
-    tally.seconds.append(time.perf_counter() - started + extra_s)
-    tally.cpu_seconds.append(cpu_now() - cpu_started + extra_s)
+    seconds = time.perf_counter() - started + extra_s
+    cpu_seconds = cpu_now() - cpu_started + extra_s
     score = match_requirements(truth_requirements(data),
                                [(r.text, r.kind) for r in prompt.requirements])
-    tally.truth += score.truth
-    tally.found += score.found
-    tally.matched += score.matched
-    tally.kind_ok += score.kind_ok
-    tally.kind_compatible += score.kind_ok_compatible
-    if with_cer:
-        tally.cers.append(cer(shown, result.text))
+    for tally in tallies:
+        tally.seconds.append(seconds)
+        tally.cpu_seconds.append(cpu_seconds)
+        tally.truth += score.truth
+        tally.found += score.found
+        tally.matched += score.matched
+        tally.kind_ok += score.kind_ok
+        tally.kind_compatible += score.kind_ok_compatible
+        if with_cer:
+            tally.cers.append(cer(shown, result.text))
 
 
 def bench_real(options: PreprocessOptions) -> Tally:
@@ -118,9 +122,8 @@ def bench_rendered(folder: Path, options: PreprocessOptions,
     for image in sorted(folder.glob("*__*__*.png")):
         prompt_id, style, kind = image.stem.split("__")
         extra = (grab_s or {}).get(f"{prompt_id}__{style}", 0.0) if kind == "screen" else 0.0
-        for key in (f"{kind}", f"{kind}/{style}"):
-            score_image(image, prompt_id, tallies[key], options, extra,
-                        with_cer=(kind == "region"))
+        score_image(image, prompt_id, [tallies[kind], tallies[f"{kind}/{style}"]], options,
+                    extra, with_cer=(kind == "region"))
     return tallies
 
 
