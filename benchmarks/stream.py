@@ -231,6 +231,13 @@ def noise(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
         white = rng.standard_normal(n + 64)
         pink = np.convolve(white, np.ones(64) / 8.0, mode="valid")[:n]
         return (pink / (np.abs(pink).max() + 1e-9) * 10 ** (-30 / 20)).astype(np.float32)
+    if kind == "clicks":  # keyboard-like transients on room tone
+        out = rng.standard_normal(n) * 10 ** (-60 / 20)
+        for at in rng.integers(0, max(1, n - 200), size=max(1, n // 2400)):
+            out[at : at + 200] += rng.standard_normal(200) * np.exp(-np.arange(200) / 30) * 0.3
+        return out.astype(np.float32)
+    if kind == "noise-loud":
+        return (rng.standard_normal(n) * 10 ** (-20 / 20)).astype(np.float32)
     if kind == "hum":
         t = np.arange(n) / SAMPLE_RATE
         sig = sum(np.sin(2 * np.pi * 50 * k * t) / k for k in (1, 2, 3))
@@ -372,6 +379,38 @@ def long_run(args: argparse.Namespace) -> None:
     )
 
 
+def noise_run(args: argparse.Namespace) -> None:
+    """Only silence and noise for N minutes: every word emitted is a phantom."""
+    resolved = resolve_model(args.model)
+    model = load_model(resolved, threads=args.threads)
+    kinds = ["silence", "noise-white", "noise-pink", "hum", "clicks", "noise-loud"]
+    rng = np.random.default_rng(11)
+    tr = StreamingTranscriber(model, config=make_config(args), live=False, glossary=args.glossary)
+    step = int(FRAME_S * SAMPLE_RATE)
+    total = int(args.noise_minutes * 60 * SAMPLE_RATE)
+    stretch = 60 * SAMPLE_RATE
+    events: list[TranscriptEvent] = []
+    cpu0, wall0 = cpu_s(), time.monotonic()
+    per_kind: dict[str, int] = {}
+    for pos in range(0, total, step):
+        kind = kinds[(pos // stretch) % len(kinds)]
+        new = tr.insert(AudioFrame(noise(kind, step, rng), pos / SAMPLE_RATE))
+        new_words = sum(len(normalize_words(e.text)) for e in new if e.final)
+        per_kind[kind] = per_kind.get(kind, 0) + new_words
+        events += new
+    events += tr.finish()
+    finals = [e for e in events if e.final]
+    print(
+        f"silence/noise only: {args.noise_minutes:g} min ({', '.join(kinds)}; 1 min each in "
+        f"turn) -> {sum(len(normalize_words(e.text)) for e in finals)} final words, "
+        f"{sum(1 for e in events if not e.final)} partials, {tr.stats.decodes} decodes, "
+        f"{tr.stats.dropped_phantoms} phantom segments dropped; per kind {per_kind}; "
+        f"CPU {cpu_s() - cpu0:.1f} s, wall {time.monotonic() - wall0:.1f} s"
+    )
+    for ev in finals[:10]:
+        print(f"  {ev.start_s:8.1f}s {ev.text}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -383,6 +422,7 @@ def main() -> None:
         help="simulate, advancing the clock by process CPU time (ignores other programs' load)",
     )
     parser.add_argument("--long-minutes", type=float, default=0.0)
+    parser.add_argument("--noise-minutes", type=float, default=0.0, help="only silence/noise")
     parser.add_argument("--files", type=int, default=0, help="only the first N recordings")
     parser.add_argument("--model", default=None)
     parser.add_argument("--threads", type=int, default=None)
@@ -397,7 +437,9 @@ def main() -> None:
     parser.add_argument("--glossary", default=None)
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
-    if args.long_minutes:
+    if args.noise_minutes:
+        noise_run(args)
+    elif args.long_minutes:
         long_run(args)
     else:
         quick(args)
