@@ -86,7 +86,7 @@ class StreamingConfig:
     """…and everything is committed if it still gets this long (nothing agreed for 20 s)."""
     context_reset_s: float = 5.0
     """After a pause this long the previous words are no longer used as the prompt."""
-    prompt_words: int = 40
+    prompt_words: int = 20
     language: str = "en"
     vad: VadSettings = field(default_factory=VadSettings)
     degrade_above_s: float = 2.5
@@ -113,6 +113,7 @@ class StreamingStats:
     degraded_s: float = 0.0
     utterances: int = 0
     dropped_phantoms: int = 0
+    prompt_retries: int = 0
 
 
 def _norm(text: str) -> str:
@@ -217,6 +218,7 @@ class StreamingTranscriber:
         self._degraded = False
         self._prev_frame_end_s: float | None = None
         self._first_arrival = (0.0, 0.0)
+        self._started = False
 
     # ------------------------------------------------------------------ public surface
 
@@ -242,16 +244,24 @@ class StreamingTranscriber:
     def insert(self, frame: AudioFrame) -> list[TranscriptEvent]:
         self._note_arrival(frame)
         samples = np.asarray(frame.samples, dtype=np.float32).reshape(-1)
+        events: list[TranscriptEvent] = []
+        if self._started and abs(frame.start_s - self._received_s) > 0.5 / SAMPLE_RATE:
+            events += self._restart_at(frame.start_s)  # a gap (pause) or a jump in audio time
+        elif not self._started:
+            self._started = True
+            self._buf_start_s = self._vad_pos_s = self._received_s = frame.start_s
         if not self._buf.size:
             self._buf_start_s = frame.start_s
         self._buf = np.concatenate((self._buf, samples))
         self._received_s = frame.start_s + len(samples) / SAMPLE_RATE
         self.stats.audio_s = self._received_s
 
-        events: list[TranscriptEvent] = []
-        ended_at = self._update_vad(samples)
-        if ended_at is not None:
-            events += self._end_utterance(ended_at)
+        # Window by window, so that an utterance ending and the next one starting inside the
+        # same frame are handled in order (the first is finalised before the buffer moves on).
+        for prob in self._vad.feed(samples):
+            ended_at = self._vad_step(float(prob))
+            if ended_at is not None:
+                events += self._end_utterance(ended_at)
         if self._in_speech:
             hop = self.config.degraded_hop_s if self._degraded else self.config.hop_s
             enough = self._speech_s >= self.config.vad.min_speech_s
@@ -310,31 +320,37 @@ class StreamingTranscriber:
 
     # ------------------------------------------------------------------ VAD and buffer
 
-    def _update_vad(self, samples: np.ndarray) -> float | None:
-        """Advance the speech state; returns the utterance end time if a pause just ended one."""
+    def _vad_step(self, prob: float) -> float | None:
+        """Advance the speech state by one window; the utterance end time if a pause ended one."""
         vad = self.config.vad
-        ended_at: float | None = None
-        for prob in self._vad.feed(samples):
-            start = self._vad_pos_s
-            self._vad_pos_s += WINDOW_S
-            if prob >= vad.threshold:
-                if not self._in_speech:
-                    if ended_at is not None:
-                        break  # leave the new utterance for the next call, after the final
-                    self._in_speech = True
-                    self._utt_start_s = max(self._buf_start_s, start - vad.pad_s)
-                    self._speech_s = 0.0
-                    self._start_utterance()
-                self._speech_s += WINDOW_S
-                self._last_speech_end_s = self._vad_pos_s
-            elif (
-                self._in_speech
-                and prob < vad.neg_threshold
-                and self._vad_pos_s - self._last_speech_end_s >= vad.min_silence_s
-            ):
-                self._in_speech = False
-                ended_at = self._last_speech_end_s
-        return ended_at
+        start = self._vad_pos_s
+        self._vad_pos_s += WINDOW_S
+        if prob >= vad.threshold:
+            if not self._in_speech:
+                self._in_speech = True
+                self._utt_start_s = max(self._buf_start_s, start - vad.pad_s)
+                self._speech_s = 0.0
+                self._start_utterance()
+            self._speech_s += WINDOW_S
+            self._last_speech_end_s = self._vad_pos_s
+        elif (
+            self._in_speech
+            and prob < vad.neg_threshold
+            and self._vad_pos_s - self._last_speech_end_s >= vad.min_silence_s
+        ):
+            self._in_speech = False
+            return self._last_speech_end_s
+        return None
+
+    def _restart_at(self, start_s: float) -> list[TranscriptEvent]:
+        """Audio time jumped (the source was paused or skipped): close what was being said and
+        start over at ``start_s`` with a fresh VAD state."""
+        events = self._end_utterance(self._received_s) if self._in_speech else []
+        self._buf = np.zeros(0, dtype=np.float32)
+        self._buf_start_s = self._vad_pos_s = self._received_s = start_s
+        self._decoded_s = self._last_decode_at_s = start_s
+        self._vad.reset()
+        return events
 
     def _start_utterance(self) -> None:
         self._cut_buffer(self._utt_start_s)
@@ -370,12 +386,29 @@ class StreamingTranscriber:
 
     def _decode(self, upto_s: float) -> list[Word]:
         """Decode the buffer up to ``upto_s``; the new words after the committed point."""
-        cfg = self.config
         audio = self._buf[: round((upto_s - self._buf_start_s) * SAMPLE_RATE)]
         if len(audio) < int(0.1 * SAMPLE_RATE):
             return []
-        duration = len(audio) / SAMPLE_RATE
         started = time.perf_counter()
+        prompt = self._prompt()
+        words, looped = self._run_model(audio, prompt)
+        if looped and prompt:
+            # The prompt made Whisper repeat itself ("service delete. service delete. …"):
+            # once more without it, which is what usually breaks such a loop.
+            self.stats.prompt_retries += 1
+            words, looped = self._run_model(audio, None)
+        self.stats.decodes += 1
+        self.stats.decode_wall_s += time.perf_counter() - started
+        self._decoded_s = upto_s
+        self._last_decode_at_s = upto_s
+        # Nothing may start in the silence after the last speech (a classic phantom).
+        words = [w for w in words if w.start_s < self._last_speech_end_s + 0.2]
+        return self._after_committed(words)
+
+    def _run_model(self, audio: np.ndarray, prompt: str | None) -> tuple[list[Word], bool]:
+        """One Whisper pass; the words (absolute times) and whether the output looped."""
+        cfg = self.config
+        duration = len(audio) / SAMPLE_RATE
         segments, _info = self.model.transcribe(
             audio,
             language=cfg.language,
@@ -385,17 +418,20 @@ class StreamingTranscriber:
             word_timestamps=True,
             without_timestamps=cfg.without_timestamps,
             condition_on_previous_text=False,
-            initial_prompt=self._prompt(),
+            initial_prompt=prompt,
             vad_filter=False,
             no_speech_threshold=cfg.no_speech_threshold,
             log_prob_threshold=cfg.log_prob_threshold,
             compression_ratio_threshold=cfg.compression_ratio_threshold,
             max_new_tokens=int(10 + cfg.max_tokens_per_s * duration),
         )
-        speech_only = self._speech_s < 0.6
+        short_speech = self._speech_s < 0.6
         words: list[Word] = []
+        looped = False
         for seg in segments:
-            if self._is_phantom(seg, short_speech=speech_only):
+            if float(seg.compression_ratio) > cfg.compression_ratio_threshold:
+                looped = True  # kept: collapse_loops/drop_unaligned salvage the real words
+            elif self._is_phantom(seg, short_speech=short_speech):
                 self.stats.dropped_phantoms += 1
                 continue
             for w in seg.words or ():
@@ -405,14 +441,8 @@ class StreamingTranscriber:
                 start = self._buf_start_s + float(w.start)
                 end = max(start, self._buf_start_s + float(w.end))
                 words.append(Word(text, start, end, float(w.probability)))
-        self.stats.decodes += 1
-        self.stats.decode_wall_s += time.perf_counter() - started
-        self._decoded_s = upto_s
-        self._last_decode_at_s = upto_s
-        words = collapse_loops(drop_unaligned(words))
-        # Nothing may start in the silence after the last speech (a classic phantom).
-        words = [w for w in words if w.start_s < self._last_speech_end_s + 0.2]
-        return self._after_committed(words)
+        collapsed = collapse_loops(drop_unaligned(words))
+        return collapsed, looped or len(collapsed) < len(words) - 2
 
     def _is_phantom(self, seg: Any, *, short_speech: bool) -> bool:
         text = _norm(str(seg.text))
@@ -421,8 +451,6 @@ class StreamingTranscriber:
         if float(seg.no_speech_prob) > self.config.no_speech_threshold and (
             float(seg.avg_logprob) < self.config.log_prob_threshold
         ):
-            return True
-        if float(seg.compression_ratio) > self.config.compression_ratio_threshold:
             return True
         if text in _PHANTOMS:
             return True

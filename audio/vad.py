@@ -29,6 +29,10 @@ class StreamingVad:
 
     def __init__(self, session: Any | None = None) -> None:
         self._session = session if session is not None else _silero_session()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the stream so far (after a gap in the audio)."""
         self._h = np.zeros((1, 1, 128), dtype=np.float32)
         self._c = np.zeros((1, 1, 128), dtype=np.float32)
         self._context = np.zeros(_CONTEXT_SAMPLES, dtype=np.float32)

@@ -137,8 +137,30 @@ def fmt(x: float, nd: int = 2) -> str:
     return "   n/a" if x != x else f"{x:6.{nd}f}"
 
 
+def spoken_reference(seconds: float, tmp_dir: Path) -> tuple[Path, str]:
+    """The first ``seconds`` of the spoken system-design mock (espeak-ng) and its words."""
+    import json
+
+    import soundfile as sf
+
+    flac = SHARED / "spoken" / "sdp_pastebin.flac"
+    lines = (SHARED / "spoken" / "sdp_pastebin.jsonl").read_text(encoding="utf-8").splitlines()
+    utterances = [json.loads(line) for line in lines if line.strip()]
+    kept = [u for u in utterances if u["end"] <= seconds]
+    cut_s = kept[-1]["end"] + 0.8
+    audio = decode_file(flac)[: int(cut_s * SAMPLE_RATE)]
+    path = tmp_dir / f"sdp_pastebin_first_{int(cut_s)}s.wav"
+    sf.write(path, audio, SAMPLE_RATE, subtype="PCM_16")
+    return path, " ".join(u["text"] for u in kept)
+
+
 def quick(args: argparse.Namespace) -> None:
+    import tempfile
+
     refs = load_references()[: args.files or None]
+    if args.spoken:
+        spoken = spoken_reference(args.spoken, Path(tempfile.mkdtemp(prefix="mockcoach-bench-")))
+        refs = [*refs, spoken] if args.files else [spoken]
     resolved = resolve_model(args.model)
     model = load_model(resolved, threads=args.threads)
     offline_model = load_model(resolved, threads=args.threads, short_window=False)
@@ -424,6 +446,13 @@ def main() -> None:
     parser.add_argument("--long-minutes", type=float, default=0.0)
     parser.add_argument("--noise-minutes", type=float, default=0.0, help="only silence/noise")
     parser.add_argument("--files", type=int, default=0, help="only the first N recordings")
+    parser.add_argument(
+        "--spoken",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="instead: the first S seconds of the spoken system-design mock (espeak-ng)",
+    )
     parser.add_argument("--model", default=None)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--hop", type=float, default=StreamingConfig.hop_s)
