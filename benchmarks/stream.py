@@ -387,7 +387,8 @@ def long_run(args: argparse.Namespace) -> None:
             if p.start_s + 1.0 <= mid <= p.end_s - 0.5:
                 phantom_words += len(normalize_words(ev.text))
                 phantom_texts.append(f"{p.kind}@{ev.start_s:.1f}: {ev.text}")
-    first, last = rows[0], rows[-1]
+    full = [r for r in rows if r[2] == r[2]]  # windows with words (a short tail window has none)
+    first, last = full[0], full[-1]
     print(
         f"silence/noise: {quiet_s / 60:.1f} min in {len(quiet)} stretches -> {phantom_words} "
         f"words emitted {phantom_texts[:5]}"
