@@ -10,10 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
 
 from app.paths import data_dir
+
+if TYPE_CHECKING:
+    from app.store import SessionStore
 
 ROUND_LENGTHS_MIN = (30, 45, 60)
 THEMES = ("system", "light", "dark")
@@ -120,6 +124,17 @@ class Settings:
         """Where sessions are kept: the chosen folder, or the default data directory."""
         chosen = self.get_str(Key.DATA_FOLDER)
         return Path(chosen).expanduser() if chosen else data_dir()
+
+    def open_store(self) -> SessionStore:
+        """The session database in the chosen data folder: the one place that decides it, so
+        the app and every ``mockcoach`` command read and write the same sessions."""
+        from app.store import SessionStore
+        from app.store.store import DB_FILENAME
+
+        if not self.get_str(Key.DATA_FOLDER):
+            return SessionStore()
+        folder = self.data_folder
+        return SessionStore(folder / DB_FILENAME, folder / "sessions")
 
     @staticmethod
     def _check(key: Key, kind: type) -> None:

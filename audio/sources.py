@@ -229,19 +229,53 @@ def _sounddevice() -> Any:
     return sounddevice
 
 
+# PortAudio only sees hot-plugged devices after a terminate/initialize cycle, and that cycle
+# closes every stream the process has open. So rescans are serialised and skipped while one of
+# our streams is open (the list it would show cannot change the running stream anyway).
+_PORTAUDIO_LOCK = threading.Lock()
+_open_streams = 0
+
+
+def _rescan_devices(sd: Any) -> None:
+    """Re-initialise PortAudio so hot-plugged devices show up; never leave it terminated."""
+    if _open_streams:
+        return
+    try:
+        sd._terminate()
+    except Exception:  # not initialised: the initialise below repairs that
+        log.debug("PortAudio terminate failed", exc_info=True)
+    _ensure_initialized(sd)
+
+
+def _ensure_initialized(sd: Any) -> None:
+    for attempt in range(3):
+        try:
+            sd._initialize()
+            return
+        except Exception:
+            log.debug("PortAudio initialise failed (attempt %d)", attempt + 1, exc_info=True)
+            time.sleep(0.05)
+
+
+def _query(sd: Any) -> tuple[Any, Any]:
+    try:
+        return sd.query_devices(), sd.query_hostapis()
+    except sd.PortAudioError as exc:
+        if "not initialized" not in str(exc).lower():
+            raise
+    _ensure_initialized(sd)
+    return sd.query_devices(), sd.query_hostapis()
+
+
 def list_input_devices() -> list[InputDevice]:
     """Input devices PortAudio sees right now (a fresh scan each call, so hot-plugs show up)."""
     sd = _sounddevice()
-    try:
-        sd._terminate()
-        sd._initialize()
-    except Exception:  # a failed rescan still leaves the old list usable
-        log.debug("PortAudio rescan failed", exc_info=True)
-    try:
-        devices = sd.query_devices()
-        hostapis = sd.query_hostapis()
-    except Exception as exc:
-        raise NoMicrophone(f"Cannot list audio devices: {exc}. {NO_MICROPHONE_HINT}") from exc
+    with _PORTAUDIO_LOCK:
+        _rescan_devices(sd)
+        try:
+            devices, hostapis = _query(sd)
+        except Exception as exc:
+            raise NoMicrophone(f"Cannot list audio devices: {exc}. {NO_MICROPHONE_HINT}") from exc
     try:
         default_index = int(sd.default.device[0])
     except Exception:
@@ -394,7 +428,17 @@ class MicrophoneSource:
         ) from last_exc
 
     def frames(self) -> Iterator[AudioFrame]:
-        stream, channels = self._open()
+        global _open_streams
+        with _PORTAUDIO_LOCK:
+            stream, channels = self._open()
+            _open_streams += 1
+        try:
+            yield from self._frames(stream, channels)
+        finally:
+            with _PORTAUDIO_LOCK:
+                _open_streams -= 1
+
+    def _frames(self, stream: StreamLike, channels: int) -> Iterator[AudioFrame]:
         resample = (
             _Resampler(self.input_rate, channels)
             if self.input_rate != SAMPLE_RATE or channels != 1

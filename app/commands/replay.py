@@ -144,9 +144,9 @@ def _replay_saved(
 ) -> dict[str, Any] | None:
     """Save the mock as a session through the session runner; returns the saved report."""
     from app.runner import replay_audio, replay_transcript
-    from app.store import SessionStore
+    from app.settings import Settings
 
-    with SessionStore() as store:
+    with Settings().open_store() as store:
         title = f"Replay of {path.name}"
         if utterances is not None:
             session = replay_transcript(

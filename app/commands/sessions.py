@@ -48,11 +48,12 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.store import SessionStore, StoreError
+    from app.settings import Settings
+    from app.store import StoreError
 
     action = args.action or "list"
     try:
-        store = SessionStore()
+        store = Settings().open_store()
     except StoreError as exc:
         print(f"mockcoach: {exc}", file=sys.stderr)
         return 1

@@ -119,23 +119,14 @@ class Application(QObject):
         """The same database the ``mockcoach sessions`` commands use (unless Settings chose
         another data folder). A damaged or newer database has been moved aside by the store:
         the banner says where, and the app carries on with a new one."""
-        from app.store import SessionStore, StoreError
-        from app.store.store import DB_FILENAME
-
-        chosen = self.settings.get_str(Key.DATA_FOLDER)
-
-        def open_it() -> Any:
-            if not chosen:
-                return SessionStore()
-            folder = self.settings.data_folder
-            return SessionStore(folder / DB_FILENAME, folder / "sessions")
+        from app.store import StoreError
 
         try:
-            return open_it()
+            return self.settings.open_store()
         except StoreError as exc:
             log.error("session database: %s", exc)
             self._store_problem = str(exc)
-            return open_it()
+            return self.settings.open_store()
 
     def session_settings(self) -> dict[str, Any]:
         return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 
 
@@ -20,6 +21,34 @@ def check_display() -> None:
             "desktop session, start it under a virtual screen with `xvfb-run mockcoach`, or use "
             "QT_QPA_PLATFORM=offscreen for a headless check."
         )
+    display = os.environ.get("DISPLAY", "")
+    if display and not os.environ.get("WAYLAND_DISPLAY") and not x_server_reachable(display):
+        raise NoDisplayError(
+            f"No X server answers on DISPLAY={display}. Start mockcoach from a desktop session, "
+            "or under a virtual screen with `xvfb-run mockcoach`."
+        )
+
+
+def x_server_reachable(display: str) -> bool:
+    """Whether a local X server listens for ``display``; Qt would abort the process otherwise.
+
+    Remote displays (``host:0``, SSH forwarding) cannot be probed cheaply, so they count as
+    reachable and Qt reports any failure itself.
+    """
+    host, _, rest = display.rpartition(":")
+    number = rest.split(".")[0]
+    if host not in ("", "unix") or not number.isdigit():
+        return True
+    path = f"/tmp/.X11-unix/X{number}"
+    for address in ("\0" + path, path):  # the abstract socket first, as libxcb does
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(1.0)
+            try:
+                probe.connect(address)
+                return True
+            except OSError:
+                continue
+    return False
 
 
 def run_app() -> int:

@@ -101,6 +101,8 @@ def _run_device_loss(tmp_path: Path, raise_instead: bool) -> None:
                            listener=events.append)
     session = runner.start()
     wait_until(lambda: runner.status == "device_lost", 10, "the device loss to be noticed")
+    # The status flips before the event is delivered (both from the worker): wait for both.
+    wait_until(lambda: any(isinstance(e, RunnerError) for e in events), 5, "the error event")
     lost = [e for e in events if isinstance(e, RunnerError)]
     assert len(lost) == 1 and lost[0].error == "device_lost" and not lost[0].fatal
     assert "saved" in lost[0].message

@@ -152,3 +152,20 @@ def test_replay_saves_a_session_whose_jsonl_export_replays_the_same(
     assert isinstance(shown, dict)
     # the timeline saved live matches the tracker's own report
     assert [p["phase"] for p in shown["phases"]] == [p["id"] for p in first["phases"]]
+
+
+def test_the_commands_use_the_data_folder_chosen_in_settings(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A user who moved their sessions in Settings sees the same sessions on the command line."""
+    from app.settings import Key, Settings
+
+    chosen = tmp_path / "elsewhere"
+    settings = Settings()
+    settings.set(Key.DATA_FOLDER, str(chosen))
+    settings.sync()
+    with Settings().open_store() as store:
+        store.create_session(title="Moved mock", framework="system-design")
+    rows = _json(capsys, "sessions", "list", "--json")
+    assert [r["title"] for r in rows] == ["Moved mock"]  # type: ignore[index]
+    assert (chosen / "sessions.db").is_file()

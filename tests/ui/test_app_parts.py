@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -11,6 +12,7 @@ from app.settings import Key, Settings
 from app.store import Segment as StoredSegment
 from app.store import SessionStore
 from app.ui.application import Application, load_frameworks, load_library
+from app.ui.launch import NoDisplayError, check_display
 from app.ui.mic_panel import Device, MicPanel, describe_audio_error
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.theme import apply_theme, is_dark
@@ -117,3 +119,19 @@ def test_a_damaged_database_is_set_aside_and_reported(
     assert app.store.path == private_home / DB_FILENAME
     app.live.close()
     app.shutdown()
+
+
+def test_a_display_without_an_x_server_is_refused_with_advice(
+    monkeypatch: pytest.MonkeyPatch, xvfb_display: str
+) -> None:
+    """Qt aborts the whole process when DISPLAY points nowhere; the launcher says why instead."""
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("DISPLAY", ":4321")
+    with pytest.raises(NoDisplayError, match="xvfb-run"):
+        check_display()
+    monkeypatch.setenv("DISPLAY", xvfb_display)
+    check_display()  # a live Xvfb passes
+    monkeypatch.delenv("DISPLAY")
+    with pytest.raises(NoDisplayError, match="DISPLAY and WAYLAND_DISPLAY are unset"):
+        check_display()
