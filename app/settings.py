@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSettings
 
 from app.paths import data_dir
+from framework.definition import DEFAULT_FRAMEWORK_ID
 
 if TYPE_CHECKING:
     from app.store import SessionStore
@@ -48,7 +49,7 @@ _SPECS: dict[Key, _Spec] = {
     Key.MODEL: _Spec(str, DEFAULT_MODEL),
     Key.LANGUAGE: _Spec(str, "en"),
     Key.MICROPHONE: _Spec(str, ""),  # "" = the system default input
-    Key.FRAMEWORK: _Spec(str, ""),  # "" = the first bundled framework
+    Key.FRAMEWORK: _Spec(str, DEFAULT_FRAMEWORK_ID),
     Key.DEFAULT_LENGTH_MIN: _Spec(int, 45),
     Key.CAPTURE_MONITOR: _Spec(int, 0),  # 0 = all monitors (the virtual desktop)
     Key.CAPTURE_SHORTCUT: _Spec(str, "Ctrl+Shift+C"),

@@ -135,3 +135,14 @@ def test_a_display_without_an_x_server_is_refused_with_advice(
     monkeypatch.delenv("DISPLAY")
     with pytest.raises(NoDisplayError, match="DISPLAY and WAYLAND_DISPLAY are unset"):
         check_display()
+
+
+def test_a_first_start_offers_the_default_system_design_framework(
+    qtbot: QtBot, qapp: QApplication, tmp_path: Path
+) -> None:
+    store = SessionStore(tmp_path / "s.db", tmp_path / "sessions")
+    app = Application(qapp, settings=Settings(tmp_path / "settings.ini"), store=store,
+                      device_lister=no_devices)
+    assert app.live.framework_combo.currentData() == "system-design"
+    app.live.close()
+    app.shutdown()
