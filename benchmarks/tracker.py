@@ -1,28 +1,35 @@
 """Benchmark of the framework tracker on the shared, phase-labelled walkthroughs.
 
-Run: ``.venv/bin/python benchmarks/tracker.py [--data ../shared/data] [--json]``
+Run: ``.venv/bin/python benchmarks/tracker.py [--data ../shared/data] [--extra DIR] [--loo] [--json]``
 
 Prints, per transcript and overall: time-weighted 8-phase agreement, agreement after merging
 phases into four groups, median boundary error, replay time; coverage precision/recall of
 "addressed" replaying each transcript against its own prompt and every unrelated prompt; and the
-replay time of a synthetic 60-minute transcript. Not run by pytest.
+replay time of a synthetic 60-minute transcript. ``--extra DIR`` reports the same figures
+separately for walkthroughs in DIR (``<name>.jsonl`` plus the prompt ``<name>.json``, which may
+list requirements the walkthrough never addresses under ``not_addressed``); the project's own
+set is ``tests/framework/data``. ``--loo`` checks the detector's knobs leave-one-out. Not run by
+pytest.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from framework.definition import get_framework  # noqa: E402
-from framework.tracker import Tracker  # noqa: E402
+from framework.definition import Framework, get_framework  # noqa: E402
+from framework.tracker import Tracker, TunedParameters  # noqa: E402
 from framework.types import PromptItem, Utterance  # noqa: E402
 
 GROUPS = {
@@ -78,29 +85,35 @@ def norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument("--minutes", type=float, default=45.0)
-    parser.add_argument("-v", "--verbose", action="store_true")
-    parser.add_argument("--spoken", action="store_true",
-                        help="also run ../shared/data/spoken/*.flac through the real transcriber")
-    args = parser.parse_args()
-    tdir = args.data / "transcripts"
-    if not tdir.is_dir():
-        print(f"benchmark skipped: shared data not found at {args.data}", file=sys.stderr)
-        return 2
-    framework = get_framework("system-design")
-    round_s = args.minutes * 60
-    files = sorted(tdir.glob("*.jsonl"))
+@dataclass
+class Walkthrough:
+    name: str
+    labelled: list[tuple[Utterance, str]]
+    prompt: list[PromptItem]
+    not_addressed: frozenset[str]  # requirement texts the walkthrough never addresses
+
+
+def load_set(transcripts: list[Path], prompt_dir: Path) -> list[Walkthrough]:
+    out = []
+    for path in transcripts:
+        ppath = prompt_dir / f"{path.stem}.json"
+        prompt = load_prompt(ppath) if ppath.is_file() else []
+        skip = json.loads(ppath.read_text()).get("not_addressed", []) if ppath.is_file() else []
+        out.append(Walkthrough(path.stem, load_labelled(path), prompt, frozenset(skip)))
+    return out
+
+
+def phase_figures(walks: list[Walkthrough], framework: Framework, round_s: float,
+                  params: TunedParameters | None = None, verbose: bool = False,
+                  ) -> dict[str, Any]:
+    """Time-weighted agreement (8 phases, 4 groups) and boundary errors over ``walks``."""
     agree = agree4 = total = 0.0
     errors: list[float] = []
     missing = 0
     per_file = {}
-    for path in files:
-        labelled = load_labelled(path)
-        tracker = Tracker(framework, round_s=round_s)
+    for w in walks:
+        labelled = w.labelled
+        tracker = Tracker(framework, round_s=round_s, params=params)
         t0 = time.perf_counter()
         for u, _ in labelled:
             tracker.feed(u)
@@ -129,116 +142,223 @@ def main() -> int:
         agree += a * STEP_S
         agree4 += a4 * STEP_S
         total += n * STEP_S
-        per_file[path.stem] = {
+        per_file[w.name] = {
             "agreement": round(a / n, 3), "agreement4": round(a4 / n, 3),
             "median_boundary_error_s": round(statistics.median(file_err), 1) if file_err else 0,
             "replay_s": round(elapsed, 4), "duration_s": end,
         }
-        if args.verbose:
-            print(path.stem, [(s["id"], s["start"]) for s in report["phases"]])
+        if verbose:
+            print(w.name, [(s["id"], s["start"]) for s in report["phases"]])
             print("   truth", true_b)
+    finite = [e for e in errors if e != float("inf")]
+    return {
+        "files": per_file,
+        "agreement_8": round(agree / total, 4),
+        "agreement_4": round(agree4 / total, 4),
+        "seconds": total,
+        "median_boundary_error_s": round(statistics.median(errors), 1) if errors else 0.0,
+        "boundaries": len(errors), "boundaries_missed": missing,
+        "median_boundary_error_found_s": round(statistics.median(finite), 1) if finite else 0.0,
+        "p75_boundary_error_s": round(sorted(errors)[int(0.75 * len(errors))], 1) if errors else 0,
+        "p90_boundary_error_s": round(sorted(errors)[int(0.9 * len(errors))], 1) if errors else 0,
+    }
 
-    # coverage: each transcript against every prompt
+
+def coverage_figures(walks: list[Walkthrough], framework: Framework, round_s: float,
+                     verbose: bool = False) -> dict[str, Any]:
+    """Replay each walkthrough against its own prompt and every other prompt of the set.
+
+    Truly addressed: a requirement of the walkthrough's own prompt (unless the prompt file lists
+    it under ``not_addressed``), or an unrelated prompt's requirement said word for word."""
     tp = fp = fn = 0
-    pdir = args.data / "prompts"
-    prompts = {p.stem: load_prompt(p) for p in sorted(pdir.glob("*.json"))}
-    spoken = {p.stem: " " + " | ".join(norm(u.text) for u, _ in load_labelled(p)) + " "
-              for p in files}
-    fp_list = []
-    fn_list = []
-    for path in files:
-        labelled = load_labelled(path)
-        end = labelled[-1][0].end_s
-        for pid, items in prompts.items():
-            tracker = Tracker(framework, items, round_s=round_s)
-            for u, _ in labelled:
+    spoken = {w.name: " " + " | ".join(norm(u.text) for u, _ in w.labelled) + " " for w in walks}
+    for w in walks:
+        end = w.labelled[-1][0].end_s
+        for other in walks:
+            if not other.prompt:
+                continue
+            tracker = Tracker(framework, other.prompt, round_s=round_s)
+            for u, _ in w.labelled:
                 tracker.feed(u)
             report = tracker.report(end)
             for req in report["requirements"]:
                 text = req["text"]
-                # truly addressed: the transcript's own prompt, or the requirement said verbatim
-                truth = pid == path.stem or f" {norm(text)} " in spoken[path.stem]
+                own = other.name == w.name and text not in w.not_addressed
+                truth = own or f" {norm(text)} " in spoken[w.name]
                 got = bool(req["addressed"])
                 tp += truth and got
                 fp += got and not truth
                 fn += truth and not got
-                if got and not truth:
-                    fp_list.append((path.stem, pid, text, req["evidence"]))
-                if truth and not got:
-                    fn_list.append((path.stem, pid, text))
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    if args.verbose:
-        for x in fp_list:
-            print("FP", x)
-        for x in fn_list:
-            print("FN", x)
+                if verbose and got and not truth:
+                    print("FP", w.name, other.name, repr(text), "<-", repr(req["evidence"]))
+                if verbose and truth and not got:
+                    print("FN", w.name, other.name, repr(text))
+    return {
+        "coverage_precision": round(tp / (tp + fp) if tp + fp else 1.0, 4),
+        "coverage_recall": round(tp / (tp + fn) if tp + fn else 1.0, 4),
+        "coverage_counts": {"tp": tp, "fp": fp, "fn": fn},
+    }
 
-    # a synthetic 60-minute transcript: the walkthroughs back to back
+
+def replay_60min(walks: list[Walkthrough], framework: Framework) -> dict[str, Any]:
+    """A synthetic 60-minute transcript: the walkthroughs back to back."""
     long: list[Utterance] = []
     offset = 0.0
     while offset < 3600:
-        for path in files:
-            for u, _ in load_labelled(path):
+        for w in walks:
+            for u, _ in w.labelled:
                 if offset + u.end_s > 3600:
                     break
                 long.append(Utterance(u.text, offset + u.start_s, offset + u.end_s))
             offset = long[-1].end_s + 1.0
             if offset >= 3600 - 5:
                 break
-    tracker = Tracker(framework, next(iter(prompts.values()), []), round_s=3600)
+    tracker = Tracker(framework, walks[0].prompt, round_s=3600)
     t0 = time.perf_counter()
+    c0 = time.process_time()
     per_event = []
     for u in long:
         e0 = time.perf_counter()
         tracker.feed(u)
         per_event.append(time.perf_counter() - e0)
     tracker.report(long[-1].end_s)
-    long_s = time.perf_counter() - t0
-
-    finite = [e for e in errors if e != float("inf")]
-    result = {
-        "files": per_file,
-        "agreement_8": round(agree / total, 4),
-        "agreement_4": round(agree4 / total, 4),
-        "median_boundary_error_s": round(statistics.median(errors), 1) if errors else 0.0,
-        "boundaries": len(errors), "boundaries_missed": missing,
-        "median_boundary_error_found_s": round(statistics.median(finite), 1) if finite else 0.0,
-        "p75_boundary_error_s": round(sorted(errors)[int(0.75 * len(errors))], 1) if errors else 0,
-        "p90_boundary_error_s": round(sorted(errors)[int(0.9 * len(errors))], 1) if errors else 0,
-        "coverage_precision": round(precision, 4), "coverage_recall": round(recall, 4),
-        "coverage_counts": {"tp": tp, "fp": fp, "fn": fn},
-        "replay_60min_s": round(long_s, 3), "replay_60min_utterances": len(long),
+    return {
+        "replay_60min_s": round(time.perf_counter() - t0, 3),
+        "replay_60min_cpu_s": round(time.process_time() - c0, 3),
+        "replay_60min_utterances": len(long),
         "event_max_ms": round(max(per_event) * 1000, 3),
+        "event_p99_ms": round(sorted(per_event)[int(0.99 * len(per_event))] * 1000, 3),
         "event_median_ms": round(statistics.median(per_event) * 1000, 3),
     }
-    if args.spoken:
+
+
+# The grid the leave-one-out check picks from: the detector's main knobs around the defaults.
+LOO_GRID = {
+    "dwell_s": (40.0, 60.0, 120.0),
+    "switch_margin": (0.5, 1.0, 2.0),
+    "evidence_scale": (0.7, 0.9, 1.2),
+}
+
+
+def leave_one_out(walks: list[Walkthrough], framework: Framework,
+                  round_s: float) -> dict[str, Any]:
+    """For each walkthrough, pick the grid setting that scores best on all the others, then
+    score the left-out one with it: how much of the default's figure is tuning, not skill."""
+    settings = [TunedParameters(dwell_s=d, switch_margin=m, evidence_scale=k)
+                for d in LOO_GRID["dwell_s"] for m in LOO_GRID["switch_margin"]
+                for k in LOO_GRID["evidence_scale"]]
+    # agreement seconds per (setting, walkthrough)
+    table: list[list[tuple[float, float]]] = []
+    for params in settings:
+        row = []
+        for w in walks:
+            f = phase_figures([w], framework, round_s, params)
+            row.append((f["agreement_8"] * f["seconds"], f["seconds"]))
+        table.append(row)
+    default = next(i for i, s in enumerate(settings) if s == TunedParameters())
+    loo_agree = default_agree = total = 0.0
+    chosen = []
+    for j, w in enumerate(walks):
+        def others(i: int, j: int = j) -> float:
+            return sum(a for k, (a, _) in enumerate(table[i]) if k != j)
+        best = max(range(len(settings)), key=lambda i: (others(i), -i))
+        chosen.append((w.name, settings[best].dwell_s, settings[best].switch_margin,
+                       settings[best].evidence_scale))
+        loo_agree += table[best][j][0]
+        default_agree += table[default][j][0]
+        total += table[default][j][1]
+    spread = [sum(a for a, _ in row) / total for row in table]
+    return {
+        "loo_agreement_8": round(loo_agree / total, 4),
+        "default_agreement_8": round(default_agree / total, 4),
+        "grid_min": round(min(spread), 4), "grid_max": round(max(spread), 4),
+        "settings": len(settings), "chosen": chosen,
+    }
+
+
+def print_set(title: str, r: dict[str, Any]) -> None:
+    print(f"== {title}")
+    for name, f in r["files"].items():
+        print(f"{name:18} 8-phase {f['agreement']:.1%}  4-group {f['agreement4']:.1%}  "
+              f"median boundary error {f['median_boundary_error_s']} s  "
+              f"replay {f['replay_s'] * 1000:.1f} ms")
+    print(f"overall 8-phase agreement (time-weighted): {r['agreement_8']:.1%}  (target >= 75%)")
+    print(f"overall 4-group agreement:                 {r['agreement_4']:.1%}  (target >= 90%)")
+    print(f"median boundary error: {r['median_boundary_error_s']} s over {r['boundaries']} "
+          f"true boundaries ({r['boundaries_missed']} with no matching predicted change; median "
+          f"of the found ones {r['median_boundary_error_found_s']} s; 75th percentile "
+          f"{r['p75_boundary_error_s']} s, 90th {r['p90_boundary_error_s']} s)  (target <= 30 s)")
+    c = r["coverage_counts"]
+    print(f"coverage precision {r['coverage_precision']:.3f} recall {r['coverage_recall']:.3f} "
+          f"(tp {c['tp']}, fp {c['fp']}, fn {c['fn']})  (target >= 0.85 each)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--extra", type=Path, action="append", default=[], metavar="DIR",
+                        help="also report on DIR/*.jsonl walkthroughs (same shape), each with its "
+                             "prompt DIR/<name>.json; e.g. tests/framework/data")
+    parser.add_argument("--loo", action="store_true",
+                        help="leave-one-out check of the detector's parameters over all sets")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--minutes", type=float, default=45.0)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--spoken", action="store_true",
+                        help="also run ../shared/data/spoken/*.flac through the real transcriber")
+    args = parser.parse_args()
+    framework = get_framework("system-design")
+    round_s = args.minutes * 60
+    sets: dict[str, list[Walkthrough]] = {}
+    tdir = args.data / "transcripts"
+    if tdir.is_dir():
+        sets["shared"] = load_set(sorted(tdir.glob("*.jsonl")), args.data / "prompts")
+    else:
+        print(f"shared set skipped: no transcripts at {tdir}", file=sys.stderr)
+    for extra in args.extra:
+        files = sorted(extra.glob("*.jsonl"))
+        if not files:
+            print(f"no .jsonl walkthroughs in {extra}", file=sys.stderr)
+            return 2
+        sets[f"extra:{extra}"] = load_set(files, extra)
+    if not sets:
+        print("nothing to measure: no shared data and no --extra DIR", file=sys.stderr)
+        return 2
+    result: dict[str, Any] = {"load_avg": [round(x, 2) for x in os.getloadavg()]}
+    for name, walks in sets.items():
+        r = phase_figures(walks, framework, round_s, verbose=args.verbose)
+        r.update(coverage_figures(walks, framework, round_s, verbose=args.verbose))
+        result[name] = r
+    everything = [w for walks in sets.values() for w in walks]
+    result.update(replay_60min(everything, framework))
+    if args.loo:
+        result["leave_one_out"] = leave_one_out(everything, framework, round_s)
+    if args.spoken and "shared" in sets:
+        prompts = {w.name: w.prompt for w in sets["shared"]}
         result["spoken"] = run_spoken(args.data, framework, round_s, prompts)
     if args.json:
         print(json.dumps(result, indent=1))
-    else:
-        for name, r in per_file.items():
-            print(f"{name:18} 8-phase {r['agreement']:.1%}  4-group {r['agreement4']:.1%}  "
-                  f"median boundary error {r['median_boundary_error_s']} s  "
-                  f"replay {r['replay_s'] * 1000:.1f} ms")
-        print(f"overall 8-phase agreement (time-weighted): {result['agreement_8']:.1%}  "
-              "(target >= 75%)")
-        print(f"overall 4-group agreement:                 {result['agreement_4']:.1%}  "
-              "(target >= 90%)")
-        print(f"median boundary error: {result['median_boundary_error_s']} s over {len(errors)} "
-              f"true boundaries ({missing} with no matching predicted change; median of the "
-              f"found ones {result['median_boundary_error_found_s']} s; 75th percentile "
-              f"{result['p75_boundary_error_s']} s, 90th {result['p90_boundary_error_s']} s)  "
-              "(target <= 30 s)")
-        print(f"coverage precision {precision:.3f} recall {recall:.3f} "
-              f"(tp {tp}, fp {fp}, fn {fn})  (target >= 0.85 each)")
-        print(f"60-minute replay: {long_s:.3f} s for {len(long)} utterances "
-              f"(median {result['event_median_ms']} ms, max {result['event_max_ms']} ms per "
-              f"event)  (target < 1 s)")
-        for name, r in result.get("spoken", {}).items():  # type: ignore[union-attr]
-            print(f"spoken {name}: audio {r['audio_s']} s transcribed in {r['wall_s']} s; "
-                  f"8-phase {r['agreement']:.1%}, 4-group {r['agreement4']:.1%}; "
-                  f"requirements addressed {r['requirements_addressed']}")
+        return 0
+    for name in sets:
+        print_set(name, result[name])
+    print(f"== speed: 60-minute replay {result['replay_60min_s']:.3f} s wall, "
+          f"{result['replay_60min_cpu_s']:.3f} s CPU for {result['replay_60min_utterances']} "
+          f"utterances (per event median {result['event_median_ms']} ms, 99th percentile "
+          f"{result['event_p99_ms']} ms, max {result['event_max_ms']} ms)  (target < 1 s)")
+    if "leave_one_out" in result:
+        lo = result["leave_one_out"]
+        print(f"== leave-one-out over {len(everything)} walkthroughs and "
+              f"{lo['settings']} settings: 8-phase {lo['loo_agreement_8']:.1%} with the "
+              f"setting chosen on the others vs {lo['default_agreement_8']:.1%} with the defaults; "
+              f"the grid spans {lo['grid_min']:.1%}-{lo['grid_max']:.1%}")
+        if args.verbose:
+            for c in lo["chosen"]:
+                print("   ", c)
+    for name, s in result.get("spoken", {}).items():
+        print(f"spoken {name}: audio {s['audio_s']} s transcribed in {s['wall_s']} s; "
+              f"8-phase {s['agreement']:.1%}, 4-group {s['agreement4']:.1%}; "
+              f"requirements addressed {s['requirements_addressed']}")
+    print(f"load average {result['load_avg']}")
     return 0
 
 
