@@ -10,13 +10,17 @@ from typing import Literal
 
 from framework.definition import Framework
 from framework.text import (
+    NUMBER_SLOT,
     STOPWORDS,
     FuzzyVocabulary,
     Token,
     concept,
     content_keys,
     find_phrase,
+    is_number_key,
     keys,
+    pattern_keys,
+    stem,
 )
 from framework.types import PromptItem
 
@@ -35,6 +39,13 @@ _GENERIC = frozenset(
 )
 
 
+# Words a speaker puts before a transition without changing what it says ("so, um, okay, now
+# let's dive into ..."): a phrase after only these opens the utterance.
+_LEAD_IN = frozenset(stem(w) for w in (
+    "so okay ok um uh umm hmm alright right now and well then oh actually wait yeah yes next "
+    "first finally good great cool sure fine let me i i'd we we'll i'll think".split()))
+
+
 @dataclass(frozen=True)
 class Hit:
     phase: str
@@ -42,6 +53,7 @@ class Hit:
     phrase: str
     cue: bool
     words: int = 1  # how many words the phrase has, articles aside
+    lead: bool = False  # the phrase opens the utterance (after lead-in words only)
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,7 @@ class _Phrase:
     weight: float
     text: str
     cue: bool
+    slotted: bool = False  # has a number slot: matched against numbers-as-slots
 
 
 class PhaseMatcher:
@@ -62,13 +75,14 @@ class PhaseMatcher:
             entries = [(c, CUE_WEIGHT, True) for c in phase.cues]
             entries += [(v, VOCAB_WEIGHT, False) for v in phase.vocabulary]
             for text, weight, cue in entries:
-                k = tuple(keys(text))
-                if not k:
+                k = pattern_keys(text)
+                if not k or k == (NUMBER_SLOT,):
                     continue
                 if not cue and len(k) > 1:
                     weight += MULTIWORD_BONUS
-                fuzzy.add(k)
-                self._by_first.setdefault(k[0], []).append(_Phrase(k, phase.id, weight, text, cue))
+                fuzzy.add(x for x in k if x != NUMBER_SLOT)
+                self._by_first.setdefault(k[0], []).append(
+                    _Phrase(k, phase.id, weight, text, cue, NUMBER_SLOT in k))
         for phrases in self._by_first.values():
             phrases.sort(key=lambda p: (-len(p.keys), p.phase, p.text))
 
@@ -79,17 +93,25 @@ class PhaseMatcher:
         utterance, so that a phrase split across two transcript events is still found once."""
         found: dict[tuple[str, str], Hit] = {}
         covered: dict[str, set[int]] = {}
+        slots = [NUMBER_SLOT if is_number_key(k) else k for k in hay]
+        lead_end = new_from  # index of the first word that is not a lead-in word
+        while lead_end < len(hay) and hay[lead_end] in _LEAD_IN:
+            lead_end += 1
         for i, key in enumerate(hay):
-            for ph in self._by_first.get(key, ()):
+            phrases = self._by_first.get(key, ())
+            if slots[i] == NUMBER_SLOT and NUMBER_SLOT in self._by_first:
+                phrases = (*phrases, *self._by_first[NUMBER_SLOT])
+            for ph in phrases:
                 if (ph.phase, ph.text) in found:
                     continue
                 taken = covered.setdefault(ph.phase, set())
                 if i in taken:
                     continue
+                seq = slots if ph.slotted else hay
                 if len(ph.keys) == 1:
                     end = i
                 else:
-                    window = hay[i:i + len(ph.keys) * 2 + 1]
+                    window = seq[i:i + len(ph.keys) * 2 + 1]
                     if find_phrase(window, ph.keys) != 0:
                         continue
                     end = i + _phrase_end(window, ph.keys)
@@ -97,7 +119,9 @@ class PhaseMatcher:
                     continue
                 taken.update(range(i, end + 1))
                 words = sum(1 for k in ph.keys if k not in _ARTICLES)
-                found[(ph.phase, ph.text)] = Hit(ph.phase, ph.weight, ph.text, ph.cue, words)
+                lead = new_from <= i <= lead_end
+                found[(ph.phase, ph.text)] = Hit(ph.phase, ph.weight, ph.text, ph.cue, words,
+                                                 lead)
         return list(found.values())
 
 

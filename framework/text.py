@@ -159,8 +159,12 @@ def tokens(text: str) -> list[Token]:
                 i += 1
         value = total + current
         shown = " ".join(raw[start:i])
+        if glued_unit is None and i < n and raw[i] == "x":  # "ten x" said for "10x"
+            glued_unit = "x"
+            i += 1
+            shown = " ".join(raw[start:i])
         if glued_unit == "x":  # "10x": a multiplier, not ten of something called x
-            out.append(Token(number_key(value) + "x", raw[start], value))
+            out.append(Token(number_key(value) + "x", shown, value))
             continue
         out.append(Token(number_key(value), shown, value))
         if glued_unit:
@@ -170,6 +174,23 @@ def tokens(text: str) -> list[Token]:
 
 def keys(text: str) -> list[str]:
     return [t.key for t in tokens(text)]
+
+
+NUMBER_SLOT = "#"  # in a phrase: any number ("{n} times {n}" in a framework file)
+
+
+def pattern_keys(text: str) -> tuple[str, ...]:
+    """Keys of a framework phrase; ``{n}`` becomes ``NUMBER_SLOT``, which matches any number."""
+    out: list[str] = []
+    for i, part in enumerate(text.split("{n}")):
+        if i:
+            out.append(NUMBER_SLOT)
+        out.extend(keys(part))
+    return tuple(out)
+
+
+def is_number_key(key: str) -> bool:
+    return key.startswith("#")
 
 
 def content_keys(text: str) -> list[str]:

@@ -360,6 +360,12 @@ class Tracker:
         at once rather than wait for the evidence to pile up. Going back still needs the
         filter's evidence, since "as in the requirements" mid-design is not a return."""
         cued = {self._index[h.phase] for h in hits if h.cue and h.words >= 2}
+        opening = [self._index[h.phase] for h in hits if h.cue and h.words >= 2 and h.lead]
+        ahead_open = [i for i in opening if i > cur]
+        if ahead_open:
+            # a transition that opens the utterance ("so, to sum up, ...") is where the speaker
+            # is going, however much of the earlier phases' vocabulary the sentence recaps
+            return max(ahead_open, key=lambda i: (scores[i], -i))
         ahead = [i for i in cued if i > cur]
         if not ahead:
             return None
