@@ -1,6 +1,7 @@
 """Benchmark of the framework tracker on the shared, phase-labelled walkthroughs.
 
-Run: ``.venv/bin/python benchmarks/tracker.py [--data ../shared/data] [--extra DIR] [--loo] [--json]``
+Run: ``.venv/bin/python benchmarks/tracker.py [--data ../shared/data] [--extra DIR] [--loo]
+[--json]``
 
 Prints, per transcript and overall: time-weighted 8-phase agreement, agreement after merging
 phases into four groups, median boundary error, replay time; coverage precision/recall of

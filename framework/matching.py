@@ -12,6 +12,7 @@ from framework.definition import Framework
 from framework.text import (
     NUMBER_SLOT,
     STOPWORDS,
+    UNIT_KEYS,
     FuzzyVocabulary,
     Token,
     concept,
@@ -34,16 +35,18 @@ _GENERIC = frozenset(
     concept(k)
     for k in keys(
         "user users service system data should be fast support need needs request requests "
-        "per month day second year time make able can"
+        "per month day second year time make able can active"
     )
 )
 
 
 # Words a speaker puts before a transition without changing what it says ("so, um, okay, now
 # let's dive into ..."): a phrase after only these opens the utterance.
-_LEAD_IN = frozenset(stem(w) for w in (
+_LEAD_IN_WORDS = (
     "so okay ok um uh umm hmm alright right now and well then oh actually wait yeah yes next "
-    "first finally good great cool sure fine let me i i'd we we'll i'll think".split()))
+    "first finally good great cool sure fine let me i i'd we we'll i'll think"
+)
+_LEAD_IN = frozenset(stem(w) for w in _LEAD_IN_WORDS.split())
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,7 @@ class CoverageTarget:
     alternatives: tuple[tuple[str, ...], ...]  # content keys of each phrasing
     numbers: tuple[str, ...] = ()
     phrase: bool = False  # alternatives are phrases said in order (checklist synonyms)
+    ordered: tuple[tuple[str, str], ...] = ()  # word pairs whose order carries the meaning
 
 
 @dataclass(frozen=True)
@@ -188,7 +192,7 @@ class CoverageMatcher:
             ck = tuple(dict.fromkeys(concept(k) for k in raw))
             nums = tuple(k for k in ck if k.startswith("#"))
             self.targets.append(CoverageTarget(req.id, "requirement", req.text, None, (ck,),
-                                               nums))
+                                               nums, ordered=_ordered_pairs(req.text)))
         self._index: dict[str, set[int]] = {}
         fuzzy.add(raw_keys)
         for n, target in enumerate(self.targets):
@@ -202,13 +206,21 @@ class CoverageMatcher:
         sequence = [t.key for t in window if t.key not in _ARTICLES]
         words = [t.word for t in window if t.key not in _ARTICLES]
         present: dict[str, list[str]] = {}
+        where: dict[str, list[int]] = {}  # positions among the words that carry meaning
+        keyseq: list[str] = []
         for tok in window:
             if tok.word in STOPWORDS and tok.number is None:
+                if tok.key in _PAIR_JOINERS and keyseq:
+                    keyseq.append(tok.key)
                 continue
+            pos = len(keyseq)
+            keyseq.append(concept(tok.key))
             present.setdefault(tok.key, []).append(tok.word)
+            where.setdefault(tok.key, []).append(pos)
             grouped = concept(tok.key)
             if grouped != tok.key:
                 present.setdefault(grouped, []).append(tok.word)
+                where.setdefault(grouped, []).append(pos)
         candidates: set[int] = set()
         for key in present:
             candidates |= self._index.get(key, set())
@@ -220,13 +232,13 @@ class CoverageMatcher:
             if target.phrase:
                 evidence = _find_any(target.alternatives, sequence, words)
             else:
-                evidence = self._check(target, present)
+                evidence = self._check(target, present, where, keyseq)
             if evidence is not None:
                 out.append(CoverageHit(target, evidence))
         return out
 
-    def _check(self, target: CoverageTarget,
-               present: dict[str, list[str]]) -> tuple[str, ...] | None:
+    def _check(self, target: CoverageTarget, present: dict[str, list[str]],
+               where: dict[str, list[int]], seq: Sequence[str]) -> tuple[str, ...] | None:
         if target.kind == "checklist":
             for alt in target.alternatives:
                 if all(k in present for k in alt):
@@ -238,21 +250,68 @@ class CoverageMatcher:
         total = sum(_weight(k) for k in alt)
         matched = [k for k in alt if k in present]
         got = sum(_weight(k) for k in matched)
-        informative = [k for k in alt if k not in _GENERIC and not k.startswith("#")]
-        if len(informative) <= 1:
-            informative = [k for k in alt if not k.startswith("#")]  # too short to paraphrase
-        missed = sum(1 for k in informative if k not in present)
-        if got / total >= self.REQUIREMENT_SHARE and missed <= _allowed_misses(len(informative)):
-            return tuple(present[k][0] for k in matched)
-        return None
-        total = sum(_weight(k) for k in alt)
-        matched = [k for k in alt if k in present]
-        got = sum(_weight(k) for k in matched)
-        informative = [k for k in matched if k not in _GENERIC]
-        need_words = min(2, len([k for k in alt if k not in _GENERIC]))
-        if got / total >= self.REQUIREMENT_SHARE and len(informative) >= need_words:
-            return tuple(present[k][0] for k in matched)
-        return None
+        informative = [k for k in alt if k not in _GENERIC and not _figure(k)]
+        if not informative:
+            informative = [k for k in alt if not _figure(k)]  # too short to paraphrase
+        said = [k for k in informative if k in present]
+        if got / total < self.REQUIREMENT_SHARE:
+            return None
+        if len(informative) - len(said) > _allowed_misses(len(informative)):
+            return None
+        for first, second in target.ordered:
+            # "read to write ratio" is not "write to read ratio": the sides must be said as a
+            # pair ("read to write", "read/write", "reads versus writes"), in this order
+            if not _pair(where, seq, first, second):
+                return None
+        if len(said) == 1 and len(informative) == 1:
+            # one telling word: it counts only with the requirement's other words next to it
+            # ("searching should be fast" is not addressed by any "search")
+            others = [k for k in alt if k != said[0] and (k in _GENERIC or _figure(k))]
+            near = [k for k in others if k in where and _near(where, said[0], k)]
+            if others and 2 * len(near) < len(others):
+                return None
+        if len(informative) == 2 and len(said) == 2 and not _near(where, *said):
+            return None  # two words far apart in a sentence do not make a two-word requirement
+        return tuple(present[k][0] for k in matched)
+
+
+NEAR_WORDS = 6  # a short requirement's words must be this close together
+_PAIR_JOINERS = frozenset({"to", "and", "or", "vs", "versus", "for"})
+
+
+def _figure(key: str) -> bool:
+    """A number or its unit ("#500", "mb"): part of a figure, not a word to paraphrase."""
+    return key.startswith("#") or key in UNIT_KEYS
+
+
+def _near(where: dict[str, list[int]], first: str, second: str) -> bool:
+    return any(0 < abs(b - a) <= NEAR_WORDS for a in where[first] for b in where[second])
+
+
+def _pair(where: dict[str, list[int]], seq: Sequence[str], first: str, second: str) -> bool:
+    for a in where.get(first, ()):
+        for b in where.get(second, ()):
+            if b == a + 1 or (b == a + 2 and seq[a + 1] in _PAIR_JOINERS):
+                return True
+    return False
+
+
+def _ordered_pairs(text: str) -> tuple[tuple[str, str], ...]:
+    """The two sides of a ratio ("read to write ratio", "read/write ratio", "10:1 writes to
+    reads"): their order is the meaning, so coverage must see them in that order."""
+    toks = [concept(k) for k in keys(text)]
+    pairs = []
+    for i, key in enumerate(toks):
+        if key != "ratio" or i < 2:
+            continue
+        if toks[i - 2] == "to" and i >= 3:
+            pairs.append((toks[i - 3], toks[i - 1]))
+        elif not toks[i - 2].startswith("#"):
+            pairs.append((toks[i - 2], toks[i - 1]))
+    for i in range(1, len(toks) - 1):  # "writes to reads" after a ratio figure
+        if toks[i] == "to" and any(k.startswith("#") for k in toks[:i - 1]) and "ratio" not in toks:
+            pairs.append((toks[i - 1], toks[i + 1]))
+    return tuple(pairs)
 
 
 def _find_any(alternatives: Sequence[tuple[str, ...]], sequence: Sequence[str],

@@ -30,6 +30,7 @@ _UNITS = {
     "qps": "qps", "rps": "qps", "tps": "qps",
     "ms": "ms", "millisecond": "ms", "milliseconds": "ms",
 }
+UNIT_KEYS = frozenset(_UNITS.values())
 _SMALL = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
@@ -49,7 +50,8 @@ STOPWORDS = frozenset(
     so if then than can could would should will shall may might must do does did done have has
     had not no yes just also very really about into over under up down out off some any each
     all both what which who whom whose when where why how let lets let's okay ok well like um uh
-    gonna wanna going get gets got want need make makes made one via per""".split()  # noqa: SIM905
+    gonna wanna going get gets got want need make makes made one via per after before during
+    until within without across between through upon""".split()  # noqa: SIM905
 )
 
 
@@ -138,6 +140,12 @@ def tokens(text: str) -> list[Token]:
         elif word in ("a", "an") and i + 1 < n and raw[i + 1] in _SCALE_WORDS:
             value = 1.0
             i += 1
+        elif word in ("a", "an") and i + 1 < n and raw[i + 1] in _UNITS:
+            # "a millisecond", "a megabyte": one of the unit, so it meets "1 ms", "1 MB"
+            out.append(Token(number_key(1.0), word, 1.0))
+            out.append(Token(_UNITS[raw[i + 1]], raw[i + 1]))
+            i += 2
+            continue
         if value is None:
             key = _UNITS.get(word) or stem(word)
             out.append(Token(key, word))
@@ -169,6 +177,26 @@ def tokens(text: str) -> list[Token]:
         out.append(Token(number_key(value), shown, value))
         if glued_unit:
             out.append(Token(_UNITS.get(glued_unit, stem(glued_unit)), glued_unit))
+    return _join_terms(out)
+
+
+# Terms people say in several words or as an abbreviation; the tokens become the short form.
+_MULTIWORD = {("time", "to", "live"): "ttl", ("p", "#99"): "p99", ("p", "#95"): "p95"}
+
+
+def _join_terms(toks: list[Token]) -> list[Token]:
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        for phrase, short in _MULTIWORD.items():
+            if tuple(t.key for t in toks[i:i + len(phrase)]) == phrase:
+                words = " ".join(t.word for t in toks[i:i + len(phrase)])
+                out.append(Token(short, words))
+                i += len(phrase)
+                break
+        else:
+            out.append(toks[i])
+            i += 1
     return out
 
 
@@ -211,10 +239,10 @@ _CONCEPT_GROUPS = (
     "video clip",
     "url link shortlink",
     "follow follower following subscribe subscriber",
-    "user customer person people",
+    "user customer person people member",
     "delete remove",
     "create publish add submit",
-    "view see open visit watch browse",
+    "view see seen open visit watch browse",
     "upload ingest",
     "notify notification alert",
     "expire expiration expiry ttl",
@@ -227,6 +255,8 @@ _CONCEPT_GROUPS = (
     "message chat",
     "avail uptime",
     "durable durability lose lost loss",
+    "fail failure die crash outage",
+    "deliver delivery delivered",
     "cheap cost costly",
 )
 
