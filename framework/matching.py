@@ -67,6 +67,7 @@ class _Phrase:
     text: str
     cue: bool
     slotted: bool = False  # has a number slot: matched against numbers-as-slots
+    keyset: frozenset[str] = frozenset()
 
 
 class PhaseMatcher:
@@ -85,7 +86,7 @@ class PhaseMatcher:
                     weight += MULTIWORD_BONUS
                 fuzzy.add(x for x in k if x != NUMBER_SLOT)
                 self._by_first.setdefault(k[0], []).append(
-                    _Phrase(k, phase.id, weight, text, cue, NUMBER_SLOT in k))
+                    _Phrase(k, phase.id, weight, text, cue, NUMBER_SLOT in k, frozenset(k)))
         for phrases in self._by_first.values():
             phrases.sort(key=lambda p: (-len(p.keys), p.phase, p.text))
 
@@ -97,6 +98,7 @@ class PhaseMatcher:
         found: dict[tuple[str, str], Hit] = {}
         covered: dict[str, set[int]] = {}
         slots = [NUMBER_SLOT if is_number_key(k) else k for k in hay]
+        said = frozenset(hay) | frozenset(slots)
         lead_end = new_from  # index of the first word that is not a lead-in word
         while lead_end < len(hay) and hay[lead_end] in _LEAD_IN:
             lead_end += 1
@@ -113,6 +115,8 @@ class PhaseMatcher:
                 seq = slots if ph.slotted else hay
                 if len(ph.keys) == 1:
                     end = i
+                elif not ph.keyset <= said:
+                    continue  # a word of the phrase is not there at all: skip the scan
                 else:
                     window = seq[i:i + len(ph.keys) * 2 + 1]
                     if find_phrase(window, ph.keys) != 0:

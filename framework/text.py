@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 _TOKEN_RE = re.compile(
     r"\d+(?:,\d{3})+(?:\.\d+)?(?![\d])"  # 1,000,000 / 86,400.5
@@ -68,6 +69,7 @@ def number_key(value: float) -> str:
     return "#" + format(value, ".4g")
 
 
+@lru_cache(maxsize=20000)
 def stem(word: str) -> str:
     """A deliberately light stemmer: plurals, -ing, -ed, a final -e, doubled consonants."""
     if len(word) <= 3 or word.startswith("#"):
@@ -184,16 +186,24 @@ def tokens(text: str) -> list[Token]:
 _MULTIWORD = {("time", "to", "live"): "ttl", ("p", "#99"): "p99", ("p", "#95"): "p95"}
 
 
+_MULTIWORD_FIRST = frozenset(phrase[0] for phrase in _MULTIWORD)
+
+
 def _join_terms(toks: list[Token]) -> list[Token]:
+    if not any(t.key in _MULTIWORD_FIRST for t in toks):
+        return toks
     out: list[Token] = []
     i = 0
     while i < len(toks):
-        for phrase, short in _MULTIWORD.items():
-            if tuple(t.key for t in toks[i:i + len(phrase)]) == phrase:
-                words = " ".join(t.word for t in toks[i:i + len(phrase)])
-                out.append(Token(short, words))
-                i += len(phrase)
-                break
+        if toks[i].key in _MULTIWORD_FIRST:
+            for phrase, short in _MULTIWORD.items():
+                if tuple(t.key for t in toks[i:i + len(phrase)]) == phrase:
+                    out.append(Token(short, " ".join(t.word for t in toks[i:i + len(phrase)])))
+                    i += len(phrase)
+                    break
+            else:
+                out.append(toks[i])
+                i += 1
         else:
             out.append(toks[i])
             i += 1

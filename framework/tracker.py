@@ -132,7 +132,7 @@ class Tracker:
         self._closed_s: dict[str, float] = dict.fromkeys(self._ids, 0.0)
         self._started = False
         self._recent: deque[_Recent] = deque()
-        self._window: deque[tuple[float, float, str, int]] = deque()
+        self._window: deque[tuple[float, float, str, list[Token]]] = deque()
         self._tail: list[str] = []
         self._tail_end_s = -math.inf
         self._hold_until = -math.inf
@@ -434,22 +434,27 @@ class Tracker:
         """Coverage looks at the newest final plus earlier ones until about a sentence's worth
         of words: live transcription commits a sentence in fragments of a few words."""
         p = self.params
-        self._window.append((u.start_s, u.end_s, u.text, len(toks)))
+        canon_now = [Token(self._fuzzy.canon(t.key), t.word, t.number) for t in toks]
+        self._window.append((u.start_s, u.end_s, u.text, canon_now))
         while len(self._window) > p.coverage_max_events:
             self._window.popleft()
-        chosen: list[str] = []
+        chosen: list[tuple[str, list[Token]]] = []
         words = 0
         newest_start = u.start_s
-        for start_s, end_s, text, n in reversed(self._window):
+        for start_s, end_s, text, event_toks in reversed(self._window):
             if chosen and (words >= p.coverage_words or newest_start - end_s > p.coverage_gap_s
                            or u.end_s - start_s > p.coverage_span_s):
                 break
-            chosen.append(text)
-            words += n
+            chosen.append((text, event_toks))
+            words += len(event_toks)
             newest_start = start_s
-        # re-read the fragments as one text, so "10" + "million users" is one figure again
-        joined = toks if len(chosen) == 1 else tokens(" ".join(reversed(chosen)))
-        canon = [Token(self._fuzzy.canon(t.key), t.word, t.number) for t in joined]
+        chosen.reverse()
+        if any(a[-1].number is not None for _, a in chosen[:-1] if a):
+            # re-read the fragments as one text, so "10" + "million users" is one figure again
+            joined = tokens(" ".join(text for text, _ in chosen))
+            canon = [Token(self._fuzzy.canon(t.key), t.word, t.number) for t in joined]
+        else:
+            canon = [t for _, event_toks in chosen for t in event_toks]
         open_ids = {k for k, c in self._items.items() if c.at_s is None}
         events: list[TrackerEvent] = []
         for hit in self._coverage.match(canon, open_ids):
