@@ -233,6 +233,49 @@ def replay_60min(walks: list[Walkthrough], framework: Framework) -> dict[str, An
     }
 
 
+# A stress test of what real speech does to the tracker: words a speech recogniser gets wrong,
+# and asides that name another phase without moving to it. Fixed lists, applied the same way
+# to every set, so the figures are comparable run to run.
+ASR_SLIPS = {
+    "cache": "cash", "caches": "cashes", "caching": "cashing", "queue": "cue", "queues": "cues",
+    "shard": "shared", "sharding": "sharing", "latency": "latent see", "redis": "red is",
+    "kafka": "cafka", "qps": "q p s", "schema": "skimmer", "database": "data base",
+    "replicas": "replica's", "throughput": "through put", "api": "a p i", "idempotent":
+    "idem potent", "partition": "part ition", "estimate": "estimat", "endpoints": "end points",
+}
+ASIDES = (
+    "we'll get to the API later, I just want to note it",
+    "that will matter a lot when we scale, but not yet",
+    "like I said in the requirements, it's read heavy",
+    "I'll come back to the data model in a second",
+    "and we can deep dive into that later if there's time",
+    "that's more of a wrap up point so I'll park it",
+    "the high level picture doesn't change because of this",
+    "I'd estimate that's fine, no need for the numbers yet",
+)
+
+
+def perturb(walks: list[Walkthrough]) -> list[Walkthrough]:
+    """The same walkthroughs with ASR slips in every utterance and an aside (labelled with the
+    phase it interrupts) after every fifth one."""
+    out = []
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, ASR_SLIPS)) + r")\b", re.IGNORECASE)
+    for w in walks:
+        labelled: list[tuple[Utterance, str]] = []
+        shift = 0.0
+        for n, (u, phase) in enumerate(w.labelled):
+            text = pattern.sub(lambda m: ASR_SLIPS[m.group(1).lower()], u.text)
+            labelled.append((Utterance(text, u.start_s + shift, u.end_s + shift), phase))
+            if n % 5 == 4:
+                aside = ASIDES[(n // 5) % len(ASIDES)]
+                dur = len(aside.split()) * 0.4
+                start = u.end_s + shift + 0.6
+                labelled.append((Utterance(aside, start, start + dur), phase))
+                shift += dur + 0.6
+        out.append(Walkthrough(w.name, labelled, w.prompt, w.not_addressed))
+    return out
+
+
 # The grid the leave-one-out check picks from: the detector's main knobs around the defaults.
 LOO_GRID = {
     "dwell_s": (40.0, 60.0, 120.0),
@@ -300,6 +343,9 @@ def main() -> int:
     parser.add_argument("--extra", type=Path, action="append", default=[], metavar="DIR",
                         help="also report on DIR/*.jsonl walkthroughs (same shape), each with its "
                              "prompt DIR/<name>.json; e.g. tests/framework/data")
+    parser.add_argument("--perturb", action="store_true",
+                        help="also report every set with ASR slips and asides naming other "
+                             "phases mixed in")
     parser.add_argument("--loo", action="store_true",
                         help="leave-one-out check of the detector's parameters over all sets")
     parser.add_argument("--json", action="store_true")
@@ -326,10 +372,18 @@ def main() -> int:
         print("nothing to measure: no shared data and no --extra DIR", file=sys.stderr)
         return 2
     result: dict[str, Any] = {"load_avg": [round(x, 2) for x in os.getloadavg()]}
+    sets_shown = list(sets)
     for name, walks in sets.items():
         r = phase_figures(walks, framework, round_s, verbose=args.verbose)
         r.update(coverage_figures(walks, framework, round_s, verbose=args.verbose))
         result[name] = r
+    if args.perturb:
+        for name in list(sets):
+            noisy = perturb(sets[name])
+            r = phase_figures(noisy, framework, round_s, verbose=args.verbose)
+            r.update(coverage_figures(noisy, framework, round_s, verbose=args.verbose))
+            result[f"{name} perturbed"] = r
+            sets_shown.append(f"{name} perturbed")
     everything = [w for walks in sets.values() for w in walks]
     result.update(replay_60min(everything, framework))
     if args.loo:
@@ -340,7 +394,7 @@ def main() -> int:
     if args.json:
         print(json.dumps(result, indent=1))
         return 0
-    for name in sets:
+    for name in sets_shown:
         print_set(name, result[name])
     print(f"== speed: 60-minute replay {result['replay_60min_s']:.3f} s wall, "
           f"{result['replay_60min_cpu_s']:.3f} s CPU for {result['replay_60min_utterances']} "

@@ -5,7 +5,7 @@ per word."""
 from __future__ import annotations
 
 from collections.abc import Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from framework.definition import Framework
@@ -47,6 +47,21 @@ _LEAD_IN_WORDS = (
     "first finally good great cool sure fine let me i i'd we we'll i'll think"
 )
 _LEAD_IN = frozenset(stem(w) for w in _LEAD_IN_WORDS.split())
+
+
+# A phase named in passing is not a move to it: "we'll get to the API later", "like I said in
+# the requirements", "let's not go deep on that". With one of these in the utterance, its cue
+# phrases (other than one that opens it) count as plain vocabulary and announce nothing.
+_ASIDE_MARKERS = tuple(tuple(keys(m)) for m in (
+    "later", "come back to", "get to that", "get to it", "park it", "park that", "not yet",
+    "if there's time", "if we have time", "like I said", "as I said", "as we said",
+    "as I mentioned", "I mentioned", "we said", "let's not", "won't go", "no need",
+    "don't need to",
+))
+
+
+def _is_aside(hay: Sequence[str]) -> bool:
+    return any(find_phrase(hay, m, max_gap=0) >= 0 for m in _ASIDE_MARKERS)
 
 
 @dataclass(frozen=True)
@@ -129,7 +144,11 @@ class PhaseMatcher:
                 lead = new_from <= i <= lead_end
                 found[(ph.phase, ph.text)] = Hit(ph.phase, ph.weight, ph.text, ph.cue, words,
                                                  lead)
-        return list(found.values())
+        hits = list(found.values())
+        if any(h.cue and not h.lead for h in hits) and _is_aside(hay[new_from:]):
+            hits = [h if not h.cue or h.lead else replace(h, weight=VOCAB_WEIGHT, cue=False)
+                    for h in hits]
+        return hits
 
 
 def _phrase_end(hay: Sequence[str], phrase: Sequence[str]) -> int:

@@ -290,6 +290,38 @@ def concept(key: str) -> str:
     return CONCEPTS.get(key, key)
 
 
+def merge_split_words(toks: list[Token], known: FuzzyVocabulary) -> list[Token]:
+    """Undo a speech recogniser's splits of a known word: "data base" -> "database", "end
+    points" -> "endpoints", spelled-out letters "a p i" -> "api"."""
+    out: list[Token] = []
+    i = 0
+    n = len(toks)
+    while i < n:
+        tok = toks[i]
+        if tok.number is None:
+            # a run of single letters ("q p s"), longest first
+            j = i
+            while j < n and len(toks[j].word) == 1 and toks[j].number is None and j - i < 4:
+                j += 1
+            if j - i >= 2:
+                word = "".join(t.word for t in toks[i:j])
+                if stem(word) in known:
+                    out.append(Token(stem(word), " ".join(t.word for t in toks[i:j])))
+                    i = j
+                    continue
+            if (i + 1 < n and toks[i + 1].number is None and len(tok.word) >= 3
+                    and len(toks[i + 1].word) >= 3):
+                word = tok.word + toks[i + 1].word
+                key = stem(word)
+                if len(word) >= 7 and key in known:
+                    out.append(Token(key, f"{tok.word} {toks[i + 1].word}"))
+                    i += 2
+                    continue
+        out.append(tok)
+        i += 1
+    return out
+
+
 def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1:] for i in range(len(word))}
 

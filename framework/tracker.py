@@ -30,7 +30,7 @@ from framework.events import (
 )
 from framework.matching import CoverageMatcher, CoverageTarget, Hit, PhaseMatcher
 from framework.signals import DeliverySignals
-from framework.text import FuzzyVocabulary, Token, tokens
+from framework.text import FuzzyVocabulary, Token, merge_split_words, tokens
 from framework.types import PromptItem, Utterance
 
 __all__ = [
@@ -154,7 +154,8 @@ class Tracker:
         """Take one transcript event. Partials move the phase early; finals are what count."""
         events = self._start()
         toks = tokens(u.text)
-        keys = [self._fuzzy.canon(t.key) for t in toks]
+        # phases: a word the recogniser split ("data base") is the known word again
+        keys = [self._fuzzy.canon(t.key) for t in merge_split_words(toks, self._fuzzy)]
         tail = self._tail if u.start_s - self._tail_end_s <= TAIL_GAP_S else []
         hits = self._phases.hits(tail + keys, new_from=len(tail))
         scores = self._scores(hits)
