@@ -51,7 +51,7 @@ _LEAD_IN = frozenset(stem(w) for w in _LEAD_IN_WORDS.split())
 
 # A phase named in passing is not a move to it: "we'll get to the API later", "like I said in
 # the requirements", "let's not go deep on that". With one of these in the utterance, its cue
-# phrases (other than one that opens it) count as plain vocabulary and announce nothing.
+# phrases count as plain vocabulary and announce nothing.
 _ASIDE_MARKERS = tuple(tuple(keys(m)) for m in (
     "later", "come back to", "get to that", "get to it", "park it", "park that", "not yet",
     "if there's time", "if we have time", "like I said", "as I said", "as we said",
@@ -145,9 +145,8 @@ class PhaseMatcher:
                 found[(ph.phase, ph.text)] = Hit(ph.phase, ph.weight, ph.text, ph.cue, words,
                                                  lead)
         hits = list(found.values())
-        if any(h.cue and not h.lead for h in hits) and _is_aside(hay[new_from:]):
-            hits = [h if not h.cue or h.lead else replace(h, weight=VOCAB_WEIGHT, cue=False)
-                    for h in hits]
+        if any(h.cue for h in hits) and _is_aside(hay[new_from:]):
+            hits = [replace(h, weight=VOCAB_WEIGHT, cue=False) if h.cue else h for h in hits]
         return hits
 
 

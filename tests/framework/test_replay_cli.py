@@ -198,3 +198,33 @@ def test_an_empty_transcript_gives_an_empty_report(
     assert report["duration_s"] == 0.0
     assert report["phases"] == [{"id": "requirements", "start": 0.0, "end": 0.0}]
     assert report["signals"]["words"] == 0  # type: ignore[index]
+
+
+OWN_DATA = Path(__file__).parent / "data"
+
+
+def test_replay_of_our_own_spoken_walkthroughs_agrees_with_the_labels(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Our own spoken-style walkthroughs (fillers, back-tracking, phases without their cue
+    phrases, ASR slips): present on a fresh clone, unlike the shared set."""
+    total = [0, 0, 0]
+    addressed = addressable = wrongly = 0
+    for path in sorted(OWN_DATA.glob("*.jsonl")):
+        prompt = path.with_suffix(".json")
+        report = replay_json([str(path), "--prompt", str(prompt), "--no-save"], capsys)
+        truth = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        same, same4, n = agreement(report, truth)
+        assert same4 / n >= 0.80, (path.stem, same4 / n)
+        total = [total[0] + same, total[1] + same4, total[2] + n]
+        never = set(json.loads(prompt.read_text())["not_addressed"])
+        for req in report["requirements"]:  # type: ignore[attr-defined]
+            if req["text"] in never:
+                wrongly += req["addressed"]
+            else:
+                addressable += 1
+                addressed += req["addressed"]
+    assert total[0] / total[2] >= 0.80
+    assert total[1] / total[2] >= 0.90
+    assert addressed / addressable >= 0.70
+    assert wrongly <= 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from framework.text import FuzzyVocabulary, find_phrase, keys, stem
+from framework.text import FuzzyVocabulary, find_phrase, keys, merge_split_words, stem, tokens
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,18 @@ def test_paraphrase_groups_and_derived_forms() -> None:
     assert concept(stem("timeline")) == concept(stem("feed"))
     assert stem("availability") == stem("available")
     assert concept(stem("database")) == stem("database")
+
+
+def test_spoken_multipliers_units_and_terms() -> None:
+    assert keys("ten x")[0] == "#10x" == keys("10x")[0]
+    assert keys("under a millisecond") == keys("under 1 ms")
+    assert keys("a time to live") == ["a", "ttl"]
+    assert keys("p ninety nine latency") == keys("p99 latency")
+
+
+def test_split_words_are_joined_when_the_whole_is_known() -> None:
+    known = FuzzyVocabulary(keys("database api qps"))
+    assert [t.word for t in merge_split_words(tokens("a data base and an a p i"), known)] == [
+        "a", "data base", "and", "an", "a p i"]
+    assert [t.key for t in merge_split_words(tokens("the data model"), known)] == [
+        "the", "data", "model"]

@@ -272,3 +272,69 @@ def test_live_fragments_are_read_as_sentences() -> None:
     assert changes[-1].phase == "estimation" and "back of the envelope" in changes[-1].evidence
     # the phrase is counted once, not again when the next fragment arrives
     assert tracker.feed(Utterance("so", t, t + 0.3)) == []
+
+
+def _coverage(req: str, lines: list[str]) -> bool:
+    tracker, utterances, _ = run(lines, requirements=[PromptItem("r", req, "non_functional")])
+    report = tracker.report(utterances[-1].end_s)
+    return bool(report["requirements"][0]["addressed"])
+
+
+def test_ratio_sides_must_be_said_in_their_order() -> None:
+    req = "10:1 read to write ratio"
+    assert _coverage(req, ["We expect a 10:1 read to write ratio."])
+    assert _coverage(req, ["It's about ten to one, reads to writes, so the ratio favours reads"])
+    assert not _coverage(req, ["We expect a 10:1 write to read ratio, reads are rare."])
+    assert not _coverage(req, ["500 million read requests per month",
+                               "10:1 write to read ratio", "Write heavy, few visits"])
+
+
+def test_one_telling_word_does_not_address_a_longer_requirement() -> None:
+    assert _coverage("Searching should be fast", ["and searching has to be fast for users"])
+    assert not _coverage("Searching should be fast", ["then we search the index for the term"])
+    assert not _coverage("Need for relational data", ["we store it in a relational database"])
+    assert not _coverage("User can set the shortlink",
+                         ["we set a timer for the expiry of each entry in the table",
+                          "and the list is linked back to the head"])
+
+
+def test_spoken_figures_and_paraphrase_address_requirements() -> None:
+    assert _coverage("500 million daily active users",
+                     ["um, let's say five hundred million daily users"])
+    assert _coverage("p99 latency under 1 ms",
+                     ["latency has to be under a millisecond at p ninety nine"])
+    assert _coverage("A node failure must not overload the database",
+                     ["if a node dies we can't overload the database with the misses"])
+    # a number alone is not the requirement
+    assert not _coverage("100 million active users", ["that's 100 million requests a day"])
+
+
+def test_a_phase_named_in_passing_is_not_a_move() -> None:
+    lines = [
+        *WALKTHROUGH[:6],
+        "we'll get to the API later, I just want to note it",
+        "and we can deep dive into the feed later if there's time",
+        "so that's more of a wrap up point, I'll park it",
+    ]
+    tracker, _, _ = run(lines)
+    assert tracker.phase == "requirements"
+
+
+def test_a_transition_that_opens_the_utterance_wins_over_the_recap() -> None:
+    lines = [
+        *WALKTHROUGH[:-2],
+        "So, to sum it up, client side consistent hashing with replicas per shard, a cache "
+        "with read replicas and a queue for the fan out workers.",
+    ]
+    tracker, _, _ = run(lines)
+    assert tracker.phase == "wrap_up"
+
+
+def test_numbers_in_arithmetic_are_estimation_evidence() -> None:
+    lines = [
+        *WALKTHROUGH[:6],
+        "Five hundred million times forty is twenty billion messages a day.",
+        "Divided by a hundred thousand that is two hundred thousand a second.",
+    ]
+    tracker, _, _ = run(lines)
+    assert tracker.phase == "estimation"
