@@ -1,7 +1,13 @@
-"""Pillow preprocessing that makes screenshots easy for Tesseract.
+"""Pillow preprocessing that makes screenshots easy (and cheap) for Tesseract.
 
 Each step is a separate switch in ``PreprocessOptions`` so the benchmark can measure what it
 buys (``benchmarks/ocr.py --ablation``); the defaults are the combination that measured best.
+
+The expensive part of reading a full screen is not the text but the pixels: Tesseract spends
+~0.8 s CPU just analysing the layout of an empty 3840x2160 page. So by default the image is
+cut into text blocks first (a recursive XY cut on the ink mask, with ruled lines and frames
+ignored) and only those blocks, each scaled for its own text size, are handed to Tesseract as
+the pages of one multi-page image, in reading order.
 """
 
 from __future__ import annotations
@@ -11,7 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
+Box = tuple[int, int, int, int]  # left, top, right, bottom
 MAX_SIDE_PX = 4096  # Tesseract time grows with pixels; beyond ~4K nothing readable is gained
+MIN_TEXT_PX = 6  # a piece thinner or shorter than this holds no readable word
+RULE_PX = 80  # a thin run of ink this long is a ruled line or a frame edge, not a glyph
 
 
 @dataclass(frozen=True)
@@ -23,16 +32,36 @@ class PreprocessOptions:
     otsu: str = "auto"  # "auto" (only for noisy images), "always" or "never"
     small_glyph_px: int = 20  # lines shorter than this get the 2x upscale
     max_side_px: int = MAX_SIDE_PX
+    blocks: bool = True  # OCR only the text blocks (needs crop), each at its own scale
+    split_px: int = 600_000  # a block bigger than this is cut in two at a line gap (2 workers)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One image for Tesseract; ``box`` is where it came from (after any downscale).
+
+    ``continues``: the page is the lower half of a block cut in two (so that two Tesseracts
+    can share a big block); its first line follows the previous page's last line directly.
+    """
+
+    image: Image.Image
+    box: tuple[int, int, int, int]
+    scale: int = 1
+    continues: bool = False
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """The image to hand to Tesseract and what was done to it (for logs and the benchmark)."""
+    """The pages to hand to Tesseract in reading order and what was done (logs, benchmark)."""
 
-    image: Image.Image
+    pages: tuple[Page, ...]
     steps: tuple[str, ...]
     blank: bool
     line_height_px: float | None
+
+    @property
+    def pixels(self) -> int:
+        return sum(p.image.width * p.image.height for p in self.pages)
 
 
 def prepare(image: Image.Image, options: PreprocessOptions | None = None) -> Prepared:
@@ -45,43 +74,83 @@ def prepare(image: Image.Image, options: PreprocessOptions | None = None) -> Pre
             flat = Image.new("RGB", img.size, (255, 255, 255))
             flat.paste(img, mask=img.getchannel("A"))
             img = flat
+    whole = (0, 0, img.width, img.height)
     if _flat(img):  # cheap check first: an 8000x8000 blank costs no resize nor numpy copy
-        return Prepared(img, ("blank",), True, None)
+        return Prepared((Page(img, whole),), ("blank",), True, None)
     if max(img.size) > opts.max_side_px:
         factor = opts.max_side_px / max(img.size)
         size = (max(1, round(img.width * factor)), max(1, round(img.height * factor)))
         img = img.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+        whole = (0, 0, img.width, img.height)
         steps.append(f"downscale x{factor:.2f}")
-    gray = img.convert("L")
+    gray = img.convert("L")  # grayscale early: every later step touches 1/3 of the bytes
     if opts.grayscale:
         img = gray
         steps.append("grayscale")
     pixels = np.asarray(gray, dtype=np.uint8)
     if pixels.size == 0 or int(pixels.max()) - int(pixels.min()) < 24:
-        return Prepared(img, (*steps, "blank"), True, None)
+        return Prepared((Page(img, whole),), (*steps, "blank"), True, None)
     dark = float(pixels.mean()) < 128.0
     if dark and opts.invert_dark:
-        img = ImageOps.invert(img.convert("L") if img.mode == "L" else img.convert("RGB"))
+        img = ImageOps.invert(img)
         pixels = 255 - pixels
         steps.append("invert")
-        dark = False
-    if opts.crop:
-        box = content_box(pixels, dark_background=dark)
+    mask = _ink_mask(pixels)
+    content = content_box(pixels, pad_px=0)
+    if content is None:
+        return Prepared((Page(img, whole),), (*steps, "blank"), True, None)
+    inner = pixels[content[1] : content[3], content[0] : content[2]]
+    noisy = opts.otsu == "always" or (opts.otsu == "auto" and is_noisy(inner))
+    groups: list[Block]
+    if opts.crop and opts.blocks:
+        groups = text_blocks(mask, split_px=opts.split_px)
+        if not groups:
+            return Prepared((Page(img, whole),), (*steps, "blank"), True, None)
+        steps.append(f"blocks {len(groups)}")
+    elif opts.crop:
+        box = content_box(pixels)
         if box is None:
-            return Prepared(img, (*steps, "blank"), True, None)
-        if box != (0, 0, img.width, img.height):
-            img = img.crop(box)
-            pixels = pixels[box[1] : box[3], box[0] : box[2]]
+            return Prepared((Page(img, whole),), (*steps, "blank"), True, None)
+        groups = [Block([box])]
+        if box != whole:
             steps.append("crop")
-    noisy = opts.otsu == "always" or (opts.otsu == "auto" and is_noisy(pixels))
-    line_px = line_height(pixels, dark_background=dark)
-    if opts.upscale and line_px is not None and line_px < opts.small_glyph_px:
-        img = img.resize((img.width * 2, img.height * 2), Image.Resampling.LANCZOS)
-        steps.append("upscale x2")
+    else:
+        groups = [Block([whole])]
+    pages: list[Page] = []
+    heights: list[float] = []
+    upscaled = 0
+    for block in groups:
+        leaves = block.leaves
+        box = _union(leaves)
+        piece = _compose(img, leaves, box) if len(leaves) > 1 else img.crop(box)
+        line_px = _line_height_of(mask[box[1] : box[3], box[0] : box[2]])
+        if line_px is not None:
+            heights.append(line_px)
+        scale = 1
+        if opts.upscale and line_px is not None and line_px < opts.small_glyph_px:
+            scale = 2
+            piece = piece.resize((piece.width * 2, piece.height * 2), Image.Resampling.LANCZOS)
+            upscaled += 1
+        if noisy:
+            piece = otsu_threshold(piece.convert("L"))
+        if len(groups) > 1:  # a margin of the block's own page colour, as on a page
+            piece = _with_margin(piece, 8 * scale)
+        pages.append(Page(piece, box, scale, block.continues))
+    if upscaled:
+        steps.append("upscale x2" if upscaled == len(groups) else f"upscale x2 ({upscaled})")
     if noisy:
-        img = otsu_threshold(img.convert("L"))
         steps.append("otsu")
-    return Prepared(img, tuple(steps), False, line_px)
+    line_px_all = float(np.median(heights)) if heights else None
+    return Prepared(tuple(pages), tuple(steps), False, line_px_all)
+
+
+def _with_margin(piece: Image.Image, margin: int) -> Image.Image:
+    gray = np.asarray(piece.convert("L"))
+    level = int(np.bincount(gray.ravel(), minlength=256).argmax())
+    fill: int | tuple[int, ...] = level
+    if piece.mode == "RGB":
+        fill = (level, level, level)
+    return ImageOps.expand(piece, border=margin, fill=fill)
 
 
 def _flat(image: Image.Image) -> bool:
@@ -90,7 +159,7 @@ def _flat(image: Image.Image) -> bool:
     return all(int(high) - int(low) < 24 for low, high in bands)
 
 
-def _ink_mask(pixels: np.ndarray, *, dark_background: bool) -> np.ndarray:
+def _ink_mask(pixels: np.ndarray, *, dark_background: bool = False) -> np.ndarray:
     """Pixels that differ clearly from the page colour (the most common grey level)."""
     background = int(np.bincount(pixels.ravel(), minlength=256).argmax())
     del dark_background  # the histogram peak already says which side the page is on
@@ -105,7 +174,7 @@ def content_box(
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     if rows.size == 0:
         return None
-    height, width = pixels.shape
+    height, width = mask.shape
     return (
         max(0, int(cols[0]) - pad_px),
         max(0, int(rows[0]) - pad_px),
@@ -114,9 +183,217 @@ def content_box(
     )
 
 
-def line_height(pixels: np.ndarray, *, dark_background: bool = False) -> float | None:
-    """Median height of the horizontal bands that hold ink: a cheap text-size estimate."""
-    mask = _ink_mask(pixels, dark_background=dark_background)
+def _long_runs(mask: np.ndarray, length: int, axis: int = 1) -> np.ndarray:
+    """Pixels inside a run of ink at least ``length`` long along ``axis`` (1: horizontal).
+
+    A morphological opening with a 1 x ``length`` line, by doubling shifts: ~2 log2(length)
+    whole-array boolean operations, no per-pixel Python.
+    """
+    if mask.shape[axis] < length:
+        return np.zeros_like(mask)
+    moved = np.moveaxis(mask, axis, 0)
+    eroded = moved.copy()  # eroded[i]: ink all along [i, i + length)
+    span = 1
+    while span < length:
+        step = min(span, length - span)
+        eroded[:-step] &= eroded[step:]
+        eroded[-step:] = False
+        span += step
+    opened = eroded.copy()  # opened[i]: some such run covers i
+    span = 1
+    while span < length:
+        step = min(span, length - span)
+        opened[step:] |= opened[:-step].copy()
+        span += step
+    return np.moveaxis(opened, 0, axis)
+
+
+def _rules(mask: np.ndarray, length: int, thickness: int = 5) -> np.ndarray:
+    """Thin ruled lines and frame edges: long runs of ink at most ``thickness`` px thick.
+
+    A thick stretch of ink (a coloured title bar, a selected tab, a dark panel) is not a rule:
+    it stays in the mask and becomes a block of its own, so text drawn on it is still read.
+    """
+    across = _long_runs(mask, length, axis=1)
+    across &= ~_long_runs(across, thickness, axis=0)
+    down = _long_runs(mask, length, axis=0)
+    down &= ~_long_runs(down, thickness, axis=1)
+    rules: np.ndarray = across | down
+    return rules
+
+
+def _runs(flags: np.ndarray, min_gap: int) -> list[tuple[int, int]]:
+    """``[start, end)`` of the inked stretches, bridging blank gaps shorter than ``min_gap``."""
+    padded = np.concatenate(([False], flags, [False]))
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    starts, ends = edges[0::2], edges[1::2]
+    if starts.size == 0:
+        return []
+    keep = np.flatnonzero(starts[1:] - ends[:-1] >= min_gap)
+    begin = np.concatenate(([starts[0]], starts[keep + 1]))
+    finish = np.concatenate((ends[keep], [ends[-1]]))
+    return [(int(a), int(b)) for a, b in zip(begin, finish, strict=True)]
+
+
+@dataclass(frozen=True)
+class Block:
+    """Line boxes that read as one block; ``continues``: the lower half of a cut block."""
+
+    leaves: list[Box]
+    continues: bool = False
+
+
+def text_blocks(mask: np.ndarray, *, split_px: int = 0) -> list[Block]:
+    """The text blocks of an ink mask in reading order, each a list of line boxes.
+
+    A recursive XY cut at every clear blank band (rows a fraction of a line apart, columns a
+    few line heights apart) finds lines and columns even in L-shaped screen layouts (a menu
+    bar over a sidebar and a document); consecutive pieces that sit directly under one another
+    are then grouped back into blocks, so paragraphs stay whole. Ruled lines and window frames
+    are left out of the cut (else one frame would hold the whole screen in a single block).
+    Boxes are padded a little so anti-aliased glyph edges below the ink threshold are kept.
+    A block with more than ``split_px`` pixels (0: no limit) is cut in two at a line gap.
+    """
+    cut = mask & ~_rules(mask, RULE_PX)
+    line = max(8.0, min(40.0, _strip_line_height(cut) or 14.0))
+    leaves: list[Box] = []
+    _xy_cut(cut, 0, 0, max(3, round(0.4 * line)), round(3.0 * line), leaves, horizontal=True)
+    height, width = mask.shape
+    pad = max(2, round(line / 6))
+    leaves = [
+        (max(0, x0 - pad), max(0, y0 - pad), min(width, x1 + pad), min(height, y1 + pad))
+        for x0, y0, x1, y1 in leaves
+        if min(x1 - x0, y1 - y0) >= MIN_TEXT_PX  # not a speck, grip or splitter handle
+    ]
+    groups: list[list[Box]] = []
+    for leaf in leaves:
+        if groups and _follows(groups[-1], leaf, 1.6 * line, pad):
+            groups[-1].append(leaf)
+        else:
+            groups.append([leaf])
+    out: list[Block] = []
+    for group in groups:
+        halves = _halves(group, split_px) if split_px > 0 else [group]
+        out.extend(Block(half, index > 0) for index, half in enumerate(halves))
+    return out
+
+
+def _follows(group: list[Box], leaf: Box, max_gap: float, pad: int) -> bool:
+    """Does ``leaf`` sit directly under the group (same column, at most a line gap below)?"""
+    box = _union(group)
+    return -2 * pad <= leaf[1] - box[3] <= max_gap and _touching(box, leaf)
+
+
+def _touching(upper: Box, lower: Box) -> bool:
+    """Horizontal overlap of two boxes, one above the other."""
+    return min(upper[2], lower[2]) > max(upper[0], lower[0])
+
+
+def _halves(group: list[Box], split_px: int) -> list[list[Box]]:
+    box = _union(group)
+    if len(group) < 2 or (box[2] - box[0]) * (box[3] - box[1]) <= split_px:
+        return [group]
+    middle = (box[1] + box[3]) / 2
+    cut = min(range(1, len(group)), key=lambda i: abs(group[i][1] - middle))
+    return [group[:cut], group[cut:]]
+
+
+def _union(boxes: list[Box]) -> Box:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _compose(img: Image.Image, leaves: list[Box], box: Box) -> Image.Image:
+    """The block as a page of its own: its pieces where they were, nothing else in between."""
+    region = img.crop(box)
+    gray = np.asarray(region.convert("L") if region.mode != "L" else region)
+    level = int(np.bincount(gray.ravel(), minlength=256).argmax())
+    fill: int | tuple[int, int, int] = level if img.mode == "L" else (level, level, level)
+    page = Image.new(img.mode, region.size, fill)
+    for leaf in leaves:
+        page.paste(img.crop(leaf), (leaf[0] - box[0], leaf[1] - box[1]))
+    return page
+
+
+def _strip_line_height(mask: np.ndarray, strips: int = 8) -> float | None:
+    """Median text-line height over vertical strips (columns side by side blur one profile)."""
+    width = mask.shape[1]
+    runs: list[np.ndarray] = []
+    for start in range(0, width, max(1, width // strips)):
+        part = mask[:, start : start + max(1, width // strips)]
+        inked = np.concatenate(([0], part.any(axis=1).astype(np.int8), [0]))
+        edges = np.diff(inked)
+        found = np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)
+        runs.append(found[found >= 4])
+    every = np.concatenate(runs) if runs else np.array([])
+    return float(np.median(every)) if every.size else None
+
+
+def _xy_cut(
+    mask: np.ndarray, x0: int, y0: int, gap_y: int, gap_x: int,
+    out: list[tuple[int, int, int, int]], *, horizontal: bool, tried_other: bool = False,
+) -> None:
+    axis_any: np.ndarray = np.asarray(mask.any(axis=1 if horizontal else 0))
+    spans = _runs(axis_any, gap_y if horizontal else gap_x)
+    if not spans:
+        return
+    if not horizontal and len(spans) > 1:
+        spans = _join_table_columns(mask, spans)
+    if len(spans) == 1:
+        a, b = spans[0]
+        sub = mask[a:b] if horizontal else mask[:, a:b]
+        nx, ny = (x0, y0 + a) if horizontal else (x0 + a, y0)
+        if tried_other:
+            rows, cols = np.flatnonzero(sub.any(axis=1)), np.flatnonzero(sub.any(axis=0))
+            out.append((nx + int(cols[0]), ny + int(rows[0]),
+                        nx + int(cols[-1]) + 1, ny + int(rows[-1]) + 1))
+            return
+        _xy_cut(sub, nx, ny, gap_y, gap_x, out, horizontal=not horizontal, tried_other=True)
+        return
+    for a, b in spans:
+        sub = mask[a:b] if horizontal else mask[:, a:b]
+        nx, ny = (x0, y0 + a) if horizontal else (x0 + a, y0)
+        _xy_cut(sub, nx, ny, gap_y, gap_x, out, horizontal=not horizontal)
+
+
+def _join_table_columns(mask: np.ndarray, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Keep side-by-side columns together when their lines share rows (a table).
+
+    A table read column by column loses which figure belongs to which label ("Reads | 10k/s"),
+    so it stays one piece and Tesseract reads it row by row. Layout columns (a sidebar next to
+    the document) have lines at unrelated heights and are still cut apart.
+    """
+    profiles = [np.asarray(mask[:, a:b].any(axis=1)) for a, b in spans]
+    joined = [spans[0]]
+    previous = profiles[0]
+    for span, profile in zip(spans[1:], profiles[1:], strict=True):
+        if _rows_aligned(previous, profile):
+            joined[-1] = (joined[-1][0], span[1])
+            previous = previous | profile
+        else:
+            joined.append(span)
+            previous = profile
+    return joined
+
+
+def _line_runs(profile: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    edges = np.diff(np.concatenate(([0], profile.astype(np.int8), [0])))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def _rows_aligned(left: np.ndarray, right: np.ndarray) -> bool:
+    """Do (nearly) all lines of the shorter column sit at the height of a line in the other?"""
+    (ls, le), (rs, re) = _line_runs(left), _line_runs(right)
+    if min(ls.size, rs.size) < 2:
+        return False
+    lc, rc = (ls + le) / 2, (rs + re) / 2
+    fewer, more = (lc, rc) if lc.size <= rc.size else (rc, lc)
+    height = float(np.median(np.concatenate((le - ls, re - rs))))
+    nearest = np.abs(fewer[:, None] - more[None, :]).min(axis=1)
+    return float(np.mean(nearest <= max(2.0, 0.3 * height))) >= 0.75
+
+
+def _line_height_of(mask: np.ndarray) -> float | None:
     inked = np.concatenate(([0], mask.any(axis=1).astype(np.int8), [0]))
     edges = np.diff(inked)
     runs = np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)
@@ -124,6 +401,11 @@ def line_height(pixels: np.ndarray, *, dark_background: bool = False) -> float |
     if runs.size == 0:
         return None
     return float(np.median(runs))
+
+
+def line_height(pixels: np.ndarray, *, dark_background: bool = False) -> float | None:
+    """Median height of the horizontal bands that hold ink: a cheap text-size estimate."""
+    return _line_height_of(_ink_mask(pixels, dark_background=dark_background))
 
 
 def is_noisy(pixels: np.ndarray) -> bool:

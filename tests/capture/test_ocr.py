@@ -118,11 +118,13 @@ def test_file_errors(tmp_path: Path) -> None:
 
 def test_preprocess_steps_can_be_switched_off() -> None:
     image = text_image(["Small text here"], px=11, fg="black", bg="white")
-    on = prepare(image)
+    on = prepare(image, PreprocessOptions(blocks=False))
     off = prepare(image, PreprocessOptions(crop=False, upscale=False))
     assert "crop" in on.steps and "upscale x2" in on.steps
-    assert off.image.size == image.size
+    assert [page.image.size for page in off.pages] == [image.size]
     assert on.line_height_px is not None and on.line_height_px < 20
+    blocks = prepare(image)
+    assert "blocks 1" in blocks.steps and "upscale x2" in blocks.steps
 
 
 def test_line_height_estimate() -> None:
