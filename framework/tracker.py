@@ -51,8 +51,8 @@ class TunedParameters:
     evidence_scale: float = 0.9  # log-odds per unit of phrase weight
     max_evidence: float = 5.0  # cap per utterance and phase, so one long sentence can't run away
     max_cue_evidence: float = 6.0  # the cap when the utterance has a cue phrase of that phase
-    dwell_s: float = 60.0  # typical time between phase changes (transition rate)
-    switch_margin: float = 1.0  # log-odds the challenger must lead by (hysteresis)
+    dwell_s: float = 120.0  # typical time between phase changes (transition rate)
+    switch_margin: float = 0.5  # log-odds the challenger must lead by (hysteresis)
     announce_ratio: float = 2.0  # a spoken transition ("let's dive into") that dominates moves on
     forward_weight: float = 1.0  # moving to the next phase in the usual order
     skip_weight: float = 0.5  # jumping further ahead (divided by the distance ** skip_power)
