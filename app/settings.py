@@ -12,7 +12,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QByteArray, QSettings
 
 from app.paths import data_dir
 from framework.definition import DEFAULT_FRAMEWORK_ID
@@ -96,6 +96,12 @@ class Settings:
         expected = _SPECS[key].kind
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise TypeError(f"{key.name} takes {expected.__name__}, not {type(value).__name__}")
+        if isinstance(value, bytes):
+            # A plain ``bytes`` would be stored as a pickled PySide object: unreadable outside
+            # Python, and writing it runs Python (pickle) inside QSettings' global lock, which
+            # deadlocks when that Python code frees another QSettings.
+            self._qsettings.setValue(key.value, QByteArray(value))
+            return
         self._qsettings.setValue(key.value, value)
 
     def reset(self, key: Key) -> None:

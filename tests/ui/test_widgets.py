@@ -30,6 +30,9 @@ def test_settings_are_typed_and_persist(tmp_path: Path) -> None:
     assert again.round_length_min == 60
     assert again.theme == "dark"
     assert again.get_bytes(Key.LIVE_GEOMETRY) == b"\x01\x02"
+    # bytes are stored as Qt's own byte array, not a pickled Python object (which runs Python
+    # inside QSettings' lock and can deadlock when it frees another QSettings)
+    assert "@ByteArray(" in path.read_text() and "PyObjectWrapper" not in path.read_text()
     with pytest.raises(TypeError):
         again.set(Key.DEFAULT_LENGTH_MIN, "sixty")
     with pytest.raises(TypeError):
