@@ -3,6 +3,14 @@
     .venv/bin/python benchmarks/ocr.py                # shared dev set + our own Qt renders
     .venv/bin/python benchmarks/ocr.py --ablation     # each preprocessing step switched off
     .venv/bin/python benchmarks/ocr.py --no-qt        # skip the Xvfb/Qt renders
+    .venv/bin/python benchmarks/ocr.py --speed        # only the full-screen time breakdown
+
+The time breakdown (full 1920x1080 screens) gives CPU seconds per stage: preprocessing (block
+finding, scaling), each Tesseract run (measured one after the other, so a busy machine does not
+blur them), parsing, and the grab's wall time. With two Tesseract runs side by side on two idle
+cores, a capture takes about grab + prepare + the longer run + parse: the "critical path"
+column. The measured wall time is printed next to it with the load average, since other work
+on a 2-core machine stretches it.
 
 Data: ``../shared/data/ocr/real`` (images with ground-truth text), ``../shared/data/ocr/rendered``
 (the shared prompts rendered by headless Chromium, 4 styles x region/screen) and our own renders
@@ -37,8 +45,16 @@ from benchmarks._score import (  # noqa: E402
     match_requirements,
     truth_requirements,
 )
-from capture.ocr import read_text  # noqa: E402
-from capture.preprocess import PreprocessOptions  # noqa: E402
+from capture.ocr import (  # noqa: E402
+    BLOCK_PSM,
+    DEFAULT_PSM,
+    default_workers,
+    read_text,
+    resolve_tesseract,
+    run_tesseract,
+    split_pages,
+)
+from capture.preprocess import PreprocessOptions, prepare  # noqa: E402
 from capture.prompt import parse_prompt  # noqa: E402
 
 SHARED = Path(os.environ.get("MOCKCOACH_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -163,6 +179,56 @@ def render_qt(out: Path) -> dict[str, float]:
     return grab_s
 
 
+def child_cpu() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return children.ru_utime + children.ru_stime
+
+
+def speed_breakdown(folder: Path, grab_s: dict[str, float] | None,
+                    options: PreprocessOptions) -> None:
+    """Per-stage CPU of full-screen captures, and the wall time of the real (parallel) path."""
+    from PIL import Image
+
+    command = resolve_tesseract()
+    rows: dict[str, list[float]] = defaultdict(list)
+    for path in sorted(folder.glob("*__*__screen.png")):
+        with Image.open(path) as opened:
+            image = opened.convert("RGB")
+        grab = (grab_s or {}).get(path.stem.rsplit("__", 1)[0], 0.0)
+        started = time.process_time()
+        prepared = prepare(image, options)
+        prepare_cpu = time.process_time() - started
+        pages = [page.image for page in prepared.pages]
+        psm = BLOCK_PSM if any(x.startswith("blocks") for x in prepared.steps) else DEFAULT_PSM
+        runs = []
+        for group in split_pages(pages, default_workers()):
+            before = child_cpu()
+            run_tesseract(group, command=command, psm=psm, lang="eng", timeout_s=60)
+            runs.append(child_cpu() - before)
+        wall_started = time.perf_counter()
+        result = read_text(image, preprocess=options)
+        ocr_wall = time.perf_counter() - wall_started
+        started = time.process_time()
+        parse_prompt(result.text)
+        parse_cpu = time.process_time() - started
+        rows["grab wall"].append(grab)
+        rows["prepare cpu"].append(prepare_cpu)
+        rows["tesseract cpu (sum)"].append(sum(runs))
+        rows["tesseract cpu (longer run)"].append(max(runs))
+        rows["parse cpu"].append(parse_cpu)
+        rows["critical path"].append(grab + prepare_cpu + max(runs) + parse_cpu)
+        rows["total cpu"].append(grab + prepare_cpu + sum(runs) + parse_cpu)
+        rows["measured wall (grab + read + parse)"].append(grab + ocr_wall + parse_cpu)
+        rows["pixels to tesseract (M)"].append(sum(p.width * p.height for p in pages) / 1e6)
+        rows["tesseract runs"].append(len(runs))
+    if not rows:
+        return
+    print(f"\n== time per full-screen capture ({folder.name}, n={len(rows['grab wall'])}), "
+          f"load average {os.getloadavg()}")
+    for label, values in rows.items():
+        print(f"  {label:38s} mean {statistics.mean(values):6.3f}  max {max(values):6.3f}")
+
+
 def print_set(name: str, tallies: dict[str, Tally]) -> None:
     print(f"\n== {name}")
     for key in sorted(tallies, key=lambda k: (k.count("/"), k)):
@@ -173,6 +239,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ablation", action="store_true")
     parser.add_argument("--no-qt", action="store_true")
+    parser.add_argument("--speed", action="store_true", help="only the time breakdown")
     args = parser.parse_args()
     if not (SHARED / "ocr").is_dir():
         print(f"shared data not found at {SHARED}: nothing to measure", file=sys.stderr)
@@ -181,15 +248,20 @@ def main() -> int:
     print(f"tesseract via capture.ocr.read_text; preprocess defaults: {default}")
     print(f"load average at start: {os.getloadavg()}  (s/capture is wall time; cpu = this "
           "process + Tesseract, what it costs on an idle machine)")
-    print("\n== real images (../shared/data/ocr/real), CER")
-    print("  " + bench_real(default).line("real"))
-    print_set("Chromium renders (../shared/data/ocr/rendered)",
-              bench_rendered(SHARED / "ocr" / "rendered", default))
+    if not args.speed:
+        print("\n== real images (../shared/data/ocr/real), CER")
+        print("  " + bench_real(default).line("real"))
+        print_set("Chromium renders (../shared/data/ocr/rendered)",
+                  bench_rendered(SHARED / "ocr" / "rendered", default))
     if not args.no_qt:
         with tempfile.TemporaryDirectory() as tmp:
             grab_s = render_qt(Path(tmp))
-            print_set("Qt window on Xvfb grabbed with mss (screen s/capture = grab + OCR + "
-                      "parse)", bench_rendered(Path(tmp), default, grab_s))
+            if not args.speed:
+                print_set("Qt window on Xvfb grabbed with mss (screen s/capture = grab + OCR + "
+                          "parse)", bench_rendered(Path(tmp), default, grab_s))
+            speed_breakdown(Path(tmp), grab_s, default)
+    else:
+        speed_breakdown(SHARED / "ocr" / "rendered", None, default)
     if args.ablation:
         variants = {
             "no grayscale": replace(default, grayscale=False),
@@ -198,6 +270,7 @@ def main() -> int:
             "no upscale": replace(default, upscale=False),
             "otsu always": replace(default, otsu="always"),
             "otsu never": replace(default, otsu="never"),
+            "no blocks (whole crop, psm 3)": replace(default, blocks=False),
             "upscale < 26 px": replace(default, small_glyph_px=26),
             "upscale < 14 px": replace(default, small_glyph_px=14),
         }

@@ -13,6 +13,7 @@ the pages of one multi-page image, in reading order.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -33,7 +34,7 @@ class PreprocessOptions:
     small_glyph_px: int = 20  # lines shorter than this get the 2x upscale
     max_side_px: int = MAX_SIDE_PX
     blocks: bool = True  # OCR only the text blocks (needs crop), each at its own scale
-    split_px: int = 600_000  # a block bigger than this is cut in two at a line gap (2 workers)
+    split_px: int = 60_000  # bigger blocks are cut at line gaps (so 2 Tesseracts can share)
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,8 @@ def text_blocks(mask: np.ndarray, *, split_px: int = 0) -> list[Block]:
     are then grouped back into blocks, so paragraphs stay whole. Ruled lines and window frames
     are left out of the cut (else one frame would hold the whole screen in a single block).
     Boxes are padded a little so anti-aliased glyph edges below the ink threshold are kept.
-    A block with more than ``split_px`` pixels (0: no limit) is cut in two at a line gap.
+    A block with more than ``split_px`` pixels (0: no limit) is cut at line gaps into
+    pieces of about that size, so that two Tesseract runs can share the work evenly.
     """
     cut = mask & ~_rules(mask, RULE_PX)
     line = max(8.0, min(40.0, _strip_line_height(cut) or 14.0))
@@ -273,7 +275,7 @@ def text_blocks(mask: np.ndarray, *, split_px: int = 0) -> list[Block]:
             groups.append([leaf])
     out: list[Block] = []
     for group in groups:
-        halves = _halves(group, split_px) if split_px > 0 else [group]
+        halves = _chunks(group, split_px) if split_px > 0 else [group]
         out.extend(Block(half, index > 0) for index, half in enumerate(halves))
     return out
 
@@ -289,13 +291,20 @@ def _touching(upper: Box, lower: Box) -> bool:
     return min(upper[2], lower[2]) > max(upper[0], lower[0])
 
 
-def _halves(group: list[Box], split_px: int) -> list[list[Box]]:
+def _chunks(group: list[Box], split_px: int) -> list[list[Box]]:
+    """A big block cut at line gaps into runs of about ``split_px`` pixels each."""
     box = _union(group)
-    if len(group) < 2 or (box[2] - box[0]) * (box[3] - box[1]) <= split_px:
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    count = min(len(group), -(-area // split_px))
+    if count < 2:
         return [group]
-    middle = (box[1] + box[3]) / 2
-    cut = min(range(1, len(group)), key=lambda i: abs(group[i][1] - middle))
-    return [group[:cut], group[cut:]]
+    height = box[3] - box[1]
+    cuts = sorted({
+        min(range(1, len(group)), key=lambda i: abs(group[i][1] - (box[1] + k * height / count)))
+        for k in range(1, count)
+    })
+    edges = [0, *cuts, len(group)]
+    return [group[a:b] for a, b in pairwise(edges) if b > a]
 
 
 def _union(boxes: list[Box]) -> Box:
@@ -335,6 +344,9 @@ def _xy_cut(
 ) -> None:
     axis_any: np.ndarray = np.asarray(mask.any(axis=1 if horizontal else 0))
     spans = _runs(axis_any, gap_y if horizontal else gap_x)
+    if not spans:
+        return
+    spans = [(a, b) for a, b in spans if b - a >= MIN_TEXT_PX]  # rules, grips, dotted lines
     if not spans:
         return
     if not horizontal and len(spans) > 1:

@@ -152,3 +152,71 @@ def test_tsv_lines_split_at_a_column_gap() -> None:
     ]
     assert text_from_tsv("\n".join(rows)) == "Meeting details\nDesign a cache\n\nNext paragraph"
     assert clean_text("a\n\n\n\nb\n te te te te \nc\f") == "a\n\nb\n\nc"
+
+
+def layout_screen() -> Image.Image:
+    """A screen-like image: menu bar, framed sidebar, a document with a table, a title bar
+    with white text on a dark fill, and ruled lines/frames around everything."""
+    image = Image.new("RGB", (1400, 800), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, 14)
+    big = ImageFont.truetype(FONT, 20)
+    draw.text((10, 6), "File  Edit  View  Help", fill="#333333", font=font)
+    draw.line((0, 30, 1400, 30), fill="#999999")  # menu rule
+    draw.rectangle((4, 40, 240, 790), outline="#999999")  # sidebar frame
+    for row, name in enumerate(["Inbox", "Drafts", "Archive"]):
+        draw.text((14, 52 + row * 41), name, fill="#222222", font=font)
+    draw.rectangle((260, 40, 1390, 90), fill="#1f3b73")  # dark title bar
+    draw.text((280, 52), "Design a metrics pipeline", fill="white", font=big)
+    draw.rectangle((260, 100, 1390, 790), outline="#999999")  # document frame
+    lines = ["Functional requirements", "- Teams can define alert rules",
+             "- Dashboards refresh every minute"]
+    for row, line in enumerate(lines):
+        draw.text((290, 120 + row * 22), line, fill="#202124", font=font)
+    for row, (label, value) in enumerate([("Write rate", "2 million points/s"),
+                                          ("Retention", "400 days"),
+                                          ("Query latency", "p99 under 300 ms")]):
+        y = 220 + row * 22
+        draw.text((290, y), label, fill="#202124", font=font)
+        draw.text((700, y), value, fill="#202124", font=font)
+    return image
+
+
+def test_blocks_keep_reading_order_tables_and_text_on_fills() -> None:
+    image = layout_screen()
+    prepared = prepare(image)
+    assert len(prepared.pages) > 1  # the layout was cut, not sent whole
+    assert prepared.pixels < 0.5 * image.width * image.height * 4  # far less than the 2x screen
+    text = read_text(image).text
+    lines = text.splitlines()
+    assert "Design a metrics pipeline" in text  # white on a dark fill is not a ruled line
+    # table rows stay rows (label and figure on one line or adjacent lines, in order)
+    flat = " ".join(text.split())
+    assert flat.index("Write rate") < flat.index("2 million points/s") < flat.index("Retention")
+    assert flat.index("Retention") < flat.index("400 days") < flat.index("Query latency")
+    # the sidebar is not interleaved into the document's list
+    inbox = next(i for i, line in enumerate(lines) if "Inbox" in line)
+    rules = next(i for i, line in enumerate(lines) if "alert rules" in line)
+    refresh = next(i for i, line in enumerate(lines) if "refresh every minute" in line)
+    assert refresh == rules + 1 and not rules < inbox < refresh
+
+
+def test_blocks_match_whole_image_reading() -> None:
+    image = layout_screen()
+    blocks = read_text(image).text
+    whole = read_text(image, preprocess=PreprocessOptions(blocks=False)).text
+    for phrase in ("Teams can define alert rules", "Dashboards refresh every minute",
+                   "Inbox", "Drafts", "Archive", "400 days"):
+        assert phrase in blocks and phrase in whole
+
+
+def test_parallel_runs_keep_order() -> None:
+    lines = [f"Line number {n} of the prompt text, long enough to be a real requirement"
+             for n in range(1, 31)]
+    image = text_image(lines, px=13, fg="black", bg="white", size=(800, 30 + 31 * 21))
+    one = read_text(image, workers=1)
+    two = read_text(image, workers=2)
+    assert "2 tesseract runs" in two.steps
+    assert one.text.split() == two.text.split()
+    numbers = [int(w) for w in two.text.split() if w.isdigit()]
+    assert numbers == list(range(1, 31))
