@@ -205,15 +205,17 @@ def replay_60min(walks: list[Walkthrough], framework: Framework) -> dict[str, An
     """A synthetic 60-minute transcript: the walkthroughs back to back."""
     long: list[Utterance] = []
     offset = 0.0
-    while offset < 3600:
+    full = False
+    while not full:
         for w in walks:
             for u, _ in w.labelled:
                 if offset + u.end_s > 3600:
+                    full = True
                     break
                 long.append(Utterance(u.text, offset + u.start_s, offset + u.end_s))
-            offset = long[-1].end_s + 1.0
-            if offset >= 3600 - 5:
+            if full:
                 break
+            offset = long[-1].end_s + 1.0
     tracker = Tracker(framework, walks[0].prompt, round_s=3600)
     t0 = time.perf_counter()
     c0 = time.process_time()
