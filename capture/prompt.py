@@ -100,6 +100,12 @@ _TITLE_START = re.compile(
     r"[A-Z0-9])",
     re.IGNORECASE,
 )
+_TITLE_LABEL = re.compile(
+    r"^(?:system[- ]design(?: (?:interview|question|prompt|problem))?|design (?:question|prompt|"
+    r"problem|exercise)|interview (?:question|prompt|problem)|question|prompt|problem|exercise|"
+    r"case study)\s*(?:\d+\s*)?[:\-–—]\s*(\S.*)$",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\"'(]?[A-Z0-9])")
 _MODAL = re.compile(
     r"\b(?:should|must|shall|can|could|needs? to|has to|have to|will|wants? to|"
@@ -128,6 +134,15 @@ _QUALITY = re.compile(
     r"replica\w*|double[- ]book\w*|duplicat\w*|at most once|no two|concurren\w*)\b",
     re.IGNORECASE,
 )
+# fault tolerance said plainly: "keeps running when a worker machine dies"
+_FAULT = re.compile(
+    r"\b(?:(?:machines?|nodes?|servers?|hosts?|workers?|instances?|regions?|data ?cent(?:er|re)s?|"
+    r"zones?|disks?|replicas?|process(?:es)?|brokers?|shards?|databases?)\s+(?:dies|die|crash\w*|"
+    r"fails?|goes down|go down|(?:is|are) lost|restarts?)|keeps? (?:running|working|serving)|"
+    r"surviv\w*|withstand\w*|graceful\w* degrad\w*|fail-?over|single point of failure)\b",
+    re.IGNORECASE,
+)
+_DURATION_UNITS = {"ms", "s", "us", "min", "hour", "day", "week", "month", "year"}
 _ACTOR_CAN = re.compile(
     r"^(?:the |a |an |each |every |any )?(?:\w+ )?(?:users?|customers?|clients?|admins?|"
     r"administrators?|owners?|drivers?|riders?|people|visitors?|members?|creators?|viewers?|"
@@ -396,6 +411,11 @@ def _sentences(text: str) -> list[str]:
     return pieces
 
 
+def _restates_task(text: str) -> bool:
+    """"Build a platform that ...": the whole task said again, not one requirement."""
+    return _TITLE_START.match(text) is not None and main_figure(text) is None
+
+
 def _requirement_like(text: str) -> bool:
     """Is this sentence of a paragraph prompt something to address, not talk around it?
 
@@ -405,6 +425,8 @@ def _requirement_like(text: str) -> bool:
     ("Pastebin is a website where ...").
     """
     if _INTERVIEW_TIME.search(text):  # "You have 45 minutes": a figure, but not the system's
+        return False
+    if _restates_task(text):
         return False
     if main_figure(text) is not None or _OUT_OF_SCOPE_CUE.search(text):
         return True
@@ -422,7 +444,15 @@ def classify(text: str, section: str | None) -> tuple[str, float | None, str | N
     if section == "out_of_scope":
         return "out_of_scope", None, None
     figure = main_figure(text)
-    if figure is not None and (figure.strong or section != "functional"):
+    if figure is not None and (
+        figure.strong
+        or section == "non_functional"
+        # a bare count with no heading to go by ("Show the 10 most popular completions") is
+        # a feature's detail; a duration or a quality word makes it a target ("every 4 s")
+        or (section != "functional" and (figure.unit in _DURATION_UNITS
+                                          or _QUALITY.search(text) is not None
+                                          or _FAULT.search(text) is not None))
+    ):
         return "scale", figure.value, figure.unit
     if section in ("functional", "non_functional"):
         return section, None, None
@@ -430,7 +460,7 @@ def classify(text: str, section: str | None) -> tuple[str, float | None, str | N
         return "out_of_scope", None, None
     if _ACTOR_CAN.search(text):  # "Owners can update prices and availability"
         return "functional", None, None
-    if _QUALITY.search(text):
+    if _QUALITY.search(text) or _FAULT.search(text):
         return "non_functional", None, None
     return "functional", None, None
 
@@ -463,6 +493,11 @@ def _find_title(lines: list[str]) -> tuple[int, str] | None:
     """Index and text of the prompt's title: the first "Design ..."-style line near the top."""
     for index, line in enumerate(lines[:40]):
         body, _ = strip_bullet(line)
+        label = _TITLE_LABEL.match(body)
+        if label is not None and len(body.split()) <= 16 and not body.endswith("?"):
+            # "Interview question: design a web crawler" / "System design: metrics platform"
+            rest = label.group(1).strip()
+            return index, rest if _TITLE_START.match(rest) else body
         heading = heading_kind(body)
         if heading is not None:
             if heading[0] != "context" or not heading[1]:
@@ -548,7 +583,8 @@ def parse_prompt(text: str) -> Prompt:
         for section, lines in groups:
             if section in (None, "context", "requirements"):
                 if sum(line.bulleted for line in lines) >= max(1, len(lines) // 2):
-                    texts.extend((item, None) for item in _items(lines))
+                    texts.extend((item, None) for item in _items(lines)
+                                 if section == "requirements" or not _restates_task(item))
                 else:
                     prose = "\n".join(line.text for line in lines)
                     texts.extend((s, None) for s in _sentences(prose) if _requirement_like(s))
