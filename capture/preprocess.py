@@ -21,6 +21,7 @@ from PIL import Image, ImageOps
 Box = tuple[int, int, int, int]  # left, top, right, bottom
 MAX_SIDE_PX = 4096  # Tesseract time grows with pixels; beyond ~4K nothing readable is gained
 MIN_TEXT_PX = 6  # a piece thinner or shorter than this holds no readable word
+MAX_PIECES = 1500  # more pieces than a dense page of text has lines: a texture, stop cutting
 RULE_PX = 80  # a thin run of ink this long is a ruled line or a frame edge, not a glyph
 
 
@@ -259,7 +260,14 @@ def text_blocks(mask: np.ndarray, *, split_px: int = 0) -> list[Block]:
     cut = mask & ~_rules(mask, RULE_PX)
     line = max(8.0, min(40.0, _strip_line_height(cut) or 14.0))
     leaves: list[Box] = []
-    _xy_cut(cut, 0, 0, max(3, round(0.4 * line)), round(3.0 * line), leaves, horizontal=True)
+    try:
+        _xy_cut(cut, 0, 0, max(3, round(0.4 * line)), round(3.0 * line), leaves,
+                horizontal=True)
+    except _TooManyPieces:  # a dot pattern or texture, not a page: read it whole
+        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+        if rows.size == 0:
+            return []
+        return [Block([(int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)])]
     height, width = mask.shape
     pad = max(2, round(line / 6))
     leaves = [
@@ -338,10 +346,16 @@ def _strip_line_height(mask: np.ndarray, strips: int = 8) -> float | None:
     return float(np.median(every)) if every.size else None
 
 
+class _TooManyPieces(Exception):
+    pass
+
+
 def _xy_cut(
     mask: np.ndarray, x0: int, y0: int, gap_y: int, gap_x: int,
     out: list[tuple[int, int, int, int]], *, horizontal: bool, tried_other: bool = False,
 ) -> None:
+    if len(out) > MAX_PIECES:
+        raise _TooManyPieces
     axis_any: np.ndarray = np.asarray(mask.any(axis=1 if horizontal else 0))
     spans = _runs(axis_any, gap_y if horizontal else gap_x)
     if not spans:
