@@ -268,6 +268,9 @@ _CONCEPT_GROUPS = (
     "fail failure die crash outage",
     "deliver delivery delivered",
     "cheap cost costly",
+    "sell sold sale purchase buy",
+    "edit change modify update",
+    "restore revert rollback",
 )
 
 
