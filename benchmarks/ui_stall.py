@@ -8,8 +8,11 @@ Two workloads through the real composition root, SessionRunner, tracker and stor
 2. audio: ../shared/data/spoken/sdp_pastebin.flac through FileSource in real time and the
    bundled Whisper tiny.en (the transcriber competes with the GUI for the CPU and the GIL).
 A 5 ms QTimer probe records each tick's lateness; targets: p99 ≤ 50 ms, max ≤ 150 ms. An "idle"
-run (same window, no session) first measures what the machine itself adds: on a loaded machine
-the OS, not the app, causes most of the lateness.
+run (same window, no session, the model preloading as the app does after it opens) first
+measures what the machine itself adds: on a loaded machine the OS, not the app, causes most of
+the lateness. On Linux each figure line is followed by the same lateness minus the time the GUI
+thread sat runnable in the kernel's run queue waiting for a core (``/proc/.../schedstat``): what
+is left is the app's own doing (work on the GUI thread, waiting for the GIL).
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ def _spin(limit_ms: int, done: Any) -> None:
 def run(workload: str, audio_seconds: float) -> str:
     from PySide6.QtWidgets import QApplication
 
-    from app.runner import SessionRunner, model_transcriber_factory
+    from app.runner import SessionRunner
     from app.settings import Settings
     from app.store import SessionStore
     from app.ui.application import Application
@@ -85,7 +88,7 @@ def run(workload: str, audio_seconds: float) -> str:
         return SessionRunner(store, request.framework,
                              source=FileSource(SHARED / "spoken" / "sdp_pastebin.flac",
                                                realtime=True),
-                             transcriber_factory=model_transcriber_factory(None), **common)
+                             transcriber_factory=app.models.transcriber_factory(None), **common)
 
     app = Application(qapp, settings=Settings(home / "settings.ini"), store=store,
                       runner_factory=factory, device_lister=lambda: ([], None),
@@ -100,14 +103,20 @@ def run(workload: str, audio_seconds: float) -> str:
     # Let the window map and paint once before measuring: the first expose of a new window is
     # start-up cost, not the session.
     _spin(500, lambda: False)
-    probe = StallProbe()
-    if workload == "idle":  # the machine's own noise: same window, no session
-        probe.start()
+    probe = StallProbe(run_queue=True)
+    if workload == "idle":  # the set-up screen while the app preloads the model, as it does
+        probe.start()       # after opening; then nothing: what the machine itself adds
+        app.warm_model()
         _spin(10_000, lambda: False)
         figures = probe.stop()
+        loaded = "model preloaded" if app.models.cached(None) else "model NOT preloaded"
         live.close()
         app.shutdown()
-        return f"{workload:10s} 10.0 s wall, no session: {figures}"
+        return (f"{workload:10s} 10.0 s wall, no session, {loaded}: {figures}"
+                + _app_part(probe))
+    if workload == "audio":  # as in the app: the model loads while the set-up is on screen
+        app.warm_model()
+        _spin(60_000, lambda: not app.tasks.busy)
     probe.start()
     started = time.perf_counter()
     live.start_or_resume()
@@ -126,9 +135,20 @@ def run(workload: str, audio_seconds: float) -> str:
     figures = probe.stop()
     lines = live.transcript.line_count
     elapsed = time.perf_counter() - started
+    if live.banner.text():
+        print(f"  the window said: {live.banner.text()}", file=sys.stderr)
     live.close()
     app.shutdown()
-    return f"{workload:10s} {elapsed:5.1f} s wall, {lines} transcript lines: {figures}"
+    return (f"{workload:10s} {elapsed:5.1f} s wall, {lines} transcript lines: {figures}"
+            + _app_part(probe))
+
+
+def _app_part(probe: Any) -> str:
+    app_figures = probe.app_figures()
+    if app_figures is None:
+        return ""
+    return (f"\n{'':10s} less run-queue wait (the app's own part): p50 {app_figures.p50_ms:.1f} ms,"
+            f" p99 {app_figures.p99_ms:.1f} ms, max {app_figures.max_ms:.1f} ms")
 
 
 def main() -> int:
@@ -144,6 +164,7 @@ def main() -> int:
     for workload in ("idle", "transcript", "audio"):
         if args.only in (None, workload):
             print(run(workload, args.audio_seconds), flush=True)
+            print(f"{'':10s} load average after: {os.getloadavg()[0]:.2f}", flush=True)
     return 0
 
 

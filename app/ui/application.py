@@ -26,6 +26,7 @@ from app.ui.live_window import (
     SessionRequest,
 )
 from app.ui.mic_panel import Device, list_devices
+from app.ui.model_cache import ModelCache
 from app.ui.tasks import TaskRunner
 from app.ui.theme import apply_theme, icon
 from framework.definition import Framework, FrameworkError, available_frameworks
@@ -90,12 +91,14 @@ class Application(QObject):
         self.frameworks, framework_errors = load_frameworks()
         self.library, library_errors = load_library()
         self.tasks = TaskRunner(self)
+        self.models = ModelCache()
         self.live = LiveWindow(
             self.settings,
             self.frameworks,
             self.library,
             runner_factory or self.make_live_runner,
             device_lister=device_lister,
+            models=self.models,
         )
         self.live.review_requested.connect(self.show_review)
         self.live.settings_requested.connect(self.show_settings)
@@ -139,22 +142,35 @@ class Application(QObject):
         self, request: SessionRequest, listener: Callable[[object], None]
     ) -> SessionControl:
         """The real thing: the chosen microphone through the chosen model into the store."""
-        from app.runner import SessionRunner, model_transcriber_factory
+        from app.runner import SessionRunner
         from audio.sources import MicrophoneSource
 
-        model = self.settings.get_str(Key.MODEL) or None
         return SessionRunner(
             self.store,
             request.framework,
             listener=listener,
             source=MicrophoneSource(request.device),
             source_factory=lambda device: MicrophoneSource(device),
-            transcriber_factory=model_transcriber_factory(model),
+            transcriber_factory=self.models.transcriber_factory(self.model_spec()),
             prompt=request.prompt,
             prompt_image=request.prompt_image,
             round_s=request.round_s,
             settings=self.session_settings(),
         )
+
+    def model_spec(self) -> str | None:
+        return self.settings.get_str(Key.MODEL) or None
+
+    def warm_model(self) -> None:
+        """Load the chosen speech model in the background (low priority) so Start is instant
+        and the first seconds of a mock do not stutter. A failure is only logged here: Start
+        reports it in words."""
+        spec = self.model_spec()
+        if self.models.cached(spec) or self.live.status != "idle":
+            return  # (never load a second model during a mock)
+        self.tasks.submit(lambda: self.models.warm(spec),
+                          on_error=lambda e: log.info("model not preloaded: %s", e),
+                          name="mockcoach-warm-model")
 
     # ------------------------------------------------------------------ windows
 
@@ -162,6 +178,8 @@ class Application(QObject):
         self.live.show()
         if self._offer_recovery:
             self.offer_recovery()
+        # after the window's first paint: the warm-up competes for the CPU for about a second
+        QTimer.singleShot(300, self.warm_model)
 
     def show_review(self, session_id: int | None = None) -> None:
         from app.ui.review_window import ReviewWindow
@@ -182,6 +200,7 @@ class Application(QObject):
         if dialog.exec():
             apply_theme(self.qapp, self.settings.theme)
             self.live.act_capture.setShortcut(self.settings.get_str(Key.CAPTURE_SHORTCUT))
+            self.warm_model()
 
     def _on_system_scheme(self, _scheme: Qt.ColorScheme) -> None:
         if self.settings.theme == "system":

@@ -59,6 +59,7 @@ class CoveragePanel(QWidget):
         self._items: dict[str, CoverageItem] = {}
         self._addressed: dict[str, Addressed] = {}
         self._groups: dict[str, QTreeWidgetItem] = {}
+        self._rows: dict[str, QTreeWidgetItem] = {}
         self._rebuild()
 
     def set_items(self, items: list[CoverageItem]) -> None:
@@ -67,10 +68,31 @@ class CoveragePanel(QWidget):
         self._rebuild()
 
     def set_addressed(self, item_id: str, at_s: float, evidence: str = "") -> None:
+        """Tick one item: only its row moves (below the open ones, in time order)."""
         if item_id in self._addressed or item_id not in self._items:
             return
         self._addressed[item_id] = Addressed(at_s, evidence)
-        self._rebuild()
+        item = self._items[item_id]
+        parent = self._groups.get(item.group)
+        old = self._rows.get(item_id)
+        if parent is None or old is None:
+            self._rebuild()
+            return
+        parent.takeChild(parent.indexOfChild(old))
+        insert_at = parent.childCount()
+        for index in range(parent.childCount()):
+            child = parent.child(index)
+            if child is None:
+                continue
+            done = self._addressed.get(str(child.data(0, Qt.ItemDataRole.UserRole)))
+            if done is not None and done.at_s > at_s:
+                insert_at = index
+                break
+        row = self._row(item)
+        parent.insertChild(insert_at, row)
+        self._rows[item_id] = row
+        done_count, total = self.counts(item.group)
+        parent.setText(1, f"{done_count}/{total}")
 
     def reset_addressed(self) -> None:
         self._addressed.clear()
@@ -96,6 +118,7 @@ class CoveragePanel(QWidget):
         self._tree.setUpdatesEnabled(False)
         self._tree.clear()
         self._groups = {}
+        self._rows = {}
         for group, title in (("requirement", "Prompt requirements"), ("checklist", "Checklist")):
             members = [item for item in self._items.values() if item.group == group]
             if group == "requirement":
@@ -125,7 +148,9 @@ class CoveragePanel(QWidget):
                 key=lambda m: self._addressed[m.id].at_s,
             )
             for member in open_items + done_items:
-                header.addChild(self._row(member))
+                row = self._row(member)
+                self._rows[member.id] = row
+                header.addChild(row)
             header.setExpanded(True)
         self._tree.setUpdatesEnabled(True)
 
@@ -135,6 +160,7 @@ class CoveragePanel(QWidget):
         kind = KIND_LABELS.get(item.kind, item.kind)
         row = QTreeWidgetItem([item.label, format_clock(addressed.at_s) if addressed else ""])
         row.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+        row.setData(0, Qt.ItemDataRole.UserRole, item.id)
         tip = f"<b>{item.label}</b><br>{kind}"
         if item.phase:
             tip += f" · {item.phase}"

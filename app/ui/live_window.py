@@ -2,7 +2,8 @@
 
 The window never talks to threads directly. It asks a ``SessionControl`` (the session runner,
 built by the composition root) to start/pause/stop, and receives the runner's events through a
-``RunnerBridge`` as queued Qt signals. Every slot here is cheap: it updates a widget and returns.
+``RunnerBridge``, in batches at most 15 times a second. Every slot here is cheap: it updates a
+widget and returns; starting, stopping and switching devices run on worker threads.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from app.ui.bridge import RunnerBridge
 from app.ui.coverage_panel import CoverageItem, CoveragePanel
 from app.ui.live_widgets import CueCard, LagBadge, LevelMeter, Nudge, RoundClock
 from app.ui.mic_panel import Device, MicPanel, list_devices
+from app.ui.model_cache import ModelCache
 from app.ui.phase_bar import PhaseBar, PhaseSpec, PhaseTime
 from app.ui.prompt_panel import PromptPanel
 from app.ui.tasks import TaskRunner
@@ -165,14 +167,16 @@ class LiveWindow(QMainWindow):
         runner_factory: RunnerFactory | None,
         device_lister: Callable[[], tuple[list[Device], str | None]] = list_devices,
         parent: QWidget | None = None,
+        models: ModelCache | None = None,
     ) -> None:
         super().__init__(parent)
+        self.models = models
         self.settings = settings
         self.frameworks = frameworks
         self.library = library
         self.runner_factory = runner_factory
         self.bridge = RunnerBridge(self)
-        self.bridge.received.connect(self.handle_event)
+        self.bridge.batch_received.connect(self.handle_batch)
         self.tasks = TaskRunner(self)
         self.runner: SessionControl | None = None
         self.status = "idle"
@@ -382,6 +386,7 @@ class LiveWindow(QMainWindow):
             page,
             device_lister=device_lister,
             model_spec=lambda: self.settings.get_str(Key.MODEL) or None,
+            models=self.models,
         )
         self.mic_panel.device_changed.connect(self._on_device_changed)
         form.addRow("Microphone", self.mic_panel)
@@ -639,7 +644,14 @@ class LiveWindow(QMainWindow):
 
     # ------------------------------------------------------------------ runner events
 
-    @Slot(object)
+    @Slot(list)
+    def handle_batch(self, events: list[object]) -> None:
+        """Everything the runner said since the last delivery (≤ 15 times a second): the
+        transcript is edited in one go and relaid out once."""
+        with self.transcript.batch():
+            for event in events:
+                self.handle_event(event)
+
     def handle_event(self, event: object) -> None:
         if isinstance(event, TranscriptLine):
             if event.final:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.live_widgets import LevelMeter
+from app.ui.model_cache import ModelCache
 from app.ui.theme import colors, icon
 
 log = logging.getLogger(__name__)
@@ -81,8 +82,9 @@ class _MicWorker(QObject):
     finished = Signal()
 
     def __init__(self, device: str | None, meter: Any, test: bool,
-                 model_spec: str | None) -> None:
+                 model_spec: str | None, models: ModelCache | None = None) -> None:
         super().__init__()
+        self.models = models
         self.device = device
         self.meter = meter
         self.test = test
@@ -134,6 +136,8 @@ class _MicWorker(QObject):
             self.finished.emit()
 
     def _transcriber(self) -> Any:
+        if self.models is not None:  # the app's preloaded model: the test starts at once
+            return self.models.transcriber_factory(self.model_spec)()
         from audio.model import load_model, resolve_model
         from audio.streaming import StreamingTranscriber
 
@@ -150,10 +154,12 @@ class MicPanel(QWidget):
         parent: QWidget | None = None,
         device_lister: Callable[[], tuple[list[Device], str | None]] = list_devices,
         model_spec: Callable[[], str | None] = lambda: None,
+        models: ModelCache | None = None,
     ) -> None:
         super().__init__(parent)
         self._lister = device_lister
         self._model_spec = model_spec
+        self._models = models
         self._combo = QComboBox(self)
         self._combo.setToolTip("The microphone mockcoach listens to")
         self._combo.setPlaceholderText("No microphone")
@@ -297,7 +303,7 @@ class MicPanel(QWidget):
 
         self._meter_source = AudioMeter()
         worker = _MicWorker(self.device() or None, self._meter_source, test,
-                            self._model_spec() if test else None)
+                            self._model_spec() if test else None, self._models)
         worker.heard.connect(self._on_heard, Qt.ConnectionType.QueuedConnection)
         worker.progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
         worker.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)

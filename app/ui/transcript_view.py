@@ -8,6 +8,8 @@ subtle tint and a short muted tag.
 from __future__ import annotations
 
 import bisect
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
@@ -51,6 +53,8 @@ class TranscriptView(QWidget):
         self._edit.setReadOnly(True)
         self._edit.setObjectName("transcript")
         self._edit.setFrameShape(QTextEdit.Shape.NoFrame)
+        # an hour of transcript must not keep an undo history of every word
+        self._edit.setUndoRedoEnabled(False)
         self._edit.setPlaceholderText(
             "Your words appear here as you speak. Press Start (Ctrl+Return) to begin a mock."
         )
@@ -75,6 +79,16 @@ class TranscriptView(QWidget):
         bar.rangeChanged.connect(self._on_range_changed)
 
     # --- feeding -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group several edits: the document is relaid out and repainted once, at the end."""
+        cursor = QTextCursor(self._edit.document())
+        cursor.beginEditBlock()
+        try:
+            yield
+        finally:
+            cursor.endEditBlock()
 
     def clear(self) -> None:
         self._edit.clear()

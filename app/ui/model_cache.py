@@ -1,0 +1,76 @@
+"""The speech model, loaded once and ahead of time, so pressing Start does not load it.
+
+Loading Whisper takes about a second, and parts of it hold Python's GIL for a few hundred
+milliseconds at a time (the tokenizer is parsed by a Rust extension that keeps the GIL, and the
+first session imports faster-whisper, onnxruntime and PyAV). Done at Start, that froze the window
+in the first seconds of every mock. The app instead warms the model on a low-priority thread
+while the set-up is on screen, and every session (and the mic test) reuses it. Nothing is
+downloaded here: a model that is not on disk fails exactly as it would at Start.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from app.ui.priority import lower_thread_priority
+
+log = logging.getLogger(__name__)
+
+ModelLoader = Callable[[str | None], Any]
+
+
+def load_whisper(spec: str | None) -> Any:
+    from audio.model import load_model, resolve_model
+
+    return load_model(resolve_model(spec))
+
+
+class ModelCache:
+    """Holds the last model loaded; ``get`` is thread-safe and loads at most once per spec."""
+
+    def __init__(self, loader: ModelLoader = load_whisper) -> None:
+        self._loader = loader
+        self._lock = threading.Lock()
+        self._spec: str | None = None
+        self._model: Any = None
+        self.loads = 0
+
+    def get(self, spec: str | None) -> Any:
+        """The model for ``spec``; a concurrent caller waits for the same load."""
+        with self._lock:
+            if self._model is None or self._spec != spec:
+                self._model = None  # free the old one before loading another
+                self._model = self._loader(spec)
+                self._spec = spec
+                self.loads += 1
+            return self._model
+
+    def cached(self, spec: str | None) -> bool:
+        return self._model is not None and self._spec == spec
+
+    def warm(self, spec: str | None) -> None:
+        """Load ``spec`` now at low priority (call on a worker thread), then move everything
+        loaded so far out of the garbage collector's way: a full collection that walks the
+        imported modules holds the GIL for tens of ms (hundreds under load)."""
+        lower_thread_priority()
+        from audio.streaming import StreamingTranscriber  # noqa: F401 — import cost paid here
+
+        self.get(spec)
+        gc.freeze()
+
+    def transcriber_factory(self, spec: str | None,
+                            glossary: str | None = None) -> Callable[[], Any]:
+        """For ``SessionRunner(transcriber_factory=...)``: runs on the runner's transcription
+        thread, which it first makes nicer than the GUI (its CTranslate2 threads inherit it)."""
+
+        def make() -> Any:
+            from audio.streaming import StreamingTranscriber
+
+            lower_thread_priority()
+            return StreamingTranscriber(self.get(spec), glossary=glossary)
+
+        return make
