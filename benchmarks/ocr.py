@@ -9,8 +9,8 @@ The time breakdown (full 1920x1080 screens) gives CPU seconds per stage: preproc
 finding, scaling), each Tesseract run (measured one after the other, so a busy machine does not
 blur them), parsing, and the grab's wall time. With two Tesseract runs side by side on two idle
 cores, a capture takes about grab + prepare + the longer run + parse: the "critical path"
-column. The measured wall time is printed next to it with the load average, since other work
-on a 2-core machine stretches it.
+row. The measured wall time (with the number of runs ``read_text`` chose for the current load)
+is printed next to it with the load average, since other work on a 2-core machine stretches it.
 
 Data: ``../shared/data/ocr/real`` (images with ground-truth text), ``../shared/data/ocr/rendered``
 (the shared prompts rendered by headless Chromium, 4 styles x region/screen) and our own renders
@@ -201,7 +201,7 @@ def speed_breakdown(folder: Path, grab_s: dict[str, float] | None,
         pages = [page.image for page in prepared.pages]
         psm = BLOCK_PSM if any(x.startswith("blocks") for x in prepared.steps) else DEFAULT_PSM
         runs = []
-        for group in split_pages(pages, default_workers()):
+        for group in split_pages(pages, 2):  # as on an idle 2-core machine
             before = child_cpu()
             run_tesseract(group, command=command, psm=psm, lang="eng", timeout_s=60)
             runs.append(child_cpu() - before)
@@ -220,7 +220,8 @@ def speed_breakdown(folder: Path, grab_s: dict[str, float] | None,
         rows["total cpu"].append(grab + prepare_cpu + sum(runs) + parse_cpu)
         rows["measured wall (grab + read + parse)"].append(grab + ocr_wall + parse_cpu)
         rows["pixels to tesseract (M)"].append(sum(p.width * p.height for p in pages) / 1e6)
-        rows["tesseract runs"].append(len(runs))
+        rows["tesseract runs (idle 2 cores)"].append(len(runs))
+        rows["tesseract runs used now (load-based)"].append(default_workers())
     if not rows:
         return
     print(f"\n== time per full-screen capture ({folder.name}, n={len(rows['grab wall'])}), "

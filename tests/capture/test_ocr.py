@@ -220,3 +220,15 @@ def test_parallel_runs_keep_order() -> None:
     assert one.text.split() == two.text.split()
     numbers = [int(w) for w in two.text.split() if w.isdigit()]
     assert numbers == list(range(1, 31))
+
+
+def test_second_tesseract_only_with_a_free_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    import capture.ocr as ocr
+
+    monkeypatch.setattr(ocr.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(ocr.os, "getloadavg", lambda: (0.3, 0.3, 0.3))
+    assert ocr.default_workers() == 2
+    monkeypatch.setattr(ocr.os, "getloadavg", lambda: (1.7, 1.0, 1.0))
+    assert ocr.default_workers() == 1
+    monkeypatch.setattr(ocr.os, "cpu_count", lambda: 1)
+    assert ocr.default_workers() == 1
