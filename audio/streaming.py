@@ -80,10 +80,13 @@ class StreamingConfig:
     hop_s: float = 0.5
     """New speech between two decodes while someone speaks."""
     beam_size: int = 1
-    max_buffer_s: float = 15.0
-    """The buffer is cut at a committed boundary once it is longer than this."""
-    hard_buffer_s: float = 20.0
-    """…and everything is committed if it still gets this long (nothing agreed for 20 s)."""
+    max_buffer_s: float = 6.0
+    """The buffer is cut at a committed boundary once it is longer than this. Short buffers
+    keep every decode cheap (decoder time grows with the words re-decoded); the committed words
+    before the cut go in as the prompt. Measured: 6 s beats 15 s on latency and CPU with no
+    loss of accuracy; 4 s loses accuracy."""
+    hard_buffer_s: float = 12.0
+    """…and everything is committed if it still gets this long (nothing agreed for 12 s)."""
     context_reset_s: float = 5.0
     """After a pause this long the previous words are no longer used as the prompt."""
     prompt_words: int = 20
@@ -100,6 +103,18 @@ class StreamingConfig:
     Measured: more CPU per audio second, not less, so off by default."""
     max_tokens_per_s: float = 8.0
     """Cap on generated tokens per second of audio (stops runaway repetition loops early)."""
+    stable_after_s: float = 1.0
+    """Commit, without waiting for a second decode to agree, the leading hypothesis words that
+    end at least this long before the newest audio: Whisper heard enough after them that they
+    rarely change, and waiting for agreement is what made long sentences slow (0 = off)."""
+    min_commit_prob: float = 0.3
+    keep_audio_s: float = 0.0
+    """After a short pause, the next utterance is decoded together with up to this much of the
+    audio of the words just committed: Whisper hears the voice and the sentence so far, not
+    only the prompt text (0 = every utterance starts with an empty buffer)."""
+    keep_gap_s: float = 2.0
+    """…if the pause since the last committed word is at most this long."""
+    """…but only words at least this probable (a doubtful word waits for agreement)."""
 
 
 @dataclass
@@ -353,7 +368,7 @@ class StreamingTranscriber:
         return events
 
     def _start_utterance(self) -> None:
-        self._cut_buffer(self._utt_start_s)
+        self._cut_buffer(self._keep_from(self._utt_start_s))
         self._last_decode_at_s = self._utt_start_s
         self.stats.utterances += 1
         last_end = self._context[-1].end_s if self._context else None
@@ -361,7 +376,21 @@ class StreamingTranscriber:
             self._context = []
 
     def _keep_preroll(self) -> None:
-        self._cut_buffer(self._received_s - self.config.vad.pad_s)
+        self._cut_buffer(self._keep_from(self._received_s - self.config.vad.pad_s))
+
+    def _keep_from(self, at_s: float) -> float:
+        """Where to cut the buffer instead of ``at_s`` so that it keeps the audio of the last
+        committed words (``keep_audio_s``) across a short pause."""
+        cfg = self.config
+        if cfg.keep_audio_s <= 0 or not self._committed:
+            return at_s
+        if at_s - self._last_final_end_s > cfg.keep_gap_s:
+            return at_s
+        words = [w for w in self._committed if w.start_s >= self._buf_start_s]
+        for i, w in enumerate(words):
+            if w.start_s >= at_s - cfg.keep_audio_s:
+                return min(at_s, words[i - 1].end_s if i else w.start_s)
+        return at_s
 
     def _cut_buffer(self, at_s: float) -> None:
         drop = round((at_s - self._buf_start_s) * SAMPLE_RATE)
@@ -477,6 +506,7 @@ class StreamingTranscriber:
             if _norm(old_word.text) != _norm(new_word.text):
                 break
             agreed += 1
+        agreed = max(agreed, self._committable(new))
         events = self._commit(new[:agreed])
         self._hypothesis = new[agreed:]
         if self._received_s - self._buf_start_s > self.config.hard_buffer_s:
@@ -488,6 +518,20 @@ class StreamingTranscriber:
         events += self._partial()
         return events
 
+    def _committable(self, new: list[Word]) -> int:
+        """How many leading words of ``new`` may be committed without a second decode: those
+        followed by at least ``stable_after_s`` of audio, up to the first doubtful one."""
+        cfg = self.config
+        if cfg.stable_after_s <= 0:
+            return 0
+        edge = self._received_s - cfg.stable_after_s
+        count = 0
+        for w in new:
+            if w.end_s > edge or w.probability < cfg.min_commit_prob:
+                break
+            count += 1
+        return count
+
     def _end_utterance(self, speech_end_s: float) -> list[TranscriptEvent]:
         """A pause (or the end): decode once more and commit everything that was said."""
         upto = min(self._received_s, speech_end_s + self.config.vad.pad_s)
@@ -498,7 +542,7 @@ class StreamingTranscriber:
         if self._last_partial:
             self._last_partial = ""
         self._in_speech = False
-        self._cut_buffer(upto)
+        self._cut_buffer(self._keep_from(upto))
         self._decoded_s = max(self._decoded_s, upto)
         return events
 

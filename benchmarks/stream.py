@@ -91,7 +91,9 @@ def make_config(args: argparse.Namespace) -> StreamingConfig:
         beam_size=args.beam_size,
         vad=vad,
         max_buffer_s=args.max_buffer,
-        without_timestamps=not args.timestamps,
+        without_timestamps=args.without_timestamps,
+        stable_after_s=args.stable_after,
+        keep_audio_s=args.keep_audio,
     )
 
 
@@ -162,7 +164,7 @@ def quick(args: argparse.Namespace) -> None:
         spoken = spoken_reference(args.spoken, Path(tempfile.mkdtemp(prefix="mockcoach-bench-")))
         refs = [*refs, spoken] if args.files else [spoken]
     resolved = resolve_model(args.model)
-    model = load_model(resolved, threads=args.threads)
+    model = load_model(resolved, threads=args.threads, encoder_min_s=args.encoder_min)
     offline_model = load_model(resolved, threads=args.threads, short_window=False)
     cores = os.cpu_count() or 1
     mode = "real time"
@@ -275,7 +277,7 @@ def long_run(args: argparse.Namespace) -> None:
     clips = [decode_file(p) for p, _ in refs]
     clip_tokens = [offline_tokens(offline_model, c, beam_size=args.offline_beam)[1] for c in clips]
     del offline_model
-    model = load_model(resolved, threads=args.threads)
+    model = load_model(resolved, threads=args.threads, encoder_min_s=args.encoder_min)
     rng = np.random.default_rng(7)
     pyrng = random.Random(7)
     total_s = args.long_minutes * 60.0
@@ -405,7 +407,7 @@ def long_run(args: argparse.Namespace) -> None:
 def noise_run(args: argparse.Namespace) -> None:
     """Only silence and noise for N minutes: every word emitted is a phantom."""
     resolved = resolve_model(args.model)
-    model = load_model(resolved, threads=args.threads)
+    model = load_model(resolved, threads=args.threads, encoder_min_s=args.encoder_min)
     kinds = ["silence", "noise-white", "noise-pink", "hum", "clicks", "noise-loud"]
     rng = np.random.default_rng(11)
     tr = StreamingTranscriber(model, config=make_config(args), live=False, glossary=args.glossary)
@@ -463,7 +465,25 @@ def main() -> None:
     parser.add_argument("--vad-threshold", type=float, default=VadSettings.threshold)
     parser.add_argument("--pad", type=float, default=VadSettings.pad_s)
     parser.add_argument("--max-buffer", type=float, default=StreamingConfig.max_buffer_s)
-    parser.add_argument("--timestamps", action="store_true", help="decode with timestamp tokens")
+    parser.add_argument(
+        "--stable-after",
+        type=float,
+        default=StreamingConfig.stable_after_s,
+        help="commit words followed by this much audio without waiting for agreement (0: off)",
+    )
+    parser.add_argument("--keep-audio", type=float, default=StreamingConfig.keep_audio_s)
+    parser.add_argument(
+        "--encoder-min",
+        type=float,
+        default=5.0,
+        help="shortest encoder window of the streaming model, seconds",
+    )
+    parser.add_argument(
+        "--without-timestamps",
+        action=argparse.BooleanOptionalAction,
+        default=StreamingConfig.without_timestamps,
+        help="decode without timestamp tokens (default: as the app, StreamingConfig)",
+    )
     parser.add_argument("--glossary", default=None)
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
