@@ -8,11 +8,14 @@ LocalAgreement-2, with our own VAD gating and guards):
 2. While someone speaks, every ``hop_s`` of new audio the whole buffer is decoded (faster-whisper,
    greedy, word timestamps, the committed tail as prompt). Words before the committed point are
    dropped; of the rest, the prefix on which this hypothesis and the previous one agree becomes
-   *final*, the remainder is shown as *partial*.
+   *final*, and so do leading words already followed by ``stable_after_s`` of audio (Whisper
+   rarely revises those; waiting for a second decode to agree made long sentences slow). The
+   remainder is shown as *partial*.
 3. A pause of ``min_silence_s`` ends the utterance: one last decode, everything is committed, the
    buffer restarts empty. So words are never held back longer than a pause.
-4. The buffer is cut at committed sentence/word ends so it never exceeds ``max_buffer_s``; a long
-   session costs the same per step as a short one.
+4. The buffer is cut at committed sentence/word ends once it exceeds ``max_buffer_s`` (6 s), so
+   each decode re-reads only a few committed words: a long sentence or a long session costs the
+   same per step as a short one.
 5. Guards: no text from silence or noise (VAD gate, Whisper's no-speech probability, known
    phantom phrases), repeated n-gram loops are cut, no context carried across long pauses.
 """
@@ -108,12 +111,6 @@ class StreamingConfig:
     end at least this long before the newest audio: Whisper heard enough after them that they
     rarely change, and waiting for agreement is what made long sentences slow (0 = off)."""
     min_commit_prob: float = 0.3
-    keep_audio_s: float = 0.0
-    """After a short pause, the next utterance is decoded together with up to this much of the
-    audio of the words just committed: Whisper hears the voice and the sentence so far, not
-    only the prompt text (0 = every utterance starts with an empty buffer)."""
-    keep_gap_s: float = 2.0
-    """…if the pause since the last committed word is at most this long."""
     """…but only words at least this probable (a doubtful word waits for agreement)."""
 
 
@@ -368,7 +365,7 @@ class StreamingTranscriber:
         return events
 
     def _start_utterance(self) -> None:
-        self._cut_buffer(self._keep_from(self._utt_start_s))
+        self._cut_buffer(self._utt_start_s)
         self._last_decode_at_s = self._utt_start_s
         self.stats.utterances += 1
         last_end = self._context[-1].end_s if self._context else None
@@ -376,21 +373,7 @@ class StreamingTranscriber:
             self._context = []
 
     def _keep_preroll(self) -> None:
-        self._cut_buffer(self._keep_from(self._received_s - self.config.vad.pad_s))
-
-    def _keep_from(self, at_s: float) -> float:
-        """Where to cut the buffer instead of ``at_s`` so that it keeps the audio of the last
-        committed words (``keep_audio_s``) across a short pause."""
-        cfg = self.config
-        if cfg.keep_audio_s <= 0 or not self._committed:
-            return at_s
-        if at_s - self._last_final_end_s > cfg.keep_gap_s:
-            return at_s
-        words = [w for w in self._committed if w.start_s >= self._buf_start_s]
-        for i, w in enumerate(words):
-            if w.start_s >= at_s - cfg.keep_audio_s:
-                return min(at_s, words[i - 1].end_s if i else w.start_s)
-        return at_s
+        self._cut_buffer(self._received_s - self.config.vad.pad_s)
 
     def _cut_buffer(self, at_s: float) -> None:
         drop = round((at_s - self._buf_start_s) * SAMPLE_RATE)
@@ -542,7 +525,7 @@ class StreamingTranscriber:
         if self._last_partial:
             self._last_partial = ""
         self._in_speech = False
-        self._cut_buffer(self._keep_from(upto))
+        self._cut_buffer(upto)
         self._decoded_s = max(self._decoded_s, upto)
         return events
 

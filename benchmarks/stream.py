@@ -93,7 +93,6 @@ def make_config(args: argparse.Namespace) -> StreamingConfig:
         max_buffer_s=args.max_buffer,
         without_timestamps=args.without_timestamps,
         stable_after_s=args.stable_after,
-        keep_audio_s=args.keep_audio,
     )
 
 
@@ -471,7 +470,6 @@ def main() -> None:
         default=StreamingConfig.stable_after_s,
         help="commit words followed by this much audio without waiting for agreement (0: off)",
     )
-    parser.add_argument("--keep-audio", type=float, default=StreamingConfig.keep_audio_s)
     parser.add_argument(
         "--encoder-min",
         type=float,

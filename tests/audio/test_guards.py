@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from audio.metrics import normalize_words, word_error_rate
-from audio.streaming import Word, collapse_loops, drop_unaligned
+from audio.streaming import (
+    StreamingConfig,
+    StreamingTranscriber,
+    Word,
+    collapse_loops,
+    drop_unaligned,
+)
 
 
 def words(text: str, step_s: float = 0.3) -> list[Word]:
@@ -36,3 +44,25 @@ def test_wer_ignores_case_punctuation_and_number_format() -> None:
     assert word_error_rate("Ask not what your country", "ask not, what YOUR country.") == 0.0
     assert word_error_rate("a b c d", "a x c d e") == 0.5
     assert word_error_rate("", "") == 0.0
+
+
+class _NoVad:
+    """The commit-policy helpers below never touch the VAD."""
+
+
+def _transcriber(**overrides: float) -> StreamingTranscriber:
+    config = replace(StreamingConfig(), **overrides)
+    return StreamingTranscriber(None, config=config, vad=_NoVad())  # type: ignore[arg-type]
+
+
+def test_words_with_enough_audio_after_them_commit_without_agreement() -> None:
+    tr = _transcriber(stable_after_s=1.0, min_commit_prob=0.3)
+    hypothesis = words("we shard the users by id")  # word ends 0.3, 0.6, … 1.8 s
+    tr._received_s = 2.0
+    assert tr._committable(hypothesis) == 3  # ends at or before 1.0 s: "we shard the"
+    tr._received_s = 10.0
+    assert tr._committable(hypothesis) == 6
+    doubtful = [*hypothesis[:2], replace(hypothesis[2], probability=0.1), *hypothesis[3:]]
+    assert tr._committable(doubtful) == 2, "a doubtful word waits for two decodes to agree"
+    assert _transcriber(stable_after_s=0.0)._committable(hypothesis) == 0
+
