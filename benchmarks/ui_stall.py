@@ -119,6 +119,7 @@ def run(workload: str, audio_seconds: float) -> str:
         _spin(60_000, lambda: not app.tasks.busy)
     probe.start()
     started = time.perf_counter()
+    gui_cpu = time.thread_time()
     live.start_or_resume()
     limit_ms = int((60.0 if workload == "transcript" else audio_seconds + 60) * 1000)
 
@@ -133,6 +134,7 @@ def run(workload: str, audio_seconds: float) -> str:
         live.stop()
         _spin(120_000, lambda: bool(finished))
     figures = probe.stop()
+    gui_cpu = time.thread_time() - gui_cpu
     lines = live.transcript.line_count
     elapsed = time.perf_counter() - started
     if live.banner.text():
@@ -140,7 +142,9 @@ def run(workload: str, audio_seconds: float) -> str:
     live.close()
     app.shutdown()
     return (f"{workload:10s} {elapsed:5.1f} s wall, {lines} transcript lines: {figures}"
-            + _app_part(probe))
+            + _app_part(probe)
+            + f"\n{'':10s} GUI thread CPU {gui_cpu:.2f} s ({100 * gui_cpu / elapsed:.1f} % of wall;"
+            " the probe's own ticks included)")
 
 
 def _app_part(probe: Any) -> str:

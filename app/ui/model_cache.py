@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from app.ui.priority import lower_thread_priority
+from app.ui.priority import in_background
 
 log = logging.getLogger(__name__)
 
@@ -44,19 +44,39 @@ class ModelCache:
         with self._lock:
             if self._model is None or self._spec != spec:
                 self._model = None  # free the old one before loading another
-                self._model = self._loader(spec)
+                self._model = self._load_at_low_priority(spec)
                 self._spec = spec
                 self.loads += 1
             return self._model
+
+    def _load_at_low_priority(self, spec: str | None) -> Any:
+        """Load on a throwaway thread that first lowers its priority: CTranslate2 creates its
+        compute threads while the model is built, and they inherit that priority, so every
+        later transcription computes behind the GUI. The caller keeps its own priority: the
+        runner's transcription thread runs Python (holding the GIL the GUI also needs) between
+        model calls, and a low-priority GIL holder would keep the GUI waiting for longer."""
+        box: dict[str, Any] = {}
+
+        def load() -> None:
+            try:
+                box["model"] = self._loader(spec)
+            except BaseException as exc:  # handed to the caller below
+                box["error"] = exc
+
+        thread = threading.Thread(target=in_background(load), name="mockcoach-model-load")
+        thread.start()
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["model"]
 
     def cached(self, spec: str | None) -> bool:
         return self._model is not None and self._spec == spec
 
     def warm(self, spec: str | None) -> None:
-        """Load ``spec`` now at low priority (call on a worker thread), then move everything
-        loaded so far out of the garbage collector's way: a full collection that walks the
-        imported modules holds the GIL for tens of ms (hundreds under load)."""
-        lower_thread_priority()
+        """Load ``spec`` now (call on a worker thread), then move everything loaded so far out
+        of the garbage collector's way: a full collection that walks the imported modules
+        holds the GIL for tens of ms (hundreds under load)."""
         from audio.streaming import StreamingTranscriber  # noqa: F401 — import cost paid here
 
         self.get(spec)
@@ -65,12 +85,11 @@ class ModelCache:
     def transcriber_factory(self, spec: str | None,
                             glossary: str | None = None) -> Callable[[], Any]:
         """For ``SessionRunner(transcriber_factory=...)``: runs on the runner's transcription
-        thread, which it first makes nicer than the GUI (its CTranslate2 threads inherit it)."""
+        thread and reuses the preloaded model (loading it there if the warm-up has not)."""
 
         def make() -> Any:
             from audio.streaming import StreamingTranscriber
 
-            lower_thread_priority()
             return StreamingTranscriber(self.get(spec), glossary=glossary)
 
         return make

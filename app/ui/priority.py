@@ -3,9 +3,11 @@
 On a two-core laptop the speech model's threads can keep both cores busy; the GUI thread then
 waits in the run queue like any other thread and the window stutters (measured with
 ``benchmarks/ui_stall.py``: most stalls over 100 ms were run-queue waits, not work). A thread that
-does bulk work (transcription, model loading, OCR) lowers its own scheduling priority first, so
-the window gets a core as soon as it wakes. Threads and processes a thread starts inherit its
-priority, which is how CTranslate2's worker threads end up behind the GUI too.
+does bulk work without Python's GIL (the model's compute threads, Tesseract) runs at a lower
+scheduling priority, so the window gets a core as soon as it wakes. Threads and processes a
+thread starts inherit its priority: the model is built on a low-priority thread, and the
+CTranslate2 threads it creates stay behind the GUI for good. Threads that mostly run Python keep
+their priority: one preempted while holding the GIL would keep the GUI waiting for it.
 
 Linux only: there ``setpriority`` takes a thread id. Elsewhere this does nothing.
 """
