@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QTextBlockFormat, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QFont, QTextBlock, QTextBlockFormat, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPushButton, QTextEdit, QVBoxLayout, QWidget
 
 from app.ui.theme import colors, format_clock, icon
@@ -110,10 +110,9 @@ class TranscriptView(QWidget):
         if (
             last is not None
             and last.phase == phase
-            and start_s - last.end_s <= JOIN_GAP_S
+            and self._continues(last, start_s)
             and end_s - last.start_s <= JOIN_MAX_S
             and len(last.text) + len(text) < JOIN_MAX_CHARS
-            and not last.text.endswith((".", "?", "!"))
         ):
             # insert after the line's words, before any tags already appended to it
             block = self._edit.document().findBlockByNumber(last.block)
@@ -123,33 +122,35 @@ class TranscriptView(QWidget):
             last.text = f"{last.text} {text}"
             last.end_s = max(last.end_s, end_s)
             return
-        cursor = self._end_cursor()
-        if not self._edit.document().isEmpty():
-            cursor.insertBlock(self._block_format())
-        else:
-            cursor.setBlockFormat(self._block_format())
-        prefix = f"{format_clock(start_s)}  "
-        cursor.insertText(prefix, self._time_format())
-        cursor.insertText(text, self._text_format())
-        line = _Line(start_s, end_s, cursor.blockNumber(), [], text, phase, prefix)
+        line = _Line(start_s, end_s, 0, [], text, phase, f"{format_clock(start_s)}  ")
+        self._append_block(line)
         index = bisect.bisect_right(self._starts, start_s)
         self._starts.insert(index, start_s)
         self._lines.insert(index, line)
 
     def set_partial(self, text: str, start_s: float) -> None:
-        """Show the current hypothesis greyed at the end, replacing the previous one."""
+        """Show the current hypothesis greyed at the end, replacing the previous one: on the
+        last line when the words will join it, else on a line of its own."""
         self._remove_partial()
         text = text.strip()
         if not text:
             return
         cursor = self._end_cursor()
-        if not self._edit.document().isEmpty():
-            cursor.insertBlock(self._block_format())
+        self._partial_pos = cursor.position()
+        self._partial_start_s = start_s
         fmt = self._text_format()
         fmt.setForeground(colors().partial)
         fmt.setFontItalic(True)
-        cursor.insertText(f"{format_clock(start_s)}  ", self._time_format())
-        cursor.insertText(text, fmt)
+        last = self._lines[-1] if self._lines else None
+        inline = (last is not None and not last.tags and self._continues(last, start_s)
+                  and last.block == self._edit.document().blockCount() - 1)
+        if inline:
+            cursor.insertText(f" {text}", fmt)
+        else:
+            if not self._edit.document().isEmpty():
+                cursor.insertBlock(self._block_format())
+            cursor.insertText(f"{format_clock(start_s)}  ", self._time_format())
+            cursor.insertText(text, fmt)
         self._partial_text = text
 
     def mark(self, at_s: float, tag: str) -> bool:
@@ -160,20 +161,29 @@ class TranscriptView(QWidget):
         line = self._lines[index]
         if tag in line.tags:
             return True
+        partial, partial_start = self._partial_text, self._partial_start_s
+        self._remove_partial()  # it may sit on the line that gets the tag
         line.tags.append(tag)
         block = self._edit.document().findBlockByNumber(line.block)
-        if not block.isValid():
-            return False
-        cursor = QTextCursor(block)
-        fmt = QTextBlockFormat(block.blockFormat())
-        fmt.setBackground(colors().marker)
-        cursor.setBlockFormat(fmt)
-        cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock)
-        tag_fmt = self._time_format()
-        tag_fmt.setForeground(colors().accent)
-        cursor.insertText(f"   {tag}", tag_fmt)
+        if block.isValid():
+            self._decorate(block, [tag])
+        if partial:
+            self.set_partial(partial, partial_start)
         self._keep_following()
-        return True
+        return block.isValid()
+
+    def restyle(self) -> None:
+        """Redraw every line in the current palette (the theme changed)."""
+        partial, partial_start = self._partial_text, self._partial_start_s
+        self._partial_text = ""
+        self._edit.clear()
+        for line in self._lines:
+            self._append_block(line)
+            if line.tags:
+                self._decorate(self._edit.document().lastBlock(), line.tags)
+        if partial:
+            self.set_partial(partial, partial_start)
+        self._keep_following()
 
     @property
     def partial_text(self) -> str:
@@ -201,15 +211,44 @@ class TranscriptView(QWidget):
 
     # --- internals -----------------------------------------------------------------------
 
+    _partial_pos = 0
+    _partial_start_s = 0.0
+
+    @staticmethod
+    def _continues(line: _Line, start_s: float) -> bool:
+        """Words starting at ``start_s`` belong on ``line`` (same sentence, no real pause)."""
+        return start_s - line.end_s <= JOIN_GAP_S and not line.text.endswith((".", "?", "!"))
+
+    def _append_block(self, line: _Line) -> None:
+        cursor = self._end_cursor()
+        if not self._edit.document().isEmpty():
+            cursor.insertBlock(self._block_format())
+        else:
+            cursor.setBlockFormat(self._block_format())
+        cursor.insertText(line.prefix, self._time_format())
+        cursor.insertText(line.text, self._text_format())
+        line.block = cursor.blockNumber()
+
+    def _decorate(self, block: QTextBlock, tags: list[str]) -> None:
+        """The subtle mark of a line that moved the phase or addressed an item."""
+        cursor = QTextCursor(block)
+        fmt = QTextBlockFormat(block.blockFormat())
+        fmt.setBackground(colors().marker)
+        cursor.setBlockFormat(fmt)
+        cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock)
+        tag_fmt = self._time_format()
+        tag_fmt.setForeground(colors().accent)
+        for tag in tags:
+            cursor.insertText(f"   {tag}", tag_fmt)
+
     def _remove_partial(self) -> None:
+        """Everything from where the partial began (its line break included) to the end."""
         if not self._partial_text:
             return
-        doc = self._edit.document()
-        cursor = QTextCursor(doc.lastBlock())
-        cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor)
+        cursor = QTextCursor(self._edit.document())
+        cursor.setPosition(min(self._partial_pos, self._end_cursor().position()))
+        cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
         cursor.removeSelectedText()
-        if doc.blockCount() > 1:
-            cursor.deletePreviousChar()  # the block separator
         self._partial_text = ""
 
     def _end_cursor(self) -> QTextCursor:

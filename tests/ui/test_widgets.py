@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -193,3 +194,55 @@ def test_words_join_before_the_tags_of_a_marked_line(qtbot: QtBot) -> None:
     view.add_final("of text", 7.0, 7.5)
     (line,) = view.plain_text().splitlines()
     assert line.endswith("user enters a block of text   ✓ R1")
+
+
+def _format_at(view: TranscriptView, needle: str) -> Any:
+    from PySide6.QtGui import QTextCursor
+
+    doc = view._edit.document()
+    cursor = QTextCursor(doc)
+    cursor.setPosition(view.plain_text().index(needle) + 1)
+    return cursor.charFormat()
+
+
+def test_partials_are_grey_italic_and_continue_an_open_line(qtbot: QtBot) -> None:
+    from app.ui.theme import colors
+
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.add_final("user enters a", 6.0, 6.9)
+    view.set_partial("block of text", 7.0)
+    (line,) = view.plain_text().splitlines()  # the partial continues the open line
+    assert line.endswith("user enters a block of text")
+    partial = _format_at(view, "block of text")
+    final = _format_at(view, "user enters")
+    assert partial.fontItalic() and partial.foreground().color() == colors().partial
+    assert not final.fontItalic() and final.foreground().color() == colors().text
+    view.add_final("block of text.", 7.0, 7.8)
+    view.set_partial("the next", 9.5)  # after a full stop: a line of its own
+    first, second = view.plain_text().splitlines()
+    assert first.endswith("user enters a block of text.") and second.endswith("the next")
+
+
+def test_marking_keeps_the_partial_and_restyle_redraws_everything(
+    qtbot: QtBot, qapp: Any
+) -> None:
+    from app.ui.theme import DARK, LIGHT, apply_theme, colors
+
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.add_final("let's move on to the high level design", 60.0, 62.0)
+    view.set_partial("with a load", 62.3)
+    assert view.mark(60.0, "→ Design")
+    text = view.plain_text()
+    assert "→ Design" in text and text.endswith("with a load") and text.count("with a load") == 1
+    view.add_final("with a load balancer", 62.3, 63.5)
+    before = view.plain_text()
+    try:
+        apply_theme(qapp, "dark" if colors() is LIGHT else "light")
+        view.restyle()
+        assert view.plain_text() == before
+        assert _format_at(view, "load balancer").foreground().color() == colors().text
+    finally:
+        apply_theme(qapp, "light")
+    assert colors() is LIGHT and DARK.text != LIGHT.text
