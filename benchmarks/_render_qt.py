@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import json
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -44,9 +45,12 @@ def to_html(text: str, style: str) -> str:
             if not line:
                 body.append("")
             elif index == 0 or not line.startswith("- "):
-                body.append("# " + line)
+                # a comment is wrapped by its author (a <pre> would run off the screen)
+                body.extend("# " + part for part in textwrap.wrap(line, 96))
             else:
-                body.append("#   " + line)
+                parts = textwrap.wrap(line, 92)
+                body.append("#   " + parts[0])
+                body.extend("#     " + part for part in parts[1:])
         out.append("<pre>" + html.escape("\n".join(body)) + "</pre>")
         return "".join(out) + "</body>"
     in_list = False
