@@ -98,7 +98,7 @@ def prepare(image: Image.Image, options: PreprocessOptions | None = None) -> Pre
         pixels = 255 - pixels
         steps.append("invert")
     mask = _ink_mask(pixels)
-    content = content_box(pixels, pad_px=0)
+    content = _mask_box(mask)
     if content is None:
         return Prepared((Page(img, whole),), (*steps, "blank"), True, None)
     inner = pixels[content[1] : content[3], content[0] : content[2]]
@@ -185,6 +185,14 @@ def content_box(
     )
 
 
+def _mask_box(mask: np.ndarray) -> Box | None:
+    """Tight bounding box of the ink in a mask; None when there is none."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return None
+    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
+
+
 def _long_runs(mask: np.ndarray, length: int, axis: int = 1) -> np.ndarray:
     """Pixels inside a run of ink at least ``length`` long along ``axis`` (1: horizontal).
 
@@ -264,10 +272,8 @@ def text_blocks(mask: np.ndarray, *, split_px: int = 0) -> list[Block]:
         _xy_cut(cut, 0, 0, max(3, round(0.4 * line)), round(3.0 * line), leaves,
                 horizontal=True)
     except _TooManyPieces:  # a dot pattern or texture, not a page: read it whole
-        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-        if rows.size == 0:
-            return []
-        return [Block([(int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)])]
+        box = _mask_box(mask)
+        return [Block([box])] if box is not None else []
     height, width = mask.shape
     pad = max(2, round(line / 6))
     leaves = [
