@@ -365,7 +365,10 @@ class LiveWindow(QMainWindow):
         self.framework_combo = QComboBox(page)
         self.framework_combo.setToolTip("The phases, budgets and checklist the coach follows")
         for fid, fw in sorted(self.frameworks.items(), key=lambda kv: kv[1].name):
-            self.framework_combo.addItem(fw.name, fid)
+            # "Delivery (requirements, entities, …)": the short name fits, the rest is a tooltip
+            self.framework_combo.addItem(fw.name.split(" (")[0], fid)
+            self.framework_combo.setItemData(self.framework_combo.count() - 1, fw.name,
+                                             Qt.ItemDataRole.ToolTipRole)
         self.framework_combo.currentIndexChanged.connect(self._on_framework_pick)
         form.addRow("Framework", self.framework_combo)
 

@@ -8,6 +8,7 @@ the captured prompt, notes, and export. Loading runs on a worker; rendering take
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import time
@@ -38,8 +39,6 @@ from PySide6.QtWidgets import (
     QTabWidget,
     QTextBrowser,
     QToolButton,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -340,16 +339,11 @@ class ReviewWindow(QMainWindow):
 
         self.transcript = TranscriptPane(self)
         self.transcript.line_clicked.connect(self.play_from)
-        self.coverage = QTreeWidget(self)
-        self.coverage.setHeaderLabels(["Item", "At", "Evidence"])
-        self.coverage.setRootIsDecorated(False)
-        self.coverage.setWordWrap(True)
-        self.coverage.header().setStretchLastSection(False)
-        self.coverage.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.coverage.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        self.coverage.header().setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
-        self.coverage.setColumnWidth(2, 170)
-        self.coverage.itemActivated.connect(self._coverage_clicked)
+        # One rich-text page: labels and their evidence wrap instead of being cut off.
+        self.coverage = QTextBrowser(self)
+        self.coverage.setOpenLinks(False)
+        self.coverage.setToolTip("Click a time to see that moment in the transcript")
+        self.coverage.anchorClicked.connect(self._coverage_clicked)
         self.delivery = QTextBrowser(self)
         self.delivery.setOpenLinks(False)
         self.prompt_image = QLabel(self)
@@ -402,6 +396,7 @@ class ReviewWindow(QMainWindow):
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 5)
         library.setMinimumWidth(440)
+        splitter.setSizes([500, 900])
         splitter.setChildrenCollapsible(False)
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -472,7 +467,8 @@ class ReviewWindow(QMainWindow):
                 title.setIcon(icon("recover"))
                 title.setToolTip(f"{session.status}: recovered after the app stopped")
             length = _SortItem(format_clock(session.duration_s), session.duration_s)
-            framework = QTableWidgetItem(session.framework)
+            framework = QTableWidgetItem(
+                self._framework_name(session.framework).split(" (")[0])
             framework.setToolTip(self._framework_name(session.framework))
             pct = session.coverage_pct
             covered = _SortItem("—" if pct is None else f"{pct:.0f} %", pct or -1.0)
@@ -616,36 +612,45 @@ class ReviewWindow(QMainWindow):
 
     def _show_coverage(self, data: ReviewData) -> None:
         c = colors()
-        self.coverage.clear()
+        muted, ok, missing = c.muted.name(), c.under.name(), c.over.name()
+        parts = []
         for group, title in (("requirement", "Prompt requirements"), ("checklist", "Checklist")):
             rows = [r for r in data.coverage if r.group == group]
+            if not rows:
+                continue
             done = sum(r.addressed for r in rows)
-            header = QTreeWidgetItem([f"{title} — {done}/{len(rows)}", "", ""])
-            font = header.font(0)
-            font.setBold(True)
-            header.setFont(0, font)
-            header.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            self.coverage.addTopLevelItem(header)
+            parts.append(f"<h3 style='margin:8px 0 4px 0'>{title} "
+                         f"<span style='color:{muted};font-weight:normal'>{done}/{len(rows)}"
+                         "</span></h3><table width='100%' cellspacing='0' cellpadding='3'>")
             for row in sorted(rows, key=lambda r: (r.addressed, r.at_s or 0.0)):
-                item = QTreeWidgetItem([row.label, format_clock(row.at_s) if row.at_s is not None
-                                        else "", row.evidence])
-                item.setIcon(0, icon("check", c.under.name()) if row.addressed
-                             else icon("open", c.over.name()))
-                item.setData(1, Qt.ItemDataRole.UserRole, row.at_s)
-                tip = row.label + (f"\n“{row.evidence}”" if row.evidence else "")
-                item.setToolTip(0, tip)
-                item.setToolTip(2, tip)
-                if not row.addressed:
-                    item.setToolTip(0, f"{row.label}\nNot addressed in this mock.")
-                self.coverage.addTopLevelItem(item)
+                mark = (f"<span style='color:{ok}'>✓</span>" if row.addressed
+                        else f"<span style='color:{missing}'>○</span>")
+                label = html.escape(row.label)
+                if row.kind == "out_of_scope":
+                    label += f" <span style='color:{muted}'>(out of scope)</span>"
+                evidence = (f"<br><span style='color:{muted}'>“{html.escape(row.evidence)}”"
+                            "</span>" if row.evidence else "")
+                when = (f"<a href='t:{row.at_s}' style='color:{c.accent.name()};"
+                        f"text-decoration:none'>{format_clock(row.at_s)}</a>"
+                        if row.at_s is not None else
+                        f"<span style='color:{muted}'>not addressed</span>")
+                parts.append(f"<tr><td width='18' valign='top'>{mark}</td>"
+                             f"<td valign='top'>{label}{evidence}</td>"
+                             f"<td valign='top' align='right' width='90'>{when}</td></tr>")
+            parts.append("</table>")
         if not data.coverage:
-            empty = QTreeWidgetItem(["No prompt or checklist was tracked in this session."])
-            self.coverage.addTopLevelItem(empty)
+            parts.append(f"<p style='color:{muted}'>No prompt or checklist was tracked in this "
+                         "session.</p>")
+        self.coverage.setHtml("".join(parts))
 
-    def _coverage_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
-        at_s = item.data(1, Qt.ItemDataRole.UserRole)
-        if isinstance(at_s, float | int):
-            self.transcript.select_time(float(at_s))
+    def coverage_text(self) -> str:
+        return self.coverage.toPlainText()
+
+    def _coverage_clicked(self, url: Any) -> None:
+        target = url.toString()
+        if target.startswith("t:"):
+            with contextlib.suppress(ValueError):
+                self.transcript.select_time(float(target[2:]))
 
     def _show_delivery(self, data: ReviewData) -> None:
         c = colors()
