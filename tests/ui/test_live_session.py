@@ -211,3 +211,72 @@ def test_closing_mid_session_saves_and_leaves_no_thread(
     (session,) = store.list_sessions()
     assert session.status == "finished" and session.duration_s > 0
     assert len(store.load(session.id).segments) >= 3
+
+
+def test_pause_resume_phase_override_cues_lag_and_every_export(
+    qtbot: QtBot, qapp, shared_data: Path, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    import json
+
+    from PySide6.QtCore import Qt
+
+    from app.runner_events import LagUpdate
+
+    store = SessionStore(tmp_path / "s.db", tmp_path / "sessions")
+    utterances = read_utterances(shared_data / "transcripts" / "sdp_pastebin.jsonl", 240)
+    app = Application(qapp, settings=Settings(tmp_path / "settings.ini"), store=store,
+                      runner_factory=transcript_runner_factory(store, utterances, speed=8.0),
+                      device_lister=no_devices, offer_recovery=False)
+    live = app.live
+    live.resize(1280, 820)
+    live.show()
+    live.start_or_resume()
+    qtbot.waitUntil(lambda: live.status == "running" and live.transcript.line_count >= 2,
+                    timeout=20_000)
+    # the cue card shows the current phase's speakable template
+    qtbot.waitUntil(lambda: bool(live.cue_card.template_text()), timeout=5_000)
+    assert live.cue_card._phase.text().startswith("Now: ")
+
+    live.pause()
+    qtbot.waitUntil(lambda: live.status == "paused", timeout=5_000)
+    assert live.act_start.text() == "Resume" and live.act_start.isEnabled()
+    held = live.transcript.line_count
+    qtbot.wait(800)  # 800 ms at 8x would be ~6 s of mock: nothing arrives while paused
+    assert live.transcript.line_count == held
+    live.start_or_resume()
+    qtbot.waitUntil(lambda: live.status == "running", timeout=5_000)
+    qtbot.waitUntil(lambda: live.transcript.line_count > held, timeout=10_000)
+
+    # a click on a phase chip overrides the detection
+    last = live.phase_bar.phases()[-1].id
+    qtbot.mouseClick(live.phase_bar, Qt.MouseButton.LeftButton,
+                     pos=live.phase_bar.chip_rects()[-1].center().toPoint())
+    qtbot.waitUntil(lambda: live.phase_bar.current == last, timeout=5_000)
+
+    # the lag indicator appears when transcription falls behind, and goes when it catches up
+    live.handle_batch([LagUpdate(lag_s=7.5, backlog_s=7.5)])
+    assert "7.5 s behind" in live.lag_badge.text() and live.lag_badge.isVisible()
+    live.handle_batch([LagUpdate(lag_s=0.2, backlog_s=0.0)])
+    assert live.lag_badge.isHidden()
+
+    with qtbot.waitSignal(live.session_finished, timeout=30_000) as finished:
+        live.stop()
+    session_id = finished.args[0]
+    app.show_review(session_id)
+    review = app.review
+    qtbot.waitUntil(lambda: review.data is not None and review.data.session_id == session_id,
+                    timeout=10_000)
+    assert "Checklist" in review.coverage_text()  # coverage with the evidence, readable
+    outputs = {}
+    for fmt in ("md", "html", "srt", "vtt", "jsonl"):
+        target = tmp_path / f"session.{fmt}"
+        with qtbot.waitSignal(review.exported, timeout=10_000):
+            review.export(fmt, target)
+        outputs[fmt] = target.read_text(encoding="utf-8")
+    assert outputs["md"].startswith("#") and "<svg" in outputs["html"]
+    assert "-->" in outputs["srt"] and outputs["vtt"].startswith("WEBVTT")
+    rows = [json.loads(line) for line in outputs["jsonl"].splitlines() if line.strip()]
+    assert rows and all("text" in row for row in rows)
+    review.close()
+    live.close()
+    app.shutdown()
