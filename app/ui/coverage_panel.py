@@ -94,6 +94,10 @@ class CoveragePanel(QWidget):
         done_count, total = self.counts(item.group)
         parent.setText(1, f"{done_count}/{total}")
 
+    def restyle(self) -> None:
+        """Redraw in the current palette (the theme changed)."""
+        self._rebuild()
+
     def reset_addressed(self) -> None:
         self._addressed.clear()
         self._rebuild()

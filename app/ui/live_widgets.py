@@ -65,6 +65,17 @@ class CueCard(QFrame):
         self._template.setText(template or "No template for this phase.")
         self._template.setStyleSheet(f"color: {c.text.name()};")
 
+    def restyle(self) -> None:
+        """Redraw in the current palette (the theme changed)."""
+        label = self._phase.text().removeprefix("Now: ")
+        template = self._template.text()
+        self._phase.setText("")
+        if label and label != "Cues":
+            self.set_phase(label, template)
+        else:
+            self.set_phase("", "")
+        self._render_nudges()
+
     def add_nudge(self, nudge: Nudge) -> None:
         self._nudge_list = [
             n for n in self._nudge_list if (n.kind, n.text) != (nudge.kind, nudge.text)

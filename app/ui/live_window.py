@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -191,6 +191,7 @@ class LiveWindow(QMainWindow):
         self.setWindowTitle("mockcoach — practice")
         self.setWindowIcon(icon("app"))
         self.setMinimumSize(960, 620)
+        self._dark_shown = colors().dark
         self._build_actions()
         self._build_ui(device_lister)
         self._restore()
@@ -402,6 +403,7 @@ class LiveWindow(QMainWindow):
         )
         hint.setWordWrap(True)
         hint.setStyleSheet(f"color: {colors().muted.name()};")
+        self._hint = hint
         form.addRow(hint)
         return page
 
@@ -818,6 +820,36 @@ class LiveWindow(QMainWindow):
             self.clock.set_time(self._state.round_elapsed_s, self._state.round_s)
         else:
             self.clock.set_time(0.0, self.round_s())
+
+    # ------------------------------------------------------------------ theme
+
+
+    def changeEvent(self, event: QEvent) -> None:
+        """The theme changed (Settings, or the system's scheme): redraw what was painted with
+        the old colours — above all the transcript, which would turn unreadable."""
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            dark = colors().dark
+            if dark != self._dark_shown:
+                self.restyle()
+            self._dark_shown = dark
+
+    def restyle(self) -> None:
+        c = colors()
+        self.transcript.restyle()
+        self.coverage.restyle()
+        self.cue_card.restyle()
+        self._hint.setStyleSheet(f"color: {c.muted.name()};")
+        self._update_controls()
+        for act, name in ((self.act_pause, "pause"), (self.act_stop, "stop"),
+                          (self.act_capture, "capture"), (self.act_review, "library"),
+                          (self.act_settings, "settings")):
+            act.setIcon(icon(name))
+        for index, name in enumerate(("settings", "check", "capture")):
+            self.tabs.setTabIcon(index, icon(name))
+        self.status_meter_label.setPixmap(icon("mic").pixmap(14, 14))
+        if self.banner.isVisible():
+            self.banner.hide()  # its colours are stale; the next message redraws it
 
     # ------------------------------------------------------------------ closing
 

@@ -242,6 +242,7 @@ class ReviewWindow(QMainWindow):
         self.setWindowTitle("mockcoach — review")
         self.setWindowIcon(icon("app"))
         self.setMinimumSize(980, 640)
+        self._dark_shown = colors().dark
         self._build()
         geometry = settings.get_bytes(Key.REVIEW_GEOMETRY)
         if geometry:
@@ -794,6 +795,27 @@ class ReviewWindow(QMainWindow):
 
     def _export_failed(self, error: BaseException) -> None:
         QMessageBox.warning(self, "Export failed", f"The export could not be written: {error}")
+
+    # ------------------------------------------------------------------ theme
+
+
+    def changeEvent(self, event: QEvent) -> None:
+        """The theme changed: redraw the pages that were rendered with the old colours."""
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            dark = colors().dark
+            if dark != self._dark_shown:
+                self.subtitle.setStyleSheet(f"color: {colors().muted.name()};")
+                for button, name in ((self.btn_rename, "rename"), (self.btn_export, "export"),
+                                     (self.btn_delete, "delete")):
+                    button.setIcon(icon(name))
+                if self.data is not None:
+                    notes = self.notes.toPlainText()
+                    self.show_data(self.data)
+                    self.notes.blockSignals(True)
+                    self.notes.setPlainText(notes)  # keep edits not saved yet
+                    self.notes.blockSignals(False)
+            self._dark_shown = dark
 
     # ------------------------------------------------------------------ closing
 

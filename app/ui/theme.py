@@ -75,7 +75,7 @@ DARK = Colors(
     under=QColor("#3fb950"),
     near=QColor("#d29922"),
     over=QColor("#f85149"),
-    marker=QColor("#1f3a5f"),
+    marker=QColor("#1d2c3e"),
     hedge=QColor("#4d3c0a"),
     phases=tuple(
         QColor(c)

@@ -246,3 +246,31 @@ def test_marking_keeps_the_partial_and_restyle_redraws_everything(
     finally:
         apply_theme(qapp, "light")
     assert colors() is LIGHT and DARK.text != LIGHT.text
+
+
+def test_switching_theme_redraws_the_live_window(qtbot: QtBot, qapp: Any, tmp_path: Path) -> None:
+    from app.store import SessionStore
+    from app.ui.application import Application
+    from app.ui.theme import DARK, LIGHT, apply_theme, colors
+    from tests.ui.conftest import no_devices
+
+    apply_theme(qapp, "light")
+    app = Application(qapp, settings=Settings(tmp_path / "settings.ini"),
+                      store=SessionStore(tmp_path / "s.db", tmp_path / "sessions"),
+                      device_lister=no_devices, offer_recovery=False)
+    live = app.live
+    live.show()
+    live.transcript.add_final("we shard by user id", 1.0, 2.0)
+    live.transcript.mark(1.0, "→ Deep dive")
+    try:
+        apply_theme(qapp, "dark")
+        qtbot.waitUntil(lambda: _format_at(live.transcript, "shard").foreground().color()
+                        == DARK.text, timeout=3000)
+        assert colors() is DARK
+        assert "→ Deep dive" in live.transcript.plain_text()
+    finally:
+        apply_theme(qapp, "light")
+    qtbot.waitUntil(lambda: _format_at(live.transcript, "shard").foreground().color()
+                    == LIGHT.text, timeout=3000)
+    live.close()
+    app.shutdown()
