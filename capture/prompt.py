@@ -106,6 +106,11 @@ _TITLE_LABEL = re.compile(
     r"case study)\s*(?:\d+\s*)?[:\-–—]\s*(\S.*)$",
     re.IGNORECASE,
 )
+_TITLE_SUFFIX = re.compile(
+    r"\S\s*[:\-–—|]\s*(?:a\s+)?(?:system[- ])?design (?:exercise|question|problem|prompt|"
+    r"interview|challenge)$",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\"'(]?[A-Z0-9])")
 _MODAL = re.compile(
     r"\b(?:should|must|shall|can|could|needs? to|has to|have to|will|wants? to|"
@@ -217,6 +222,10 @@ _NOISE_PATTERNS = (
     re.compile(r"^(?:(?:LF|CRLF|UTF-?8|Markdown|Plain Text|Python|JavaScript|TypeScript|"
                r"Java|Go|Rust|C\+\+|JSON|YAML|HTML|Spaces: ?\d+|Tab Size: ?\d+)\s*){1,4}$"),
     re.compile(r"^[\W_]*(?:[a-z]{1,2}(?:[\W_]+|$)){3,}$", re.IGNORECASE),  # "te te te te"
+    # file tabs and explorer rows: "prompt.md notes.md | estimates.txt", "main.py x"
+    re.compile(r"^[\s|·•×*●]*(?:[\w.-]+\.(?:md|markdown|txt|py|ipynb|js|jsx|ts|tsx|json|ya?ml|toml|"
+               r"docx?|pdf|html?|css|csv|java|kt|go|rs|rb|php|cs|cpp|cc|c|h|hpp|sql|sh|swift)"
+               r"\b[\s|·•×x*●]*)+$", re.IGNORECASE),
 )
 
 
@@ -498,6 +507,8 @@ def _find_title(lines: list[str]) -> tuple[int, str] | None:
             # "Interview question: design a web crawler" / "System design: metrics platform"
             rest = label.group(1).strip()
             return index, rest if _TITLE_START.match(rest) else body
+        if _TITLE_SUFFIX.search(body) and len(body.split()) <= 16:
+            return index, body  # "Food delivery platform — design exercise"
         heading = heading_kind(body)
         if heading is not None:
             if heading[0] != "context" or not heading[1]:

@@ -94,3 +94,16 @@ def test_shared_pastebin_has_its_four_figures(shared_data: Path) -> None:
     assert [(r.value, r.unit) for r in scale] == [
         (1e7, "users"), (1e7, "paste writes/month"), (1e8, "paste reads/month"), (10.0, "ratio"),
     ]
+
+
+def test_file_tabs_are_noise_and_suffix_titles() -> None:
+    """What a full-screen grab of an editor adds: file tabs and explorer rows, side panels."""
+    text = "\n".join([
+        "File Edit View Help", "", "Interview prep", "", "| prompt.md | notes.md", "",
+        "estimates.txt", "", "Food delivery platform — design exercise", "Must have:",
+        "• Customers place an order", "• Couriers see the next delivery",
+    ])
+    prompt = parse_prompt(text)
+    assert prompt.title == "Food delivery platform — design exercise"
+    assert [r.text for r in prompt.requirements] == [
+        "Customers place an order", "Couriers see the next delivery"]
