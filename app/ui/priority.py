@@ -29,8 +29,10 @@ T = TypeVar("T")
 BACKGROUND_NICE_STEP = 5
 
 
-def lower_thread_priority(step: int = BACKGROUND_NICE_STEP) -> bool:
-    """Make the calling thread ``step`` nicer (up to 19); True when the priority changed."""
+def lower_thread_priority(step: int | None = None) -> bool:
+    """Make the calling thread ``step`` (default ``BACKGROUND_NICE_STEP``) nicer, up to 19;
+    True when the priority changed."""
+    step = BACKGROUND_NICE_STEP if step is None else step
     if not sys.platform.startswith("linux") or step <= 0:
         return False
     try:
