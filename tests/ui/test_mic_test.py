@@ -39,5 +39,7 @@ def test_test_my_mic_shows_what_was_heard(
     finally:
         player.wait(timeout=30)
     assert "Heard:" in panel.status_text(), panel.status_text()
-    assert "country" in panel.status_text().lower()
+    # The panel shows the start of what was heard (elided): the opening words of the clip.
+    heard = panel.status_text().lower()
+    assert "fellow americans" in heard and "ask" in heard, heard
     panel.shutdown()
