@@ -7,6 +7,7 @@ States a person can act on are shown in words: no microphone, permission denied,
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Callable
@@ -109,9 +110,13 @@ class _MicWorker(QObject):
             self._source = MicrophoneSource(self.device, meter=self.meter)
             if self._stop.is_set():
                 self._source.stop()
+            # Open the stream before loading the model: what is said meanwhile waits in the
+            # source's queue instead of being lost (the user starts talking at the click).
+            frames = self._source.frames()
+            first = next(frames, None)
             transcriber = self._transcriber() if self.test else None
             heard: list[str] = []
-            for frame in self._source.frames():
+            for frame in itertools.chain([] if first is None else [first], frames):
                 if transcriber is not None:
                     for event in transcriber.insert(frame):
                         if event.final:
@@ -123,6 +128,7 @@ class _MicWorker(QObject):
                 if self._stop.is_set():
                     break
             self._source.stop()
+            frames.close()  # closes the device now, not when the generator is collected
             if transcriber is not None:
                 heard += [e.text.strip() for e in transcriber.finish() if e.final]
                 self.heard.emit(" ".join(h for h in heard if h))

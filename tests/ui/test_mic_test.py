@@ -42,5 +42,5 @@ def test_test_my_mic_shows_what_was_heard(
     # The panel shows what was heard, elided; on a loaded machine the first or the last second
     # of the clip can fall outside the 10 s test window, so ask for words from its middle.
     heard = panel.status_text().lower()
-    assert "ask" in heard and ("country" in heard or "americans" in heard), heard
+    assert sum(word in heard for word in ("fellow", "americans", "ask", "country")) >= 2, heard
     panel.shutdown()
