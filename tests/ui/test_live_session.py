@@ -17,16 +17,21 @@ from capture.prompt import parse_prompt
 from tests.ui.conftest import no_devices, read_utterances, transcript_runner_factory
 
 
+def replayed_transcript_app(
+    qapp: Any, store: SessionStore, tmp_path: Path, utterances: list[Any], speed: float
+) -> Application:
+    """The real app over ``store``, whose Start replays ``utterances`` through the real runner."""
+    return Application(qapp, settings=Settings(tmp_path / "settings.ini"), store=store,
+                       runner_factory=transcript_runner_factory(store, utterances, speed=speed),
+                       device_lister=no_devices, offer_recovery=False)
+
+
 def test_whole_mock_live_then_review_then_export(
     qtbot: QtBot, qapp, shared_data: Path, tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:
     store = SessionStore(tmp_path / "s.db", tmp_path / "sessions")
     utterances = read_utterances(shared_data / "transcripts" / "sdp_pastebin.jsonl", 600)
-    app = Application(
-        qapp, settings=Settings(tmp_path / "settings.ini"), store=store,
-        runner_factory=transcript_runner_factory(store, utterances, speed=60.0),
-        device_lister=no_devices, offer_recovery=False,
-    )
+    app = replayed_transcript_app(qapp, store, tmp_path, utterances, speed=60.0)
     live = app.live
     live.prompt_panel.set_prompt(
         parse_prompt((shared_data / "prompts" / "sdp_pastebin.txt").read_text()), "test")
@@ -173,9 +178,7 @@ def test_gui_never_stalls_long_during_a_replayed_mock(
 
     store = SessionStore(tmp_path / "s.db", tmp_path / "sessions")
     utterances = read_utterances(shared_data / "transcripts" / "sdp_twitter.jsonl", 400)
-    app = Application(qapp, settings=Settings(tmp_path / "settings.ini"), store=store,
-                      runner_factory=transcript_runner_factory(store, utterances, speed=60.0),
-                      device_lister=no_devices, offer_recovery=False)
+    app = replayed_transcript_app(qapp, store, tmp_path, utterances, speed=60.0)
     live = app.live
     live.show()
     probe = StallProbe()
@@ -196,9 +199,7 @@ def test_closing_mid_session_saves_and_leaves_no_thread(
     store = SessionStore(tmp_path / "s.db", tmp_path / "sessions")
     utterances = read_utterances(shared_data / "transcripts" / "sdp_mint.jsonl", 900)
     before = set(threading.enumerate())
-    app = Application(qapp, settings=Settings(tmp_path / "settings.ini"), store=store,
-                      runner_factory=transcript_runner_factory(store, utterances, speed=20.0),
-                      device_lister=no_devices, offer_recovery=False)
+    app = replayed_transcript_app(qapp, store, tmp_path, utterances, speed=20.0)
     live = app.live
     live.show()
     live.start_or_resume()
@@ -224,9 +225,7 @@ def test_pause_resume_phase_override_cues_lag_and_every_export(
 
     store = SessionStore(tmp_path / "s.db", tmp_path / "sessions")
     utterances = read_utterances(shared_data / "transcripts" / "sdp_pastebin.jsonl", 240)
-    app = Application(qapp, settings=Settings(tmp_path / "settings.ini"), store=store,
-                      runner_factory=transcript_runner_factory(store, utterances, speed=8.0),
-                      device_lister=no_devices, offer_recovery=False)
+    app = replayed_transcript_app(qapp, store, tmp_path, utterances, speed=8.0)
     live = app.live
     live.resize(1280, 820)
     live.show()
