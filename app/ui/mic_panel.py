@@ -144,10 +144,9 @@ class _MicWorker(QObject):
     def _transcriber(self) -> Any:
         if self.models is not None:  # the app's preloaded model: the test starts at once
             return self.models.transcriber_factory(self.model_spec)()
-        from audio.model import load_model, resolve_model
-        from audio.streaming import StreamingTranscriber
+        from app.runner import model_transcriber_factory
 
-        return StreamingTranscriber(load_model(resolve_model(self.model_spec)))
+        return model_transcriber_factory(self.model_spec)()
 
 
 class MicPanel(QWidget):
