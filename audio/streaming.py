@@ -161,6 +161,18 @@ def collapse_loops(words: list[Word]) -> list[Word]:
     return words
 
 
+def drop_echoes(words: list[Word], max_duration_s: float = 0.15) -> list[Word]:
+    """Remove a word that repeats the word before it in a blink ("Americans. Americans." with
+    the second copy 0.1 s long): Whisper's echo of the last word at a sentence end. A repeat
+    actually spoken lasts as long as a word does; a stutter dropped costs nothing."""
+    keys = _norm_words(words)
+    return [
+        w
+        for i, w in enumerate(words)
+        if i == 0 or keys[i] != keys[i - 1] or w.end_s - w.start_s >= max_duration_s
+    ]
+
+
 def drop_unaligned(words: list[Word], min_duration_s: float = 0.04) -> list[Word]:
     """Remove words the aligner could not place in the audio: runs of two or more words of
     (near) zero duration, and such words at the very end. That is how text Whisper invents
@@ -453,7 +465,7 @@ class StreamingTranscriber:
                 start = self._buf_start_s + float(w.start)
                 end = max(start, self._buf_start_s + float(w.end))
                 words.append(Word(text, start, end, float(w.probability)))
-        collapsed = collapse_loops(drop_unaligned(words))
+        collapsed = collapse_loops(drop_echoes(drop_unaligned(words)))
         return collapsed, looped or len(collapsed) < len(words) - 2
 
     def _is_phantom(self, seg: Any, *, short_speech: bool) -> bool:

@@ -10,6 +10,7 @@ from audio.streaming import (
     StreamingTranscriber,
     Word,
     collapse_loops,
+    drop_echoes,
     drop_unaligned,
 )
 
@@ -35,6 +36,14 @@ def test_words_the_aligner_cannot_place_are_dropped() -> None:
     assert drop_unaligned(placed + echo) == placed
     lone_short = [*placed[:2], Word(" a", 0.6, 0.6), *placed[2:]]
     assert drop_unaligned(lone_short) == lone_short
+
+
+def test_a_word_echoed_in_a_blink_is_dropped() -> None:
+    said = words("and so my fellow americans.")
+    echo = Word(" Americans.", said[-1].end_s, said[-1].end_s + 0.1)
+    assert drop_echoes([*said, echo]) == said
+    spoken_twice = words("no no we shard by user")  # each copy lasts 0.3 s: both were said
+    assert drop_echoes(spoken_twice) == spoken_twice
 
 
 def test_wer_ignores_case_punctuation_and_number_format() -> None:
