@@ -1,7 +1,7 @@
 """Benchmark of the framework tracker on the shared, phase-labelled walkthroughs.
 
 Run: ``.venv/bin/python benchmarks/tracker.py [--data ../shared/data] [--extra DIR] [--loo]
-[--json]``
+[--framework ID] [--json]``
 
 Prints, per transcript and overall: time-weighted 8-phase agreement, agreement after merging
 phases into four groups, median boundary error, replay time; coverage precision/recall of
@@ -9,8 +9,10 @@ phases into four groups, median boundary error, replay time; coverage precision/
 replay time of a synthetic 60-minute transcript. ``--extra DIR`` reports the same figures
 separately for walkthroughs in DIR (``<name>.jsonl`` plus the prompt ``<name>.json``, which may
 list requirements the walkthrough never addresses under ``not_addressed``); the project's own
-set is ``tests/framework/data``. ``--loo`` checks the detector's knobs leave-one-out. Not run by
-pytest.
+set is ``tests/framework/data``. ``--loo`` checks the detector's knobs leave-one-out.
+``--framework ID`` measures another bundled framework on the same walkthroughs, their
+system-design labels mapped to its phases (``PHASE_MAPS``): agreement with its own phases and
+coverage of the prompt requirements (its checklist is not measured). Not run by pytest.
 """
 
 from __future__ import annotations
@@ -40,6 +42,38 @@ GROUPS = {
     "wrap_up": "wrap",
 }
 STEP_S = 0.5
+
+# The walkthroughs are labelled with system-design phases; another bundled framework is measured
+# by mapping each label to the phase of that framework a reader of it would put the talk in.
+PHASE_MAPS: dict[str, dict[str, str]] = {
+    # Scope covers requirements and the numbers; the high-level design and buy-in step is where
+    # the API and the data model are sketched; the deep dive includes scaling it.
+    "four-step": {
+        "requirements": "understand_scope", "estimation": "understand_scope",
+        "api": "high_level", "data_model": "high_level", "high_level": "high_level",
+        "deep_dive": "deep_dive", "scaling": "deep_dive", "wrap_up": "wrap_up",
+    },
+    # Clarify is the questions about features and qualities; scope sizes it (its cues and
+    # vocabulary are the estimation ones); design is API, data model and components; the last
+    # step is scaling and trade-offs, with the closing summary (it carries the wrap-up cues and
+    # the summary item, and there is no phase after it).
+    "five-step": {
+        "requirements": "clarify", "estimation": "scope",
+        "api": "design", "data_model": "design", "high_level": "design",
+        "deep_dive": "deep_dive", "scaling": "scale_tradeoffs", "wrap_up": "scale_tradeoffs",
+    },
+    # Requirements include the non-functional sizing (its vocabulary has the estimation words);
+    # the data model is the core entities (in the walkthroughs it comes after the API, so that is
+    # a step back); deep dives take scaling and the wrap-up (their cues are in it). Nothing maps
+    # to data flow: it is an optional step for data-processing systems, and the walkthroughs
+    # label that talk high-level design or deep dive, so time the tracker gives it counts
+    # against it.
+    "delivery": {
+        "requirements": "requirements", "estimation": "requirements",
+        "api": "api", "data_model": "core_entities", "high_level": "high_level",
+        "deep_dive": "deep_dives", "scaling": "deep_dives", "wrap_up": "deep_dives",
+    },
+}
 
 
 def load_labelled(path: Path) -> list[tuple[Utterance, str]]:
@@ -104,10 +138,19 @@ def load_set(transcripts: list[Path], prompt_dir: Path) -> list[Walkthrough]:
     return out
 
 
+def relabel(walks: list[Walkthrough], mapping: dict[str, str]) -> list[Walkthrough]:
+    """The walkthroughs with each system-design label replaced by ``mapping[label]``."""
+    return [Walkthrough(w.name, [(u, mapping[p]) for u, p in w.labelled], w.prompt,
+                        w.not_addressed) for w in walks]
+
+
 def phase_figures(walks: list[Walkthrough], framework: Framework, round_s: float,
                   params: TunedParameters | None = None, verbose: bool = False,
-                  ) -> dict[str, Any]:
-    """Time-weighted agreement (8 phases, 4 groups) and boundary errors over ``walks``."""
+                  groups: dict[str, str] | None = GROUPS) -> dict[str, Any]:
+    """Time-weighted agreement (8 phases, 4 groups) and boundary errors over ``walks``.
+
+    With ``groups=None`` (another framework, labels already mapped to its phases) the overall
+    agreement is ``agreement`` and no group figure is computed."""
     agree = agree4 = total = 0.0
     errors: list[float] = []
     missing = 0
@@ -126,7 +169,7 @@ def phase_figures(walks: list[Walkthrough], framework: Framework, round_s: float
         while t < end:
             tp, pp = truth_at(labelled, t), predicted_at(report["phases"], t)
             a += tp == pp
-            a4 += GROUPS[tp] == GROUPS[pp]
+            a4 += groups is not None and groups[tp] == groups[pp]
             n += 1
             t += STEP_S
         true_b = boundaries([(u.start_s, p) for u, p in labelled])
@@ -143,8 +186,9 @@ def phase_figures(walks: list[Walkthrough], framework: Framework, round_s: float
         agree += a * STEP_S
         agree4 += a4 * STEP_S
         total += n * STEP_S
+        grouped = {"agreement4": round(a4 / n, 3)} if groups is not None else {}
         per_file[w.name] = {
-            "agreement": round(a / n, 3), "agreement4": round(a4 / n, 3),
+            "agreement": round(a / n, 3), **grouped,
             "median_boundary_error_s": round(statistics.median(file_err), 1) if file_err else 0,
             "replay_s": round(elapsed, 4), "duration_s": end,
         }
@@ -152,10 +196,11 @@ def phase_figures(walks: list[Walkthrough], framework: Framework, round_s: float
             print(w.name, [(s["id"], s["start"]) for s in report["phases"]])
             print("   truth", true_b)
     finite = [e for e in errors if e != float("inf")]
+    overall = ({"agreement_8": round(agree / total, 4), "agreement_4": round(agree4 / total, 4)}
+               if groups is not None else {"agreement": round(agree / total, 4)})
     return {
         "files": per_file,
-        "agreement_8": round(agree / total, 4),
-        "agreement_4": round(agree4 / total, 4),
+        **overall,
         "seconds": total,
         "median_boundary_error_s": round(statistics.median(errors), 1) if errors else 0.0,
         "boundaries": len(errors), "boundaries_missed": missing,
@@ -322,6 +367,23 @@ def leave_one_out(walks: list[Walkthrough], framework: Framework,
     }
 
 
+def print_mapped_set(title: str, r: dict[str, Any], framework: Framework) -> None:
+    """``print_set`` for another framework: agreement with its own phases, no groups."""
+    n = len(framework.phases)
+    print(f"== {title} ({framework.id}, {n} phases, system-design labels mapped)")
+    for name, f in r["files"].items():
+        print(f"{name:18} {n}-phase {f['agreement']:.1%}  "
+              f"median boundary error {f['median_boundary_error_s']} s  "
+              f"replay {f['replay_s'] * 1000:.1f} ms")
+    print(f"overall {n}-phase agreement (time-weighted): {r['agreement']:.1%}")
+    print(f"median boundary error: {r['median_boundary_error_s']} s over {r['boundaries']} "
+          f"true boundaries ({r['boundaries_missed']} with no matching predicted change; 75th "
+          f"percentile {r['p75_boundary_error_s']} s, 90th {r['p90_boundary_error_s']} s)")
+    c = r["coverage_counts"]
+    print(f"coverage precision {r['coverage_precision']:.3f} recall {r['coverage_recall']:.3f} "
+          f"(tp {c['tp']}, fp {c['fp']}, fn {c['fn']})")
+
+
 def print_set(title: str, r: dict[str, Any]) -> None:
     print(f"== {title}")
     for name, f in r["files"].items():
@@ -350,13 +412,22 @@ def main() -> int:
                              "phases mixed in")
     parser.add_argument("--loo", action="store_true",
                         help="leave-one-out check of the detector's parameters over all sets")
+    parser.add_argument("--framework", default="system-design",
+                        choices=["system-design", *PHASE_MAPS], metavar="ID",
+                        help="the bundled framework to measure, the walkthroughs' labels mapped "
+                             f"to its phases ({', '.join(PHASE_MAPS)}; default system-design)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--minutes", type=float, default=45.0)
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument("--spoken", action="store_true",
                         help="also run ../shared/data/spoken/*.flac through the real transcriber")
     args = parser.parse_args()
-    framework = get_framework("system-design")
+    framework = get_framework(args.framework)
+    mapping = PHASE_MAPS.get(args.framework)
+    if mapping is not None and (args.loo or args.spoken):
+        print("--loo and --spoken measure the system-design framework only", file=sys.stderr)
+        return 2
+    groups = None if mapping is not None else GROUPS
     round_s = args.minutes * 60
     sets: dict[str, list[Walkthrough]] = {}
     tdir = args.data / "transcripts"
@@ -373,16 +444,20 @@ def main() -> int:
     if not sets:
         print("nothing to measure: no shared data and no --extra DIR", file=sys.stderr)
         return 2
+    if mapping is not None:
+        sets = {name: relabel(walks, mapping) for name, walks in sets.items()}
     result: dict[str, Any] = {"load_avg": [round(x, 2) for x in os.getloadavg()]}
     sets_shown = list(sets)
+    if mapping is not None:
+        result["framework"] = framework.id
     for name, walks in sets.items():
-        r = phase_figures(walks, framework, round_s, verbose=args.verbose)
+        r = phase_figures(walks, framework, round_s, verbose=args.verbose, groups=groups)
         r.update(coverage_figures(walks, framework, round_s, verbose=args.verbose))
         result[name] = r
     if args.perturb:
         for name in list(sets):
             noisy = perturb(sets[name])
-            r = phase_figures(noisy, framework, round_s, verbose=args.verbose)
+            r = phase_figures(noisy, framework, round_s, verbose=args.verbose, groups=groups)
             r.update(coverage_figures(noisy, framework, round_s, verbose=args.verbose))
             result[f"{name} perturbed"] = r
             sets_shown.append(f"{name} perturbed")
@@ -397,7 +472,10 @@ def main() -> int:
         print(json.dumps(result, indent=1))
         return 0
     for name in sets_shown:
-        print_set(name, result[name])
+        if mapping is None:
+            print_set(name, result[name])
+        else:
+            print_mapped_set(name, result[name], framework)
     print(f"== speed: 60-minute replay {result['replay_60min_s']:.3f} s wall, "
           f"{result['replay_60min_cpu_s']:.3f} s CPU for {result['replay_60min_utterances']} "
           f"utterances (per event median {result['event_median_ms']} ms, 99th percentile "
