@@ -60,6 +60,7 @@ class TunedParameters:
     back_weight: float = 0.15  # going back to an earlier phase
     floor: float = -12.0  # no phase becomes impossible
     lookback_s: float = 90.0  # how far back the start of a new phase may be placed
+    bridge_s: float = 20.0  # ... across at most this much speech with no evidence either way
     override_hold_s: float = 30.0  # after a manual choice, no automatic change for this long
     coverage_words: int = 20  # earlier finals join the newest until this many words ...
     coverage_span_s: float = 15.0  # ... within this span
@@ -387,13 +388,14 @@ class Tracker:
         recent = list(self._recent)
         if recent and recent[-1].end_s == u.end_s and recent[-1].start_s == u.start_s:
             recent = recent[:-1]
+        p = self.params
         for rec in reversed(recent):
-            if rec.start_s < floor_s or rec.start_s < u.start_s - self.params.lookback_s:
+            if rec.start_s < floor_s or rec.start_s < u.start_s - p.lookback_s:
                 break
             if rec.scores[new] > 0 and rec.scores[new] >= rec.scores[cur]:
                 start = rec.start_s
                 evidence = [h.phrase for h in rec.hits if h.phase == new_id] + evidence
-            elif rec.scores[cur] > 0:
+            elif rec.scores[cur] > 0 or start - rec.end_s > p.bridge_s:
                 break
         seen: dict[str, None] = {}
         for e in evidence:
