@@ -42,6 +42,7 @@ NEAR_SHARE = 0.8
 TAIL_WORDS = 4  # words carried over so a phrase split between two transcript events is found
 TAIL_GAP_S = 2.0  # ... when the events are this close
 DEEP_DIVE_WARNING_S = 600.0
+RETURN_CUE_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ class TunedParameters:
     max_cue_evidence: float = 6.0  # the cap when the utterance has a cue phrase of that phase
     dwell_s: float = 120.0  # typical time between phase changes (transition rate)
     switch_margin: float = 0.5  # log-odds the challenger must lead by (hysteresis)
+    back_margin: float = 2.5  # ... when it is an earlier phase: a return must be clear ("we
+    # should discuss the use cases" mid-design is not one); announced returns carry a cue
     announce_ratio: float = 2.0  # a spoken transition ("let's dive into") that dominates moves on
     forward_weight: float = 1.0  # moving to the next phase in the usual order
     skip_weight: float = 0.5  # jumping further ahead (divided by the distance ** skip_power)
@@ -340,7 +343,7 @@ class Tracker:
         announced = self._announced(cur, scores, hits)
         if announced is not None:
             best = announced
-        elif best == cur or log_p[best] - log_p[cur] < self.params.switch_margin:
+        elif best == cur or log_p[best] - log_p[cur] < self._margin(best, cur, u, hits):
             return None
         if scores[best] <= 0:
             return None  # the challenger must have fresh evidence of its own
@@ -355,6 +358,19 @@ class Tracker:
         previous = self.phase
         self._enter(new_id, at_s, evidence)
         return PhaseChanged(new_id, at_s, evidence, False, previous, u.end_s)
+
+    def _margin(self, best: int, cur: int, u: Utterance, hits: Sequence[Hit]) -> float:
+        """How far the challenger must lead. A return to an earlier phase must be clearer than a
+        step forward ("we should discuss the use cases" mid-design is not one), unless the
+        speaker named that phase a moment ago ("we'll use a public REST API:" and then the
+        call itself)."""
+        if best > cur:
+            return self.params.switch_margin
+        best_id = self._ids[best]
+        recent = [h for r in self._recent if r.start_s >= u.start_s - RETURN_CUE_S for h in r.hits]
+        if any(h.cue and h.words >= 2 and h.phase == best_id for h in [*hits, *recent]):
+            return self.params.switch_margin
+        return self.params.back_margin
 
     def _announced(self, cur: int, scores: Sequence[float], hits: Sequence[Hit]) -> int | None:
         """A later phase announced in so many words ("let's dive into", "to wrap up") whose
