@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence, Set
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from typing import Literal
 
 from framework.definition import Framework
@@ -20,6 +21,7 @@ from framework.text import (
     find_phrase,
     is_number_key,
     keys,
+    number_key,
     pattern_keys,
     stem,
 )
@@ -168,6 +170,7 @@ class CoverageTarget:
     numbers: tuple[str, ...] = ()
     phrase: bool = False  # alternatives are phrases said in order (checklist synonyms)
     ordered: tuple[tuple[str, str], ...] = ()  # word pairs whose order carries the meaning
+    measures: tuple[tuple[str, str], ...] = ()  # (number, unit) said together: "200 ms"
 
 
 @dataclass(frozen=True)
@@ -213,8 +216,11 @@ class CoverageMatcher:
             raw_keys.extend(raw)
             ck = tuple(dict.fromkeys(concept(k) for k in raw))
             nums = tuple(k for k in ck if k.startswith("#"))
+            measures = tuple((a, b) for a, b in pairwise(raw)
+                             if a.startswith("#") and b in UNIT_KEYS)
             self.targets.append(CoverageTarget(req.id, "requirement", req.text, None, (ck,),
-                                               nums, ordered=_ordered_pairs(req.text)))
+                                               nums, ordered=_ordered_pairs(req.text),
+                                               measures=measures))
         self._index: dict[str, set[int]] = {}
         fuzzy.add(raw_keys)
         for n, target in enumerate(self.targets):
@@ -230,7 +236,11 @@ class CoverageMatcher:
         present: dict[str, list[str]] = {}
         where: dict[str, list[int]] = {}  # positions among the words that carry meaning
         keyseq: list[str] = []
-        for tok in window:
+        for i, tok in enumerate(window):
+            if tok.key in _ONE_OF and i and window[i - 1].key in _ARTICLES:
+                # "for a year", "an hour": one of the unit, so it meets "1 year", "1 hour"
+                present.setdefault(_ONE, []).append(window[i - 1].word)
+                where.setdefault(_ONE, []).append(len(keyseq))
             if tok.word in STOPWORDS and tok.number is None:
                 if tok.key in _PAIR_JOINERS and keyseq:
                     keyseq.append(tok.key)
@@ -278,7 +288,13 @@ class CoverageMatcher:
         said = [k for k in informative if k in present]
         if got / total < self.REQUIREMENT_SHARE:
             return None
-        if len(informative) - len(said) > _allowed_misses(len(informative)):
+        allowed = _allowed_misses(len(informative))
+        for number, unit in target.measures:
+            if not any(b - a in (0, 1) for a in where[number] for b in where.get(unit, ())):
+                return None  # "1 ms" is not "a second ... milliseconds"
+        if target.measures and said:
+            allowed += 1  # a measure said ("200 ms"): the words around it may be paraphrased
+        if len(informative) - len(said) > allowed:
             return None
         for first, second in target.ordered:
             # "read to write ratio" is not "write to read ratio": the sides must be said as a
@@ -297,6 +313,8 @@ class CoverageMatcher:
         return tuple(present[k][0] for k in matched)
 
 
+_ONE = number_key(1.0)
+_ONE_OF = frozenset(stem(w) for w in ("year", "month", "week", "day", "hour", "minute", "second"))
 NEAR_WORDS = 6  # a short requirement's words must be this close together
 _PAIR_JOINERS = frozenset({"to", "and", "or", "vs", "versus", "for"})
 

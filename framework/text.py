@@ -252,14 +252,14 @@ _CONCEPT_GROUPS = (
     "user customer person people member",
     "delete remove",
     "create publish add submit",
-    "view see seen open visit watch browse",
+    "view see seen saw open visit watch browse show shown display",
     "upload ingest",
     "notify notification alert",
     "expire expiration expiry ttl",
     "realtime instant instantly immediate immediately",
     "keyword term",
     "fast quick quickly speedy low-latency",
-    "search find",
+    "search find found",
     "like favorite favourite upvote",
     "comment reply",
     "message chat",
@@ -268,9 +268,13 @@ _CONCEPT_GROUPS = (
     "fail failure die crash outage",
     "deliver delivery delivered",
     "cheap cost costly",
-    "sell sold sale purchase buy",
+    "sell sold sale purchase buy bought",
     "edit change modify update",
     "restore revert rollback",
+    # irregular forms the stemmer cannot join: "kept" is "keep", "sent" is "send"
+    "keep kept", "send sent", "write wrote written", "pay paid", "build built",
+    "choose chose chosen", "give gave given", "take took taken", "grow grew grown",
+    "hold held", "run ran", "break broke broken", "hide hid hidden", "get got gotten",
 )
 
 

@@ -309,6 +309,18 @@ def test_spoken_figures_and_paraphrase_address_requirements() -> None:
     assert not _coverage("100 million active users", ["that's 100 million requests a day"])
 
 
+def test_measures_irregular_verbs_and_a_unit_of_one() -> None:
+    # the measure said with its unit carries a paraphrase of the words around it
+    assert _coverage("Messages are delivered in under 200 ms",
+                     ["a message should show up on the other side in two hundred milliseconds"])
+    assert not _coverage("p99 latency under 1 ms",
+                         ["latency well under a second, like two hundred milliseconds"])
+    # "kept" is "keep", "for a year" is "for 1 year"
+    assert _coverage("Full resolution kept for 2 weeks, downsampled data for 1 year",
+                     ["I'd keep full resolution for two weeks, then downsampled data for a year"])
+    assert not _coverage("Raw data kept for 1 year", ["we keep raw data for two years"])
+
+
 def test_a_phase_named_in_passing_is_not_a_move() -> None:
     lines = [
         *WALKTHROUGH[:6],
