@@ -290,7 +290,7 @@ class CoverageMatcher:
             return None
         allowed = _allowed_misses(len(informative))
         for number, unit in target.measures:
-            if not any(b - a in (0, 1) for a in where[number] for b in where.get(unit, ())):
+            if not any(-2 <= b - a <= 1 for a in where[number] for b in where.get(unit, ())):
                 return None  # "1 ms" is not "a second ... milliseconds"
         if target.measures and said:
             allowed += 1  # a measure said ("200 ms"): the words around it may be paraphrased

@@ -29,7 +29,8 @@ _UNITS = {
     "tb": "tb", "terabyte": "tb", "terabytes": "tb", "tbs": "tb",
     "pb": "pb", "petabyte": "pb", "petabytes": "pb", "pbs": "pb",
     "qps": "qps", "rps": "qps", "tps": "qps",
-    "ms": "ms", "millisecond": "ms", "milliseconds": "ms",
+    "ms": "ms", "millisecond": "ms", "milliseconds": "ms", "millis": "ms", "milli": "ms",
+    "msec": "ms", "msecs": "ms",
 }
 UNIT_KEYS = frozenset(_UNITS.values())
 _SMALL = {
@@ -44,6 +45,7 @@ _SCALES = {
     "k": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9, "t": 1e12,
 }
 _SCALE_WORDS = {"hundred", "thousand", "million", "billion", "trillion"}
+_DURATIONS = {"second", "seconds", "sec", "secs"}
 
 STOPWORDS = frozenset(
     """a an the and or but of to in on at for with by from as is are was were be been being it
@@ -142,6 +144,20 @@ def tokens(text: str) -> list[Token]:
         elif word in ("a", "an") and i + 1 < n and raw[i + 1] in _SCALE_WORDS:
             value = 1.0
             i += 1
+        elif word == "half" and i + 2 < n and raw[i + 1] in ("a", "an") and (
+                raw[i + 2] in _SCALE_WORDS or raw[i + 2] in _UNITS or raw[i + 2] in _DURATIONS):
+            # "half a million", "half a second", "half a gig"
+            if raw[i + 2] in _SCALE_WORDS:
+                out.append(Token(number_key(0.5 * _SCALES[raw[i + 2]]),
+                                 " ".join(raw[i:i + 3]), 0.5 * _SCALES[raw[i + 2]]))
+            else:
+                out.append(Token(number_key(0.5), "half a", 0.5))
+                out.append(Token(_UNITS.get(raw[i + 2]) or stem(raw[i + 2]), raw[i + 2]))
+            i += 3
+            continue
+        elif word in ("a", "an") and i + 1 < n and raw[i + 1] == "couple":
+            value = 2.0  # "a couple of seconds", "a couple hundred"
+            i += 3 if i + 2 < n and raw[i + 2] == "of" else 2
         elif word in ("a", "an") and i + 1 < n and raw[i + 1] in _UNITS:
             # "a millisecond", "a megabyte": one of the unit, so it meets "1 ms", "1 MB"
             out.append(Token(number_key(1.0), word, 1.0))
@@ -210,6 +226,37 @@ def _join_terms(toks: list[Token]) -> list[Token]:
     return out
 
 
+def in_milliseconds(toks: list[Token]) -> list[Token]:
+    """Durations in one unit, for coverage: "half a second" meets "500 ms", "10 seconds"
+    meets "10 s", "in a second or two" meets "within 2 seconds". (Estimation keeps seconds:
+    "86,400 seconds" is a day, not a latency.)"""
+    out = list(toks)
+
+    def unit_at(j: int) -> bool:
+        return 0 <= j < len(out) and out[j].word in _DURATIONS | {"s"}
+
+    for i, tok in enumerate(toks):
+        value = tok.number
+        if value is None and tok.word in ("a", "an") and unit_at(i + 1) and (
+                (i and toks[i - 1].word in _BEFORE_A_DURATION) or
+                (i + 2 < len(toks) and toks[i + 2].word == "or")):
+            value = 1.0  # "within a second", "a second or two"; not "a thousand a second"
+        if value is None:
+            continue
+        # the unit right after, or after a range: "two or three seconds", "a second or two"
+        ranged = i + 3 < len(toks) and toks[i + 1].word in ("or", "to") and unit_at(i + 3)
+        after_range = (i >= 3 and toks[i - 1].word in ("or", "to") and unit_at(i - 2))
+        if unit_at(i + 1) or ranged or after_range:
+            out[i] = Token(number_key(value * 1000), tok.word, value * 1000)
+            if unit_at(i + 1):
+                out[i + 1] = Token("ms", out[i + 1].word)
+    return out
+
+
+_BEFORE_A_DURATION = frozenset(
+    ("in", "within", "under", "than", "below", "about", "around", "roughly", "takes", "take"))
+
+
 def keys(text: str) -> list[str]:
     return [t.key for t in tokens(text)]
 
@@ -232,9 +279,9 @@ def is_number_key(key: str) -> bool:
 
 
 def content_keys(text: str) -> list[str]:
-    """Keys that carry meaning (no stop words), in order, without repeats."""
+    """Keys that carry meaning (no stop words), in order, without repeats; durations in ms."""
     seen: dict[str, None] = {}
-    for t in tokens(text):
+    for t in in_milliseconds(tokens(text)):
         if t.number is not None or (t.word not in STOPWORDS and len(t.key) > 1):
             seen.setdefault(t.key, None)
     return list(seen)

@@ -30,7 +30,7 @@ from framework.events import (
 )
 from framework.matching import CoverageMatcher, CoverageTarget, Hit, PhaseMatcher
 from framework.signals import DeliverySignals
-from framework.text import FuzzyVocabulary, Token, merge_split_words, tokens
+from framework.text import FuzzyVocabulary, Token, in_milliseconds, merge_split_words, tokens
 from framework.types import PromptItem, Utterance
 
 __all__ = [
@@ -453,7 +453,8 @@ class Tracker:
         """Coverage looks at the newest final plus earlier ones until about a sentence's worth
         of words: live transcription commits a sentence in fragments of a few words."""
         p = self.params
-        canon_now = [Token(self._fuzzy.canon(t.key), t.word, t.number) for t in toks]
+        canon_now = [Token(self._fuzzy.canon(t.key), t.word, t.number)
+                     for t in in_milliseconds(toks)]
         self._window.append((u.start_s, u.end_s, u.text, canon_now))
         while len(self._window) > p.coverage_max_events:
             self._window.popleft()
@@ -470,7 +471,7 @@ class Tracker:
         chosen.reverse()
         if any(a[-1].number is not None for _, a in chosen[:-1] if a):
             # re-read the fragments as one text, so "10" + "million users" is one figure again
-            joined = tokens(" ".join(text for text, _ in chosen))
+            joined = in_milliseconds(tokens(" ".join(text for text, _ in chosen)))
             canon = [Token(self._fuzzy.canon(t.key), t.word, t.number) for t in joined]
         else:
             canon = [t for _, event_toks in chosen for t in event_toks]

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from framework.text import FuzzyVocabulary, find_phrase, keys, merge_split_words, stem, tokens
+from framework.text import (
+    FuzzyVocabulary,
+    find_phrase,
+    in_milliseconds,
+    keys,
+    merge_split_words,
+    stem,
+    tokens,
+)
 
 
 @pytest.mark.parametrize(
@@ -61,6 +69,21 @@ def test_spoken_multipliers_units_and_terms() -> None:
     assert keys("under a millisecond") == keys("under 1 ms")
     assert keys("a time to live") == ["a", "ttl"]
     assert keys("p ninety nine latency") == keys("p99 latency")
+
+
+def test_halves_couples_and_durations() -> None:
+    assert keys("half a million bookings") == keys("500,000 bookings")
+    assert keys("a couple of seconds") == keys("2 seconds")
+    assert keys("150 millis") == keys("150 ms")
+
+    def in_ms(text: str) -> list[str]:
+        return [t.key for t in in_milliseconds(tokens(text))]
+
+    assert in_ms("under half a second") == in_ms("under 500 ms")
+    assert in_ms("within 10 seconds") == in_ms("within 10,000 ms") == in_ms("within 10 s")
+    assert "#2000" in in_ms("load in a second or two")
+    # "a second" after a count is a rate, not a duration
+    assert in_ms("a thousand writes a second") == keys("a thousand writes a second")
 
 
 def test_split_words_are_joined_when_the_whole_is_known() -> None:
