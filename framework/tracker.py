@@ -65,7 +65,7 @@ class TunedParameters:
     lookback_s: float = 90.0  # how far back the start of a new phase may be placed
     bridge_s: float = 20.0  # ... across at most this much speech with no evidence either way
     override_hold_s: float = 30.0  # after a manual choice, no automatic change for this long
-    coverage_words: int = 20  # earlier finals join the newest until this many words ...
+    coverage_words: int = 30  # earlier finals join the newest until this many words ...
     coverage_span_s: float = 15.0  # ... within this span
     coverage_gap_s: float = 2.0  # ... with no pause longer than this between them
     coverage_max_events: int = 8
