@@ -297,8 +297,8 @@ _CONCEPT_GROUPS = (
     "url link shortlink",
     "follow follower following subscribe subscriber",
     "user customer person people member",
-    "delete remove",
-    "create publish add submit",
+    "delete remove deletion",
+    "create publish add submit submission creation",
     "view see seen saw open visit watch browse show shown display",
     "upload ingest",
     "notify notification alert",
@@ -318,6 +318,7 @@ _CONCEPT_GROUPS = (
     "sell sold sale purchase buy bought",
     "edit change modify update",
     "restore revert rollback",
+    "peak burst spike surge busiest",
     # irregular forms the stemmer cannot join: "kept" is "keep", "sent" is "send"
     "keep kept", "send sent", "write wrote written", "pay paid", "build built",
     "choose chose chosen", "give gave given", "take took taken", "grow grew grown",

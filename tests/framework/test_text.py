@@ -62,6 +62,9 @@ def test_paraphrase_groups_and_derived_forms() -> None:
     assert concept(stem("timeline")) == concept(stem("feed"))
     assert stem("availability") == stem("available")
     assert concept(stem("database")) == stem("database")
+    assert concept(stem("kept")) == concept(stem("keep"))
+    assert concept(stem("bursts")) == concept(stem("peak"))
+    assert concept(stem("submission")) == concept(stem("submit"))
 
 
 def test_spoken_multipliers_units_and_terms() -> None:
