@@ -382,12 +382,12 @@ def _deletions(word: str) -> set[str]:
 
 
 class FuzzyVocabulary:
-    """Maps a heard key to a known key, forgiving one edit for keys of 5+ characters.
+    """Maps a heard key to a known key, forgiving one edit for keys of 6+ characters.
 
     Deterministic (ties broken alphabetically) and cached, so a long session costs one look-up
     per distinct word."""
 
-    MIN_LEN = 5
+    MIN_LEN = 6
 
     def __init__(self, known: Iterable[str] = ()) -> None:
         self._known: set[str] = set()

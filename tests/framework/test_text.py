@@ -47,6 +47,10 @@ def test_fuzzy_forgives_one_edit_in_longer_words() -> None:
     assert vocab.canon("envelop") == "envelope"
     assert vocab.canon("cash") == "cash"  # short words must match exactly
     assert vocab.canon("banana") == "banana"
+    # a five-letter word one letter from another is another word, not a slip
+    five = FuzzyVocabulary(["login", "shard"])
+    assert five.canon("logic") == "logic"
+    assert five.canon("share") == "share"
 
 
 def test_phrase_search_tolerates_one_inserted_word() -> None:
