@@ -76,7 +76,7 @@ def stem(word: str) -> str:
     """A deliberately light stemmer: plurals, -ing, -ed, a final -e, doubled consonants."""
     if len(word) <= 3 or word.startswith("#"):
         return word
-    w = word
+    w = _BRITISH.sub(r"iz\1", word) if len(word) >= 7 else word  # "recognise" = "recognize"
     if w.endswith("ies") and len(w) > 4:
         w = w[:-3] + "y"
     elif w.endswith(("sses", "'s")):
@@ -93,11 +93,29 @@ def stem(word: str) -> str:
         w = w[:-7]  # availability -> avail, like available
     elif w.endswith("able") and len(w) > 6:
         w = w[:-4]
+    w = _derived(w)
     if w.endswith("ly") and len(w) > 5:
         w = w[:-2]
     if w.endswith("e") and len(w) > 4:
         w = w[:-1]
     return w
+
+
+def _derived(w: str) -> str:
+    """Nouns made from verbs meet their verbs: "configuration" and "configure", "placement" and
+    "place", "selection" and "select", "replication" and "replicated". Only when enough letters
+    stay, so "station", "comment" and "update" are left alone."""
+    for suffix in ("ation", "ment", "ate"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 4:
+            return w[: -len(suffix)]
+    if w.endswith("at") and len(w) - 2 >= 4:
+        return w[:-2]  # "replicat" (replicated, replicating) -> "replic"
+    if w.endswith(("tion", "sion")) and len(w) - 3 >= 5:
+        return w[:-3]
+    return w
+
+
+_BRITISH = re.compile(r"is(e|ed|es|ing|ation|ations)$")
 
 
 def _split(text: str) -> list[str]:

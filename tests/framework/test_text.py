@@ -41,6 +41,22 @@ def test_light_stemming(a: str, b: str) -> None:
     assert stem(a) == stem(b)
 
 
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("configuration", "configure"), ("placement", "placed"), ("selection", "select"),
+     ("replication", "replicated"), ("estimation", "estimate"), ("recognises", "recognize"),
+     ("partitioning", "partition")],
+)
+def test_nouns_meet_their_verbs(a: str, b: str) -> None:
+    assert stem(a) == stem(b)
+
+
+def test_short_words_keep_their_endings() -> None:
+    assert len({stem("station"), stem("stat")}) == 2
+    assert len({stem("comment"), stem("come")}) == 2
+    assert len({stem("update"), stem("up")}) == 2
+
+
 def test_fuzzy_forgives_one_edit_in_longer_words() -> None:
     vocab = FuzzyVocabulary(["balancer", "envelope", "cache"])
     assert vocab.canon("balancr") == "balancer"
