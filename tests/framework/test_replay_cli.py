@@ -228,3 +228,31 @@ def test_replay_of_our_own_spoken_walkthroughs_agrees_with_the_labels(
     assert total[1] / total[2] >= 0.90
     assert addressed / addressable >= 0.70
     assert wrongly <= 2
+
+
+@pytest.mark.parametrize("folder", ["blind3", "blind4", "blind5", "blind6"])
+def test_replay_of_realistic_length_walkthroughs_keeps_its_measured_floor(
+    folder: str, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The 10-14 minute walkthroughs written without sight of the tracker's vocabulary: the
+    targets are not met on them (README.md), so this guards the figures reached, a few points
+    below what was measured, against regressions."""
+    total = [0, 0, 0]
+    addressed = addressable = wrongly = 0
+    for path in sorted((OWN_DATA / folder).glob("*.jsonl")):
+        prompt = path.with_suffix(".json")
+        report = replay_json([str(path), "--prompt", str(prompt), "--no-save"], capsys)
+        truth = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        same, same4, n = agreement(report, truth)
+        total = [total[0] + same, total[1] + same4, total[2] + n]
+        never = set(json.loads(prompt.read_text())["not_addressed"])
+        for req in report["requirements"]:  # type: ignore[attr-defined]
+            if req["text"] in never:
+                wrongly += req["addressed"]
+            else:
+                addressable += 1
+                addressed += req["addressed"]
+    assert total[0] / total[2] >= 0.60, total[0] / total[2]
+    assert total[1] / total[2] >= 0.72, total[1] / total[2]
+    assert addressed / addressable >= 0.45
+    assert wrongly <= 1
