@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -203,19 +204,27 @@ def test_an_empty_transcript_gives_an_empty_report(
 OWN_DATA = Path(__file__).parent / "data"
 
 
-def test_replay_of_our_own_spoken_walkthroughs_agrees_with_the_labels(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    """Our own spoken-style walkthroughs (fillers, back-tracking, phases without their cue
-    phrases, ASR slips): present on a fresh clone, unlike the shared set."""
+@dataclass
+class SetFigures:
+    """What one set of our own walkthroughs scores through the CLI."""
+
+    agreement_8: float
+    agreement_4: float
+    recall: float
+    wrongly_addressed: int
+    files_4: dict[str, float]
+
+
+def replay_set(folder: Path, capsys: pytest.CaptureFixture[str]) -> SetFigures:
     total = [0, 0, 0]
     addressed = addressable = wrongly = 0
-    for path in sorted(OWN_DATA.glob("*.jsonl")):
+    files_4 = {}
+    for path in sorted(folder.glob("*.jsonl")):
         prompt = path.with_suffix(".json")
         report = replay_json([str(path), "--prompt", str(prompt), "--no-save"], capsys)
         truth = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
         same, same4, n = agreement(report, truth)
-        assert same4 / n >= 0.80, (path.stem, same4 / n)
+        files_4[path.stem] = same4 / n
         total = [total[0] + same, total[1] + same4, total[2] + n]
         never = set(json.loads(prompt.read_text())["not_addressed"])
         for req in report["requirements"]:  # type: ignore[attr-defined]
@@ -224,10 +233,21 @@ def test_replay_of_our_own_spoken_walkthroughs_agrees_with_the_labels(
             else:
                 addressable += 1
                 addressed += req["addressed"]
-    assert total[0] / total[2] >= 0.80
-    assert total[1] / total[2] >= 0.90
-    assert addressed / addressable >= 0.70
-    assert wrongly <= 2
+    return SetFigures(total[0] / total[2], total[1] / total[2], addressed / addressable, wrongly,
+                      files_4)
+
+
+def test_replay_of_our_own_spoken_walkthroughs_agrees_with_the_labels(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Our own spoken-style walkthroughs (fillers, back-tracking, phases without their cue
+    phrases, ASR slips): present on a fresh clone, unlike the shared set."""
+    figures = replay_set(OWN_DATA, capsys)
+    assert min(figures.files_4.values()) >= 0.80, figures.files_4
+    assert figures.agreement_8 >= 0.80
+    assert figures.agreement_4 >= 0.90
+    assert figures.recall >= 0.70
+    assert figures.wrongly_addressed <= 2
 
 
 @pytest.mark.parametrize("folder", ["blind3", "blind4", "blind5", "blind6"])
@@ -237,22 +257,8 @@ def test_replay_of_realistic_length_walkthroughs_keeps_its_measured_floor(
     """The 10-14 minute walkthroughs written without sight of the tracker's vocabulary: the
     targets are not met on them (README.md), so this guards the figures reached, a few points
     below what was measured, against regressions."""
-    total = [0, 0, 0]
-    addressed = addressable = wrongly = 0
-    for path in sorted((OWN_DATA / folder).glob("*.jsonl")):
-        prompt = path.with_suffix(".json")
-        report = replay_json([str(path), "--prompt", str(prompt), "--no-save"], capsys)
-        truth = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-        same, same4, n = agreement(report, truth)
-        total = [total[0] + same, total[1] + same4, total[2] + n]
-        never = set(json.loads(prompt.read_text())["not_addressed"])
-        for req in report["requirements"]:  # type: ignore[attr-defined]
-            if req["text"] in never:
-                wrongly += req["addressed"]
-            else:
-                addressable += 1
-                addressed += req["addressed"]
-    assert total[0] / total[2] >= 0.60, total[0] / total[2]
-    assert total[1] / total[2] >= 0.72, total[1] / total[2]
-    assert addressed / addressable >= 0.45
-    assert wrongly <= 1
+    figures = replay_set(OWN_DATA / folder, capsys)
+    assert figures.agreement_8 >= 0.60, figures
+    assert figures.agreement_4 >= 0.72, figures
+    assert figures.recall >= 0.45, figures
+    assert figures.wrongly_addressed <= 1, figures
