@@ -112,6 +112,10 @@ class StreamingConfig:
     rarely change, and waiting for agreement is what made long sentences slow (0 = off)."""
     min_commit_prob: float = 0.3
     """…but only words at least this probable (a doubtful word waits for agreement)."""
+    min_agree_prob: float = 0.2
+    """Agreement commits only words at least this probable: two early decodes of a short buffer
+    can agree on the same mishearing ("What you are" for "What your"); an unsure word waits for
+    a surer decode or the end of the utterance."""
 
 
 @dataclass
@@ -496,12 +500,7 @@ class StreamingTranscriber:
     def _step(self) -> list[TranscriptEvent]:
         """One decode while speech goes on: commit what two hypotheses agree on."""
         new = self._decode(self._received_s)
-        agreed = 0
-        for old_word, new_word in zip(self._hypothesis, new, strict=False):
-            if _norm(old_word.text) != _norm(new_word.text):
-                break
-            agreed += 1
-        agreed = max(agreed, self._committable(new))
+        agreed = max(self._agreed(new), self._committable(new))
         events = self._commit(new[:agreed])
         self._hypothesis = new[agreed:]
         if self._received_s - self._buf_start_s > self.config.hard_buffer_s:
@@ -512,6 +511,18 @@ class StreamingTranscriber:
             self._trim()
         events += self._partial()
         return events
+
+    def _agreed(self, new: list[Word]) -> int:
+        """How many leading words of ``new`` the previous hypothesis agrees on (LocalAgreement-2),
+        up to the first unsure one: two guesses can agree on a mishearing ("What you are")."""
+        agreed = 0
+        for old_word, new_word in zip(self._hypothesis, new, strict=False):
+            if _norm(old_word.text) != _norm(new_word.text):
+                break
+            if new_word.probability < self.config.min_agree_prob:
+                break
+            agreed += 1
+        return agreed
 
     def _committable(self, new: list[Word]) -> int:
         """How many leading words of ``new`` may be committed without a second decode: those

@@ -75,3 +75,13 @@ def test_words_with_enough_audio_after_them_commit_without_agreement() -> None:
     assert tr._committable(doubtful) == 2, "a doubtful word waits for two decodes to agree"
     assert _transcriber(stable_after_s=0.0)._committable(hypothesis) == 0
 
+
+
+def test_agreement_commits_only_words_the_decoder_is_sure_of() -> None:
+    tr = _transcriber(min_agree_prob=0.2)
+    tr._hypothesis = words("what you are cult")
+    new = words("what you are country can")
+    assert tr._agreed(new) == 3
+    unsure = [replace(new[0], probability=0.12), *new[1:]]
+    assert tr._agreed(unsure) == 0, "an unsure first word holds the rest back"
+    assert tr._agreed(words("so you are")) == 0
