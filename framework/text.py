@@ -251,7 +251,7 @@ def in_milliseconds(toks: list[Token]) -> list[Token]:
     out = list(toks)
 
     def unit_at(j: int) -> bool:
-        return 0 <= j < len(out) and out[j].word in _DURATIONS | {"s"}
+        return 0 <= j < len(out) and out[j].word in _DURATION_WORDS
 
     for i, tok in enumerate(toks):
         value = tok.number
@@ -271,6 +271,7 @@ def in_milliseconds(toks: list[Token]) -> list[Token]:
     return out
 
 
+_DURATION_WORDS = frozenset(_DURATIONS | {"s"})
 _BEFORE_A_DURATION = frozenset(
     ("in", "within", "under", "than", "below", "about", "around", "roughly", "takes", "take"))
 

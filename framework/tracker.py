@@ -367,8 +367,9 @@ class Tracker:
         if best > cur:
             return self.params.switch_margin
         best_id = self._ids[best]
-        recent = [h for r in self._recent if r.start_s >= u.start_s - RETURN_CUE_S for h in r.hits]
-        if any(h.cue and h.words >= 2 and h.phase == best_id for h in [*hits, *recent]):
+        since = u.start_s - RETURN_CUE_S
+        recent = (h for r in self._recent if r.start_s >= since for h in r.hits)
+        if any(h.cue and h.words >= 2 and h.phase == best_id for h in (*hits, *recent)):
             return self.params.switch_margin
         return self.params.back_margin
 

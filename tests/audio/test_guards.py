@@ -76,7 +76,6 @@ def test_words_with_enough_audio_after_them_commit_without_agreement() -> None:
     assert _transcriber(stable_after_s=0.0)._committable(hypothesis) == 0
 
 
-
 def test_agreement_commits_only_words_the_decoder_is_sure_of() -> None:
     tr = _transcriber(min_agree_prob=0.2)
     tr._hypothesis = words("what you are cult")
