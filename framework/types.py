@@ -12,12 +12,15 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Utterance:
     """A stretch of speech with its words. ``final=False`` is a partial hypothesis that the next
-    partial or final for the same stretch replaces; the tracker never counts it twice."""
+    partial or final for the same stretch replaces; the tracker never counts it twice.
+    ``speaker`` is "candidate" or "interviewer": an interviewer's question is evidence for the
+    phase, but never addresses a requirement and never counts in delivery signals."""
 
     text: str
     start_s: float
     end_s: float
     final: bool = True
+    speaker: str = "candidate"
 
 
 @dataclass(frozen=True)
