@@ -82,8 +82,19 @@ class Rules:
 
 
 @dataclass(frozen=True)
+class PhaseModelRef:
+    """Where a framework's learned phase model is (``[phase_model]`` in the TOML): ``file``
+    relative to the TOML's folder, and ``mapping`` from the model's phases to this framework's
+    when the model was trained on another framework's labels."""
+
+    file: str
+    mapping: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Framework:
-    """Phases in their usual order; budgets sum to about ``round_s``."""
+    """Phases in their usual order; budgets sum to about ``round_s``. Without ``phase_model``
+    the tracker decides phases by cue phrases and vocabulary alone."""
 
     id: str
     name: str
@@ -92,6 +103,14 @@ class Framework:
     description: str = ""
     rules: Rules = Rules()
     source: str | None = field(default=None, compare=False)
+    phase_model: PhaseModelRef | None = None
+
+    def phase_model_path(self) -> Path | None:
+        """The model file, resolved beside the framework's TOML (None: rules only)."""
+        if self.phase_model is None:
+            return None
+        base = Path(self.source).parent if self.source else bundled_frameworks_dir()
+        return base / self.phase_model.file
 
     @property
     def phase_ids(self) -> tuple[str, ...]:
@@ -202,7 +221,7 @@ def _decode_error_line(exc: Exception) -> int | None:
     return int(match.group(1)) if match else None
 
 
-_TOP_KEYS = {"id", "name", "description", "round_minutes", "phases", "rules"}
+_TOP_KEYS = {"id", "name", "description", "round_minutes", "phases", "rules", "phase_model"}
 _RULE_KEYS = ("design_starts", "high_level", "deep_dive", "non_functional_item")
 _PHASE_KEYS = {"id", "label", "budget_minutes", "cues", "vocabulary", "checklist", "template"}
 _ITEM_KEYS = {"id", "label", "synonyms"}
@@ -289,7 +308,35 @@ class _Validator:
             id=fw_id, name=name, description=description, phases=tuple(phases),
             round_s=float(round_min) * 60.0, rules=rules,
             source=str(self.source) if self.source is not None else None,
+            phase_model=self.phase_model(data.get("phase_model"), phases),
         )
+
+    def phase_model(self, raw: Any, phases: list[Phase]) -> PhaseModelRef | None:
+        if raw is None:
+            return None
+        line = next((i + 1 for i, text in enumerate(self.lines)
+                     if re.match(r"^\s*\[\s*phase_model\s*\]", text)), None)
+
+        def fail(message: str, name: str) -> FrameworkError:
+            return FrameworkError(message, path=self.source, line=line, field=name)
+
+        if not isinstance(raw, dict):
+            raise fail("must be a table", "phase_model")
+        unknown = set(raw) - {"file", "map"}
+        if unknown:
+            raise fail("unknown key (expected 'file' and optionally 'map')",
+                       f"phase_model.{sorted(unknown)[0]}")
+        file = raw.get("file")
+        if not isinstance(file, str) or not file.strip():
+            raise fail("must name the model file, relative to this TOML", "phase_model.file")
+        mapping = raw.get("map", {})
+        ids = {p.id for p in phases}
+        if not isinstance(mapping, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) and v in ids
+                for k, v in mapping.items()):
+            raise fail("must map the model's phase ids to phases of this framework",
+                       "phase_model.map")
+        return PhaseModelRef(file, tuple(sorted(mapping.items())))
 
     def rules(self, raw: Any, phases: list[Phase]) -> Rules:
         line = next((i + 1 for i, text in enumerate(self.lines)

@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal
 
 from framework.definition import Framework
 from framework.events import (
@@ -29,6 +29,13 @@ from framework.events import (
     TrackerState,
 )
 from framework.matching import CoverageMatcher, CoverageTarget, Hit, PhaseMatcher
+from framework.phase_model import (
+    MappedModel,
+    PhaseModel,
+    PhaseModelError,
+    load_phase_model,
+    utterance_features,
+)
 from framework.signals import DeliverySignals
 from framework.text import FuzzyVocabulary, Token, in_milliseconds, merge_split_words, tokens
 from framework.types import PromptItem, Utterance
@@ -43,6 +50,8 @@ TAIL_WORDS = 4  # words carried over so a phrase split between two transcript ev
 TAIL_GAP_S = 2.0  # ... when the events are this close
 DEEP_DIVE_WARNING_S = 600.0
 RETURN_CUE_S = 15.0
+CONTEXT_WORDS = 12  # words of the previous utterance the phase model sees as context ...
+CONTEXT_GAP_S = 10.0  # ... when it ended this recently
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,32 @@ class TunedParameters:
     coverage_span_s: float = 15.0  # ... within this span
     coverage_gap_s: float = 2.0  # ... with no pause longer than this between them
     coverage_max_events: int = 8
+    rule_share: float = 0.0  # with a learned model: how much of the rule evidence is added
+
+
+ModelChoice = PhaseModel | Literal["auto"] | None
+
+
+def framework_model(framework: Framework) -> MappedModel | None:
+    """The framework's learned model mapped to its phases, or None (rules only): no
+    ``[phase_model]`` in its TOML, or a model file that cannot be used."""
+    path = framework.phase_model_path()
+    if path is None or framework.phase_model is None:
+        return None
+    try:
+        model = load_phase_model(str(path))
+    except PhaseModelError:
+        return None
+    mapping = dict(framework.phase_model.mapping) or None
+    return _mapped(model, framework, mapping)
+
+
+def _mapped(model: PhaseModel, framework: Framework,
+            mapping: dict[str, str] | None) -> MappedModel | None:
+    ids = framework.phase_ids
+    if mapping is None and not set(model.phases) <= set(ids):
+        return None
+    return MappedModel.build(model, ids, mapping)
 
 
 @dataclass
@@ -113,10 +148,22 @@ class Tracker:
         round_s: float = 2700.0,
         *,
         params: TunedParameters | None = None,
+        phase_model: ModelChoice = "auto",
     ) -> None:
         self.framework = framework.scaled(round_s) if round_s != framework.round_s else framework
         self.round_s = float(round_s)
-        self.params = params or TunedParameters()
+        if phase_model == "auto":
+            self._model = framework_model(framework)
+        elif phase_model is None:
+            self._model = None
+        else:
+            self._model = _mapped(phase_model, framework,
+                                  dict(framework.phase_model.mapping)
+                                  if framework.phase_model else None)
+        self.params = params or self._model_params()
+        self.last_features: dict[str, float] = {}
+        self._context: list[str] = []
+        self._context_end_s = -math.inf
         self.requirements = tuple(requirements)
         self._ids = self.framework.phase_ids
         self._n = len(self._ids)
@@ -154,6 +201,12 @@ class Tracker:
     def phase(self) -> str:
         return self._segments[-1].phase
 
+    @property
+    def phase_model(self) -> Literal["learned", "rules"]:
+        """Which evidence decides the phase: the learned model, or cue phrases and vocabulary
+        (a framework without a trained model, such as a user's own TOML)."""
+        return "learned" if self._model is not None else "rules"
+
     def feed(self, u: Utterance) -> list[TrackerEvent]:
         """Take one transcript event. Partials move the phase early; finals are what count."""
         events = self._start()
@@ -162,7 +215,17 @@ class Tracker:
         keys = [self._fuzzy.canon(t.key) for t in merge_split_words(toks, self._fuzzy)]
         tail = self._tail if u.start_s - self._tail_end_s <= TAIL_GAP_S else []
         hits = self._phases.hits(tail + keys, new_from=len(tail))
-        scores = self._scores(hits)
+        rule_scores = self._scores(hits)
+        context = self._context if u.start_s - self._context_end_s <= CONTEXT_GAP_S else []
+        self.last_features = utterance_features(keys, context, hits, u.speaker, u.text)
+        if self._model is not None:
+            # the model's view of this utterance, plus a share of the cue and vocabulary
+            # evidence: a phase named in so many words should not have to wait for the model
+            k = self.params.rule_share
+            scores = [s + k * r for s, r in zip(self._model.evidence(self.last_features),
+                                                rule_scores, strict=True)]
+        else:
+            scores = rule_scores
         if u.final:
             self._advance_filter(self._filter, u.end_s)
             self._add_evidence(self._filter, scores)
@@ -175,17 +238,22 @@ class Tracker:
             self._advance_filter(trial, u.end_s)
             self._add_evidence(trial, scores)
             decision = trial.log_p
-        change = self._decide(decision, u, scores, hits)
+        change = self._decide(decision, u, scores, rule_scores, hits)
         if change is not None:
             events.append(change)
         if u.final:
             self._tail = (tail + keys)[-TAIL_WORDS:]
             self._tail_end_s = u.end_s
+            self._context = keys[-CONTEXT_WORDS:]
+            self._context_end_s = u.end_s
             self._now = max(self._now, u.end_s)
-            if any(t.number is not None for t in toks):
-                self._numbers_seen = True
-            self.signals.add(u, self.phase, toks)
-            events.extend(self._cover(u, toks))
+            if u.speaker != "interviewer":
+                # the interviewer's words are evidence for the phase, nothing more: they
+                # address no requirement and say nothing about the candidate's delivery
+                if any(t.number is not None for t in toks):
+                    self._numbers_seen = True
+                self.signals.add(u, self.phase, toks)
+                events.extend(self._cover(u, toks))
         events.extend(self._check_nudges(max(self._now, u.end_s)))
         return events
 
@@ -265,9 +333,21 @@ class Tracker:
             "requirements": requirements,
             "nudges": [{"at": _r(n.at_s), "kind": n.kind, "text": n.text} for n in self._nudges],
             "signals": self.signals.report(now_s),
+            "phase_model": self.phase_model,
         }
 
     # ------------------------------------------------------------------ phase detection
+    def _model_params(self) -> TunedParameters:
+        """The knobs chosen with the learned model on the development split (stored in the
+        model file), or the defaults tuned for the rules."""
+        base = TunedParameters()
+        if self._model is None:
+            return base
+        kinds = {f.name: type(getattr(base, f.name)) for f in fields(TunedParameters)}
+        chosen: dict[str, Any] = {k: kinds[k](v) for k, v in self._model.model.params.items()
+                                  if k in kinds}
+        return replace(base, **chosen)
+
     def _start(self) -> list[TrackerEvent]:
         if self._started:
             return []
@@ -335,17 +415,19 @@ class Tracker:
         f.log_p = [max(self.params.floor, v - norm) for v in raw]
 
     def _decide(self, log_p: Sequence[float], u: Utterance, scores: Sequence[float],
-                hits: Sequence[Hit]) -> PhaseChanged | None:
+                rule_scores: Sequence[float], hits: Sequence[Hit]) -> PhaseChanged | None:
         if u.start_s < self._hold_until:
             return None
         cur = self._ids.index(self.phase)
         best = max(range(self._n), key=lambda i: (log_p[i], -i))
-        announced = self._announced(cur, scores, hits)
+        announced = self._announced(cur, rule_scores, hits)
         if announced is not None:
             best = announced
+            if rule_scores[best] <= 0:
+                return None
         elif best == cur or log_p[best] - log_p[cur] < self._margin(best, cur, u, hits):
             return None
-        if scores[best] <= 0:
+        elif scores[best] <= 0:
             return None  # the challenger must have fresh evidence of its own
         if announced is not None:
             # the filter follows the announcement, so the next stray word does not undo it

@@ -15,7 +15,7 @@ GROUPS = {
     "deep_dive": 2, "scaling": 2, "wrap_up": 3,
 }
 REPORT_KEYS = ["framework", "duration_s", "phases", "time_per_phase", "budget", "checklist",
-               "requirements", "nudges", "signals"]
+               "requirements", "nudges", "signals", "phase_model"]
 
 SMALL_TXT = """[00:00] Before I design, let me confirm scope: users can shorten a link and open it.
 [00:12] We need low latency and high availability, about 100 million links per month.

@@ -155,7 +155,7 @@ def test_silent_candidate_gets_time_based_nudges() -> None:
 def test_empty_transcript_report_has_the_full_shape() -> None:
     report = Tracker(FW, [PromptItem("f1", "Users share photos", "functional")]).report(0.0)
     assert list(report) == ["framework", "duration_s", "phases", "time_per_phase", "budget",
-                            "checklist", "requirements", "nudges", "signals"]
+                            "checklist", "requirements", "nudges", "signals", "phase_model"]
     assert report["phases"] == [{"id": "requirements", "start": 0.0, "end": 0.0}]
     assert set(report["time_per_phase"]) == set(ORDER) == set(report["budget"])
     assert all(not c["addressed"] and c["at"] is None for c in report["checklist"])

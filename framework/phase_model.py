@@ -1,0 +1,186 @@
+"""The learned phase model: how much each utterance says about each phase.
+
+A linear model (multinomial logistic regression) over the utterance's words and word pairs, the
+words just before it, and the framework's cue and vocabulary hits, trained on the labelled
+corpus by ``scripts/train_phase_model.py``. It only scores one utterance at a time; the tracker's
+online filter turns the scores into a phase with its order and budget priors, so the model never
+sees time. Weights are data (``assets/frameworks/<id>.model.json``), read once per process.
+
+Why linear: a few thousand labelled minutes are enough for it, it scores an utterance in
+microseconds, its weights are readable (``scripts/train_phase_model.py --explain``), and a
+feature that never appeared in training simply adds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from framework.matching import Hit
+from framework.text import is_number_key
+
+MODEL_FORMAT = 1
+CONTEXT_WEIGHT = 0.5  # the words of the previous utterance count half
+_FILLERS = frozenset({"um", "uh", "umm", "uhm", "er", "erm", "hmm", "like", "yeah", "okay",
+                      "ok", "so", "right", "mm"})
+
+
+class PhaseModelError(ValueError):
+    """A model file that cannot be used; the tracker then falls back to the rules."""
+
+
+def utterance_features(keys: Sequence[str], context: Sequence[str], hits: Sequence[Hit],
+                       speaker: str = "candidate", text: str = "") -> dict[str, float]:
+    """The model's inputs for one utterance. Training and the tracker both call this, on the
+    same canonical keys, so a feature means the same thing in both."""
+    words = ["#" if is_number_key(k) else k for k in keys if k not in _FILLERS]
+    feats: dict[str, float] = {"bias": 1.0}
+    for w in words:
+        feats["w=" + w] = 1.0
+    for a, b in pairwise(words):
+        feats[f"b={a} {b}"] = 1.0
+    for w in context:
+        if w not in _FILLERS:
+            feats["c=" + ("#" if is_number_key(w) else w)] = CONTEXT_WEIGHT
+    for h in hits:
+        kind = "cue" if h.cue else "voc"
+        name = f"{kind}={h.phase}"
+        feats[name] = min(3.0, feats.get(name, 0.0) + 1.0)
+        if h.cue and h.lead:
+            feats["lead=" + h.phase] = 1.0
+    if len(words) <= 3:
+        feats["short"] = 1.0
+    if "?" in text:
+        feats["question"] = 1.0
+    if speaker == "interviewer":
+        feats["spk=interviewer"] = 1.0
+    return feats
+
+
+@dataclass(frozen=True)
+class PhaseModel:
+    """Weights of the linear model plus what the tracker needs to decode with it.
+
+    ``evidence`` is the log-probability of each phase minus ``prior_power`` times its log prior:
+    the filter already holds its own belief about where the mock is, so the emission should say
+    what this utterance adds, not how common a phase is in the corpus. ``params`` are the
+    tracker's knobs chosen with this model on the development split."""
+
+    phases: tuple[str, ...]
+    bias: tuple[float, ...]
+    weights: Mapping[str, tuple[float, ...]]
+    log_prior: tuple[float, ...]
+    prior_power: float = 1.0
+    scale: float = 1.0
+    params: Mapping[str, float] = field(default_factory=dict)
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+    def log_probs(self, feats: Mapping[str, float]) -> list[float]:
+        z = list(self.bias)
+        n = len(z)
+        for name, value in feats.items():
+            w = self.weights.get(name)
+            if w is not None:
+                for i in range(n):
+                    z[i] += w[i] * value
+        top = max(z)
+        norm = top + math.log(sum(math.exp(v - top) for v in z))
+        return [v - norm for v in z]
+
+    def evidence(self, feats: Mapping[str, float]) -> list[float]:
+        """Per phase, how much more likely this utterance makes it than the corpus average,
+        in log-odds (positive: evidence for it)."""
+        lp = self.log_probs(feats)
+        raw = [self.scale * (v - self.prior_power * p) for v, p in zip(lp, self.log_prior,
+                                                                        strict=True)]
+        mean = sum(raw) / len(raw)
+        return [v - mean for v in raw]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": MODEL_FORMAT,
+            "phases": list(self.phases),
+            "bias": [round(b, 5) for b in self.bias],
+            "log_prior": [round(p, 5) for p in self.log_prior],
+            "prior_power": self.prior_power,
+            "scale": self.scale,
+            "params": dict(self.params),
+            "info": dict(self.info),
+            "weights": {k: [round(x, 4) for x in w] for k, w in sorted(self.weights.items())},
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PhaseModel:
+        try:
+            if data.get("format") != MODEL_FORMAT:
+                raise PhaseModelError(f"unknown model format {data.get('format')!r}")
+            phases = tuple(str(p) for p in data["phases"])
+            n = len(phases)
+            weights = {str(k): tuple(float(x) for x in v) for k, v in data["weights"].items()}
+            bias = tuple(float(b) for b in data["bias"])
+            log_prior = tuple(float(p) for p in data["log_prior"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise PhaseModelError(f"not a phase model: {exc}") from exc
+        if len(bias) != n or len(log_prior) != n or any(len(w) != n for w in weights.values()):
+            raise PhaseModelError("weights do not match the number of phases")
+        return cls(phases, bias, weights, log_prior,
+                   float(data.get("prior_power", 1.0)), float(data.get("scale", 1.0)),
+                   {str(k): float(v) for k, v in dict(data.get("params", {})).items()},
+                   dict(data.get("info", {})))
+
+
+@lru_cache(maxsize=8)
+def load_phase_model(path: str) -> PhaseModel:
+    """Read a model file once per process (a tracker is built per session and per replay)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PhaseModelError(f"{path}: cannot read the phase model ({exc})") from exc
+    return PhaseModel.from_json(data)
+
+
+@dataclass(frozen=True)
+class MappedModel:
+    """A model trained on one framework's phases, scoring another framework's phases: each
+    target phase takes the probability of the source phases mapped to it (the bundled
+    four-step, five-step and delivery frameworks use the system-design model this way)."""
+
+    model: PhaseModel
+    groups: tuple[tuple[int, ...], ...]  # per target phase, the source phases mapped to it
+    log_prior: tuple[float, ...]
+
+    @classmethod
+    def build(cls, model: PhaseModel, targets: Sequence[str],
+              mapping: Mapping[str, str] | None) -> MappedModel:
+        mapping = mapping or {p: p for p in model.phases}
+        groups = tuple(tuple(i for i, src in enumerate(model.phases) if mapping.get(src) == t)
+                       for t in targets)
+        prior = []
+        for g in groups:
+            prior.append(_logsumexp([model.log_prior[i] for i in g]) if g else -30.0)
+        return cls(model, groups, tuple(prior))
+
+    def evidence(self, feats: Mapping[str, float]) -> list[float]:
+        lp = self.model.log_probs(feats)
+        m = self.model
+        raw: list[float | None] = []
+        for g, prior in zip(self.groups, self.log_prior, strict=True):
+            if not g:
+                raw.append(None)
+                continue
+            raw.append(m.scale * (_logsumexp([lp[i] for i in g]) - m.prior_power * prior))
+        present = [v for v in raw if v is not None]
+        mean = sum(present) / len(present)
+        low = min(present) - mean
+        return [low if v is None else v - mean for v in raw]
+
+
+def _logsumexp(values: Sequence[float]) -> float:
+    top = max(values)
+    return top + math.log(sum(math.exp(v - top) for v in values))
