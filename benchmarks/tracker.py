@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from framework.definition import Framework, get_framework  # noqa: E402
-from framework.tracker import Tracker, TunedParameters  # noqa: E402
+from framework.tracker import ModelChoice, Tracker, TunedParameters  # noqa: E402
 from framework.types import PromptItem, Utterance  # noqa: E402
 
 GROUPS = {
@@ -78,7 +78,8 @@ PHASE_MAPS: dict[str, dict[str, str]] = {
 
 def load_labelled(path: Path) -> list[tuple[Utterance, str]]:
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return [(Utterance(r["text"], float(r["start"]), float(r["end"])), r["phase"]) for r in rows]
+    return [(Utterance(r["text"], float(r["start"]), float(r["end"]),
+                       speaker=r.get("speaker", "candidate")), r["phase"]) for r in rows]
 
 
 def load_prompt(path: Path) -> list[PromptItem]:
@@ -126,6 +127,7 @@ class Walkthrough:
     labelled: list[tuple[Utterance, str]]
     prompt: list[PromptItem]
     not_addressed: frozenset[str]  # requirement texts the walkthrough never addresses
+    checklist: frozenset[str] | None = None  # checklist items it addresses, where labelled
 
 
 def load_set(transcripts: list[Path], prompt_dir: Path) -> list[Walkthrough]:
@@ -133,20 +135,23 @@ def load_set(transcripts: list[Path], prompt_dir: Path) -> list[Walkthrough]:
     for path in transcripts:
         ppath = prompt_dir / f"{path.stem}.json"
         prompt = load_prompt(ppath) if ppath.is_file() else []
-        skip = json.loads(ppath.read_text()).get("not_addressed", []) if ppath.is_file() else []
-        out.append(Walkthrough(path.stem, load_labelled(path), prompt, frozenset(skip)))
+        meta = json.loads(ppath.read_text()) if ppath.is_file() else {}
+        skip = meta.get("not_addressed", [])
+        items = frozenset(meta["checklist"]) if "checklist" in meta else None
+        out.append(Walkthrough(path.stem, load_labelled(path), prompt, frozenset(skip), items))
     return out
 
 
 def relabel(walks: list[Walkthrough], mapping: dict[str, str]) -> list[Walkthrough]:
     """The walkthroughs with each system-design label replaced by ``mapping[label]``."""
     return [Walkthrough(w.name, [(u, mapping[p]) for u, p in w.labelled], w.prompt,
-                        w.not_addressed) for w in walks]
+                        w.not_addressed, w.checklist) for w in walks]
 
 
 def phase_figures(walks: list[Walkthrough], framework: Framework, round_s: float,
                   params: TunedParameters | None = None, verbose: bool = False,
-                  groups: dict[str, str] | None = GROUPS) -> dict[str, Any]:
+                  groups: dict[str, str] | None = GROUPS,
+                  phase_model: ModelChoice = "auto") -> dict[str, Any]:
     """Time-weighted agreement (8 phases, 4 groups) and boundary errors over ``walks``.
 
     With ``groups=None`` (another framework, labels already mapped to its phases) the overall
@@ -154,10 +159,11 @@ def phase_figures(walks: list[Walkthrough], framework: Framework, round_s: float
     agree = agree4 = total = 0.0
     errors: list[float] = []
     missing = 0
+    true_changes = predicted_changes = 0
     per_file = {}
     for w in walks:
         labelled = w.labelled
-        tracker = Tracker(framework, round_s=round_s, params=params)
+        tracker = Tracker(framework, round_s=round_s, params=params, phase_model=phase_model)
         t0 = time.perf_counter()
         for u, _ in labelled:
             tracker.feed(u)
@@ -174,6 +180,8 @@ def phase_figures(walks: list[Walkthrough], framework: Framework, round_s: float
             t += STEP_S
         true_b = boundaries([(u.start_s, p) for u, p in labelled])
         pred_b = [(float(s["start"]), str(s["id"])) for s in report["phases"][1:]]
+        true_changes += len(true_b)
+        predicted_changes += len(pred_b)
         file_err = []
         for bt, bp in true_b:
             cands = [abs(pt - bt) for pt, pp in pred_b if pp == bp]
@@ -204,6 +212,7 @@ def phase_figures(walks: list[Walkthrough], framework: Framework, round_s: float
         "seconds": total,
         "median_boundary_error_s": round(statistics.median(errors), 1) if errors else 0.0,
         "boundaries": len(errors), "boundaries_missed": missing,
+        "changes_ratio": round(predicted_changes / max(1, true_changes), 2),
         "median_boundary_error_found_s": round(statistics.median(finite), 1) if finite else 0.0,
         "p75_boundary_error_s": round(sorted(errors)[int(0.75 * len(errors))], 1) if errors else 0,
         "p90_boundary_error_s": round(sorted(errors)[int(0.9 * len(errors))], 1) if errors else 0,
@@ -211,19 +220,23 @@ def phase_figures(walks: list[Walkthrough], framework: Framework, round_s: float
 
 
 def coverage_figures(walks: list[Walkthrough], framework: Framework, round_s: float,
-                     verbose: bool = False) -> dict[str, Any]:
-    """Replay each walkthrough against its own prompt and every other prompt of the set.
+                     verbose: bool = False, phase_model: ModelChoice = "auto",
+                     max_others: int = 12) -> dict[str, Any]:
+    """Replay each walkthrough against its own prompt and every other prompt of the set (in a
+    set of more than ``max_others`` walkthroughs, the next ``max_others`` of them).
 
     Truly addressed: a requirement of the walkthrough's own prompt (unless the prompt file lists
     it under ``not_addressed``), or an unrelated prompt's requirement said word for word."""
     tp = fp = fn = 0
     spoken = {w.name: " " + " | ".join(norm(u.text) for u, _ in w.labelled) + " " for w in walks}
-    for w in walks:
+    for i, w in enumerate(walks):
         end = w.labelled[-1][0].end_s
-        for other in walks:
+        others = walks if len(walks) <= max_others + 1 else [
+            w, *(walks[(i + k) % len(walks)] for k in range(1, max_others + 1))]
+        for other in others:
             if not other.prompt:
                 continue
-            tracker = Tracker(framework, other.prompt, round_s=round_s)
+            tracker = Tracker(framework, other.prompt, round_s=round_s, phase_model=phase_model)
             for u, _ in w.labelled:
                 tracker.feed(u)
             report = tracker.report(end)
@@ -244,6 +257,73 @@ def coverage_figures(walks: list[Walkthrough], framework: Framework, round_s: fl
         "coverage_recall": round(tp / (tp + fn) if tp + fn else 1.0, 4),
         "coverage_counts": {"tp": tp, "fp": fp, "fn": fn},
     }
+
+
+def checklist_figures(walks: list[Walkthrough], framework: Framework, round_s: float,
+                      phase_model: ModelChoice = "auto", verbose: bool = False
+                      ) -> dict[str, Any]:
+    """Checklist items ticked against the items each walkthrough's labels say it addresses
+    (walkthroughs without a ``checklist`` label are left out)."""
+    tp = fp = fn = 0
+    labelled = [w for w in walks if w.checklist is not None]
+    for w in labelled:
+        tracker = Tracker(framework, w.prompt, round_s=round_s, phase_model=phase_model)
+        for u, _ in w.labelled:
+            tracker.feed(u)
+        report = tracker.report(w.labelled[-1][0].end_s)
+        truth = w.checklist or frozenset()
+        for item in report["checklist"]:
+            got, want = bool(item["addressed"]), item["id"] in truth
+            tp += got and want
+            fp += got and not want
+            fn += want and not got
+            if verbose and got and not want:
+                print("checklist FP", w.name, item["id"], "<-", repr(item["evidence"]),
+                      item["at"])
+    return {
+        "checklist_walkthroughs": len(labelled),
+        "checklist_precision": round(tp / (tp + fp), 4) if tp + fp else None,
+        "checklist_recall": round(tp / (tp + fn), 4) if tp + fn else None,
+    }
+
+
+def compare_sets(sets: dict[str, list[Walkthrough]], framework: Framework, round_s: float,
+                 groups: dict[str, str] | None) -> dict[str, Any]:
+    """The tracker of the last stop (rules only) beside the learned one, per set."""
+    out: dict[str, Any] = {}
+    for name, walks in sets.items():
+        row: dict[str, Any] = {"walkthroughs": len(walks),
+                               "minutes": round(sum(w.labelled[-1][0].end_s for w in walks) / 60)}
+        for label, choice in (("rules", None), ("learned", "auto")):
+            r = phase_figures(walks, framework, round_s, groups=groups, phase_model=choice)
+            r.update(coverage_figures(walks, framework, round_s, phase_model=choice,
+                                      max_others=3))
+            r.update(checklist_figures(walks, framework, round_s, phase_model=choice))
+            r.pop("files")
+            row[label] = r
+        out[name] = row
+    return out
+
+
+def print_comparison(result: dict[str, Any]) -> None:
+    def f(x: Any, pct: bool = False) -> str:
+        if x is None:
+            return "-"
+        return f"{x:.1%}" if pct else f"{x}"
+
+    rows = [("8-phase", "agreement_8", True), ("4-group", "agreement_4", True),
+            ("median boundary error (s)", "median_boundary_error_s", False),
+            ("phase changes / true", "changes_ratio", False),
+            ("coverage precision", "coverage_precision", False),
+            ("coverage recall", "coverage_recall", False),
+            ("checklist precision", "checklist_precision", False),
+            ("checklist recall", "checklist_recall", False)]
+    for name, row in result.items():
+        print(f"== {name}: {row['walkthroughs']} walkthroughs, {row['minutes']} min")
+        print(f"   {'':28} {'rules (last stop)':>18} {'learned':>10}")
+        for title, key, pct in rows:
+            print(f"   {title:28} {f(row['rules'].get(key), pct):>18} "
+                  f"{f(row['learned'].get(key), pct):>10}")
 
 
 def replay_60min(walks: list[Walkthrough], framework: Framework) -> dict[str, Any]:
@@ -416,6 +496,9 @@ def main() -> int:
                         choices=["system-design", *PHASE_MAPS], metavar="ID",
                         help="the bundled framework to measure, the walkthroughs' labels mapped "
                              f"to its phases ({', '.join(PHASE_MAPS)}; default system-design)")
+    parser.add_argument("--compare", action="store_true",
+                        help="one table per set: the rules-only tracker of the last stop beside "
+                             "the learned one (phases, boundaries, changes, coverage, checklist)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--minutes", type=float, default=45.0)
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -447,6 +530,14 @@ def main() -> int:
     if mapping is not None:
         sets = {name: relabel(walks, mapping) for name, walks in sets.items()}
     result: dict[str, Any] = {"load_avg": [round(x, 2) for x in os.getloadavg()]}
+    if args.compare:
+        table = compare_sets(sets, framework, round_s, groups)
+        if args.json:
+            print(json.dumps(table, indent=1))
+        else:
+            print_comparison(table)
+            print(f"load average {result['load_avg']}")
+        return 0
     sets_shown = list(sets)
     if mapping is not None:
         result["framework"] = framework.id

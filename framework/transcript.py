@@ -34,7 +34,8 @@ def parse_transcript(text: str, fmt: str) -> list[Utterance]:
 
 
 def parse_jsonl(text: str) -> list[Utterance]:
-    """Objects with ``start``, ``end``, ``text`` (other keys, e.g. ``phase``, are ignored)."""
+    """Objects with ``start``, ``end``, ``text`` and optionally ``speaker`` ("candidate" or
+    "interviewer"; anything else is the candidate). Other keys, e.g. ``phase``, are ignored."""
     out: list[Utterance] = []
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -50,7 +51,8 @@ def parse_jsonl(text: str) -> list[Utterance]:
             ) from exc
         if obj.get("final", True) is False:
             continue
-        out.append(Utterance(words.strip(), start, max(start, end)))
+        speaker = "interviewer" if obj.get("speaker") == "interviewer" else "candidate"
+        out.append(Utterance(words.strip(), start, max(start, end), speaker=speaker))
     out.sort(key=lambda u: (u.start_s, u.end_s))
     return out
 
