@@ -72,6 +72,7 @@ class PhaseModel:
     what this utterance adds, not how common a phase is in the corpus. ``params`` are the
     tracker's knobs chosen with this model on the development split."""
 
+    framework: str  # the framework whose labels, cues and vocabulary it was trained with
     phases: tuple[str, ...]
     bias: tuple[float, ...]
     weights: Mapping[str, tuple[float, ...]]
@@ -105,6 +106,7 @@ class PhaseModel:
     def to_json(self) -> dict[str, Any]:
         return {
             "format": MODEL_FORMAT,
+            "framework": self.framework,
             "phases": list(self.phases),
             "bias": [round(b, 5) for b in self.bias],
             "log_prior": [round(p, 5) for p in self.log_prior],
@@ -129,7 +131,7 @@ class PhaseModel:
             raise PhaseModelError(f"not a phase model: {exc}") from exc
         if len(bias) != n or len(log_prior) != n or any(len(w) != n for w in weights.values()):
             raise PhaseModelError("weights do not match the number of phases")
-        return cls(phases, bias, weights, log_prior,
+        return cls(str(data.get("framework", "")), phases, bias, weights, log_prior,
                    float(data.get("prior_power", 1.0)), float(data.get("scale", 1.0)),
                    {str(k): float(v) for k, v in dict(data.get("params", {})).items()},
                    dict(data.get("info", {})))

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
-from framework.definition import Framework
+from framework.definition import Framework, FrameworkError, get_framework
 from framework.events import (
     Addressed,
     ItemStatus,
@@ -78,6 +78,7 @@ class TunedParameters:
     coverage_span_s: float = 15.0  # ... within this span
     coverage_gap_s: float = 2.0  # ... with no pause longer than this between them
     coverage_max_events: int = 8
+    checklist_reach: int = -1  # checklist items count this many phases away (-1: anywhere)
     rule_share: float = 0.0  # with a learned model: how much of the rule evidence is added
 
 
@@ -92,7 +93,9 @@ def framework_model(framework: Framework) -> MappedModel | None:
         return None
     try:
         model = load_phase_model(str(path))
-    except PhaseModelError:
+        if model.framework != framework.id:
+            get_framework(model.framework)  # the features need its cues and vocabulary
+    except (PhaseModelError, FrameworkError):
         return None
     mapping = dict(framework.phase_model.mapping) or None
     return _mapped(model, framework, mapping)
@@ -170,6 +173,11 @@ class Tracker:
         self._index = {pid: i for i, pid in enumerate(self._ids)}
         self._fuzzy = FuzzyVocabulary()
         self._phases = PhaseMatcher(self.framework, self._fuzzy)
+        self._model_matcher = self._phases
+        if self._model is not None and self._model.model.framework != self.framework.id:
+            # a mapped model reads the cues and vocabulary it was trained with
+            source = get_framework(self._model.model.framework)
+            self._model_matcher = PhaseMatcher(source, self._fuzzy)
         self._coverage = CoverageMatcher(self.framework, self.requirements, self._fuzzy)
         self._items = {(t.kind, t.id): _Coverage(t) for t in self._coverage.targets}
         self._req_kind = {r.id: r.kind for r in self.requirements}
@@ -217,7 +225,10 @@ class Tracker:
         hits = self._phases.hits(tail + keys, new_from=len(tail))
         rule_scores = self._scores(hits)
         context = self._context if u.start_s - self._context_end_s <= CONTEXT_GAP_S else []
-        self.last_features = utterance_features(keys, context, hits, u.speaker, u.text)
+        model_hits = hits
+        if self._model_matcher is not self._phases:
+            model_hits = self._model_matcher.hits(tail + keys, new_from=len(tail))
+        self.last_features = utterance_features(keys, context, model_hits, u.speaker, u.text)
         if self._model is not None:
             # the model's view of this utterance, plus a share of the cue and vocabulary
             # evidence: a phase named in so many words should not have to wait for the model
@@ -558,7 +569,8 @@ class Tracker:
             canon = [Token(self._fuzzy.canon(t.key), t.word, t.number) for t in joined]
         else:
             canon = [t for _, event_toks in chosen for t in event_toks]
-        open_ids = {k for k, c in self._items.items() if c.at_s is None}
+        open_ids = {k for k, c in self._items.items()
+                    if c.at_s is None and self._in_context(c.target)}
         events: list[TrackerEvent] = []
         for hit in self._coverage.match(canon, open_ids):
             cov = self._items[(hit.target.kind, hit.target.id)]
@@ -567,6 +579,16 @@ class Tracker:
             events.append(Addressed(hit.target.id, hit.target.kind, u.start_s, hit.evidence,
                                     hit.target.label))
         return events
+
+    def _in_context(self, target: CoverageTarget) -> bool:
+        """A checklist item is ticked only while the talk is in its phase (or within
+        ``checklist_reach`` phases of it): "improve" during the high-level design is not what
+        you would change, and "grpc" in passing is not the API's endpoints. Prompt
+        requirements can be met anywhere."""
+        reach = self.params.checklist_reach
+        if target.kind != "checklist" or reach < 0 or not target.phase:
+            return True
+        return abs(self._index[target.phase] - self._index[self.phase]) <= reach
 
     def _item_status(self, cov: _Coverage) -> ItemStatus:
         t = cov.target
