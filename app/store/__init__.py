@@ -2,12 +2,13 @@
 
 from app.store.db import (
     LATEST_VERSION,
+    DatabaseBusy,
     DatabaseCorrupt,
+    DatabaseIOError,
     DatabaseTooNew,
     DiskFull,
     StoreError,
     is_disk_full,
-    move_aside,
 )
 from app.store.entities import (
     Capture,
@@ -22,13 +23,15 @@ from app.store.entities import (
     SessionRecord,
     SessionStatus,
 )
-from app.store.store import SessionNotFound, SessionStore, utc_now_iso
+from app.store.store import SessionBeingRecorded, SessionNotFound, SessionStore, utc_now_iso
 
 __all__ = [
     "LATEST_VERSION",
     "Capture",
     "CoverageEvent",
+    "DatabaseBusy",
     "DatabaseCorrupt",
+    "DatabaseIOError",
     "DatabaseTooNew",
     "DiskFull",
     "Nudge",
@@ -38,12 +41,12 @@ __all__ = [
     "SearchHit",
     "Segment",
     "Session",
+    "SessionBeingRecorded",
     "SessionNotFound",
     "SessionRecord",
     "SessionStatus",
     "SessionStore",
     "StoreError",
     "is_disk_full",
-    "move_aside",
     "utc_now_iso",
 ]

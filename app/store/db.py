@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,32 @@ class DatabaseTooNew(StoreError):
         )
 
 
+class DatabaseBusy(StoreError):
+    """Another program holds a lock on the database: nothing is wrong with it, nothing moved."""
+
+    def __init__(self, path: Path | None, detail: str) -> None:
+        self.path = path
+        where = f" {path}" if path else ""
+        super().__init__(
+            f"Another program is using the session database{where} ({detail}): a second "
+            "mockcoach, an SQLite browser or a backup tool. Close it or wait for it to finish, "
+            "then try again. Nothing was changed or moved."
+        )
+
+
+class DatabaseIOError(StoreError):
+    """The database file cannot be opened, read or written: the disk or the permissions."""
+
+    def __init__(self, path: Path | None, detail: str) -> None:
+        self.path = path
+        where = f" {path}" if path else ""
+        super().__init__(
+            f"The session database{where} cannot be read or written ({detail}). Check that its "
+            "disk is present and that you may write to the file and its folder. Nothing was "
+            "moved."
+        )
+
+
 class DiskFull(StoreError):
     def __init__(self, path: Path | None = None) -> None:
         where = f" ({path.parent})" if path else ""
@@ -58,11 +85,67 @@ class DiskFull(StoreError):
         )
 
 
+class _Damaged(sqlite3.DatabaseError):
+    """The integrity check failed, or the file is some other program's SQLite database."""
+
+
 def is_disk_full(exc: BaseException) -> bool:
-    if isinstance(exc, sqlite3.OperationalError):
-        message = str(exc).lower()
-        return "disk is full" in message or "disk full" in message
+    if isinstance(exc, sqlite3.Error):
+        return error_kind(exc) == "full"
     return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+ErrorKind = Literal["busy", "io", "full", "corrupt", "other"]
+
+# SQLite's primary result codes by what a person can do about them; extended codes
+# (SQLITE_IOERR_SHORT_READ, SQLITE_BUSY_SNAPSHOT, ...) start with their primary's name.
+_KINDS: tuple[tuple[str, ErrorKind], ...] = (
+    ("SQLITE_BUSY", "busy"), ("SQLITE_LOCKED", "busy"),
+    ("SQLITE_FULL", "full"),
+    ("SQLITE_IOERR", "io"), ("SQLITE_CANTOPEN", "io"), ("SQLITE_READONLY", "io"),
+    ("SQLITE_PERM", "io"), ("SQLITE_NOLFS", "io"),
+    ("SQLITE_CORRUPT", "corrupt"), ("SQLITE_NOTADB", "corrupt"),
+)
+# The same, from the message (Python 3.10 has no ``sqlite_errorname``).
+_MESSAGES: tuple[tuple[str, ErrorKind], ...] = (
+    ("is locked", "busy"), ("is busy", "busy"),
+    ("disk is full", "full"), ("disk full", "full"),
+    ("disk i/o error", "io"), ("unable to open", "io"), ("readonly", "io"),
+    ("malformed", "corrupt"), ("not a database", "corrupt"),
+)
+
+
+def error_kind(exc: sqlite3.Error) -> ErrorKind:
+    """What an SQLite error means for the person: another program holds a lock (``busy``), the
+    disk or permissions failed (``io``), the disk is full, the file is damaged, or other."""
+    name = str(getattr(exc, "sqlite_errorname", ""))
+    for code, kind in _KINDS:
+        if name == code or name.startswith(code + "_"):
+            return kind
+    message = str(exc).lower()
+    for words, kind in _MESSAGES:
+        if words in message:
+            return kind
+    return "other"
+
+
+def usage_error(exc: sqlite3.Error, path: Path | None) -> StoreError | None:
+    """The ``StoreError`` to raise for an SQLite error met while the database is open, or None
+    for an error that is a bug (it should surface as it is). Damage found now is reported,
+    never moved aside: this connection still has the file open."""
+    kind = error_kind(exc)
+    if kind == "busy":
+        return DatabaseBusy(path, str(exc))
+    if kind == "io":
+        return DatabaseIOError(path, str(exc))
+    if kind == "full":
+        return DiskFull(path)
+    if kind == "corrupt":
+        return StoreError(
+            f"The session database {path} is damaged ({exc}). Quit mockcoach: the next start "
+            "checks it, sets it aside and begins a new one."
+        )
+    return None
 
 
 def _v2_progress_columns(conn: sqlite3.Connection) -> None:
@@ -104,53 +187,72 @@ def _move_aside(path: Path, label: str) -> Path:
     return backup
 
 
-def move_aside(path: Path) -> Path:
-    """Set an unusable database aside (e.g. after ``DatabaseTooNew``) so a fresh one can start."""
-    return _move_aside(path, "set-aside")
-
-
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, busy_timeout_s: float = 10.0) -> sqlite3.Connection:
     """Open (creating or migrating) the session database at ``path``.
 
-    Raises ``DatabaseCorrupt`` or ``DatabaseTooNew`` after renaming the file (and its WAL/SHM)
-    with a timestamp, never writing to it: the caller shows the message; the next ``connect``
-    starts with a new, empty database.
+    Only damage moves the file: a failed integrity check or a file that is not a (mockcoach)
+    database raises ``DatabaseCorrupt``, and a newer schema ``DatabaseTooNew``, after renaming
+    the file (and its WAL/SHM) with a timestamp, never writing to it; the next ``connect`` starts
+    a new, empty database. A lock held by another program for ``busy_timeout_s`` raises
+    ``DatabaseBusy``, a failing disk or permission ``DatabaseIOError``: both leave everything
+    where it is.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    existed = path.exists() and path.stat().st_size > 0
-    if existed:
-        with path.open("rb") as fh:
-            header = fh.read(len(SQLITE_HEADER))
-        if header != SQLITE_HEADER:
-            backup = _move_aside(path, "corrupt")
-            raise DatabaseCorrupt(path, backup, "not an SQLite database")
-    conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
     try:
-        conn.execute("PRAGMA foreign_keys = ON")
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        if version > LATEST_VERSION:
-            conn.close()
-            raise DatabaseTooNew(path, _move_aside(path, f"v{version}"), version, LATEST_VERSION)
-        if existed and path.stat().st_size <= QUICK_CHECK_MAX_BYTES:
-            check = conn.execute("PRAGMA quick_check").fetchone()[0]
-            if check != "ok":
-                raise sqlite3.DatabaseError(str(check))
-        conn.execute("PRAGMA journal_mode = WAL")
-        # WAL + NORMAL: a committed transaction survives the process being killed (the OS has the
-        # pages); only a power cut can lose the last moments, which is the right trade for audio.
-        conn.execute("PRAGMA synchronous = NORMAL")
-        migrate(conn)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        existed = path.exists() and path.stat().st_size > 0
+        header = _header(path) if existed else SQLITE_HEADER
+    except OSError as exc:
+        raise DatabaseIOError(path, exc.strerror or str(exc)) from exc
+    if header != SQLITE_HEADER:
+        backup = _move_aside(path, "corrupt")
+        raise DatabaseCorrupt(path, backup, "not an SQLite database")
+    conn = sqlite3.connect(path, timeout=busy_timeout_s, isolation_level=None,
+                           check_same_thread=False)
+    try:
+        _prepare(conn, path, existed)
     except DatabaseTooNew:
         raise
-    except sqlite3.DatabaseError as exc:
-        if is_disk_full(exc):
-            conn.close()
-            raise DiskFull(path) from exc
+    except sqlite3.Error as exc:
         conn.close()
+        raise _open_error(exc, path) from exc
+    return conn
+
+
+def _header(path: Path) -> bytes:
+    with path.open("rb") as fh:
+        return fh.read(len(SQLITE_HEADER))
+
+
+def _prepare(conn: sqlite3.Connection, path: Path, existed: bool) -> None:
+    conn.execute("PRAGMA foreign_keys = ON")
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version > LATEST_VERSION:
+        conn.close()
+        raise DatabaseTooNew(path, _move_aside(path, f"v{version}"), version, LATEST_VERSION)
+    if existed and path.stat().st_size <= QUICK_CHECK_MAX_BYTES:
+        check = conn.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            raise _Damaged(str(check))
+    conn.execute("PRAGMA journal_mode = WAL")
+    # WAL + NORMAL: a committed transaction survives the process being killed (the OS has the
+    # pages); only a power cut can lose the last moments, which is the right trade for audio.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    migrate(conn)
+
+
+def _open_error(exc: sqlite3.Error, path: Path) -> StoreError:
+    """What opening failed with, for a person; damage (only) is moved aside first."""
+    if isinstance(exc, _Damaged) or error_kind(exc) == "corrupt":
         backup = _move_aside(path, "corrupt")
         log.error("session database %s is corrupt (%s); moved to %s", path, exc, backup)
-        raise DatabaseCorrupt(path, backup, str(exc)) from exc
-    return conn
+        return DatabaseCorrupt(path, backup, str(exc))
+    known = usage_error(exc, path)
+    if known is not None:
+        log.error("session database %s: %s", path, exc)
+        return known
+    log.error("session database %s could not be opened: %s", path, exc)
+    return StoreError(f"The session database {path} could not be opened ({exc}). Nothing "
+                      "was moved.")
 
 
 def migrate(conn: sqlite3.Connection, target: int = LATEST_VERSION) -> int:
@@ -159,7 +261,7 @@ def migrate(conn: sqlite3.Connection, target: int = LATEST_VERSION) -> int:
     if version == 0:
         tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()
         if tables[0]:
-            raise sqlite3.DatabaseError("tables present but no schema version")
+            raise _Damaged("tables present but no schema version")
         conn.executescript(f"BEGIN;\n{schema_sql()}\nPRAGMA user_version = 1;\nCOMMIT;")
         version = 1
     while version < target:

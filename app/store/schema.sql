@@ -1,5 +1,5 @@
 -- mockcoach session store, schema version 1 (the baseline).
--- A fresh database runs this file, then every migration in app/store/migrations.py in order;
+-- A fresh database runs this file, then every migration in MIGRATIONS (app/store/db.py) in order;
 -- PRAGMA user_version records how far it got. Never edit a released version of this file:
 -- change the schema with a new migration instead.
 

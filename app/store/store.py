@@ -28,7 +28,7 @@ from app.store.dao import (
     SegmentDAO,
     SessionDAO,
 )
-from app.store.db import DiskFull, StoreError, connect, is_disk_full
+from app.store.db import StoreError, connect, usage_error
 from app.store.entities import (
     Capture,
     CoverageEvent,
@@ -59,6 +59,14 @@ class SessionNotFound(StoreError):
         )
 
 
+class SessionBeingRecorded(StoreError):
+    def __init__(self, session_id: int) -> None:
+        self.session_id = session_id
+        super().__init__(
+            f"Session {session_id} is being recorded right now; stop it before deleting it."
+        )
+
+
 def fts_query(text: str) -> str:
     """Turn what a person types into a safe FTS5 query: every word must appear, last as prefix."""
     words = re.findall(r"\w+", text, flags=re.UNICODE)
@@ -70,7 +78,13 @@ def fts_query(text: str) -> str:
 
 
 class SessionStore:
-    def __init__(self, path: Path | None = None, files_root: Path | None = None) -> None:
+    """``busy_timeout_s``: how long a read or write waits for another program's lock before
+    ``DatabaseBusy`` is raised."""
+
+    def __init__(
+        self, path: Path | None = None, files_root: Path | None = None,
+        busy_timeout_s: float = 10.0,
+    ) -> None:
         from app import paths
 
         self.path = Path(path) if path is not None else paths.data_dir() / DB_FILENAME
@@ -80,7 +94,7 @@ class SessionStore:
             else (paths.sessions_dir() if path is None else self.path.parent / "sessions")
         )
         self._lock = threading.RLock()
-        self._conn = connect(self.path)
+        self._conn = connect(self.path, busy_timeout_s)
         self.sessions = SessionDAO(self._conn)
         self.segments = SegmentDAO(self._conn)
         self.phase_changes = PhaseChangeDAO(self._conn)
@@ -103,28 +117,33 @@ class SessionStore:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic write; a full disk becomes ``DiskFull`` and the transaction is rolled back."""
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                if is_disk_full(exc):
-                    raise DiskFull(self.path) from exc
-                raise
+        """One atomic write, rolled back on any error. Another program's lock becomes
+        ``DatabaseBusy``, a failing disk ``DatabaseIOError``, a full one ``DiskFull``."""
+        with self._lock, self._errors():
+            self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
                 self._conn.execute("COMMIT")
-            except BaseException as exc:
+            except BaseException:
                 with suppress(sqlite3.Error):
                     self._conn.execute("ROLLBACK")
-                if is_disk_full(exc):
-                    raise DiskFull(self.path) from exc
                 raise
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+        with self._lock, self._errors():
             yield self._conn
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """SQLite errors a person can act on, as ``StoreError``s; the rest (bugs) unchanged."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            known = usage_error(exc, self.path)
+            if known is None:
+                raise
+            raise known from exc
 
     def session_dir(self, session_id: int, create: bool = True) -> Path:
         folder = self.files_root / str(session_id)
@@ -195,15 +214,6 @@ class SessionStore:
         with self.transaction():
             self.sessions.update(session_id, notes=notes)
 
-    def update_progress(
-        self, session_id: int, duration_s: float, coverage_pct: float | None = None
-    ) -> None:
-        fields: dict[str, Any] = {"duration_s": duration_s}
-        if coverage_pct is not None:
-            fields["coverage_pct"] = coverage_pct
-        with self.transaction():
-            self.sessions.update(session_id, **fields)
-
     def finish_session(
         self,
         session_id: int,
@@ -234,9 +244,7 @@ class SessionStore:
         Refused while the session is being recorded (by this or another process)."""
         self.get_session(session_id)
         if is_being_recorded(self.files_root / str(session_id)):
-            raise StoreError(
-                f"Session {session_id} is being recorded right now; stop it before deleting it."
-            )
+            raise SessionBeingRecorded(session_id)
         with self.transaction():
             self.sessions.delete(session_id)
         folder = self.files_root / str(session_id)
@@ -283,17 +291,6 @@ class SessionStore:
 
     def add_segments(self, session_id: int, segments: Iterable[Segment]) -> None:
         self.write_batch(session_id, segments=list(segments))
-
-    def add_phase_change(
-        self, session_id: int, change: PhaseChange, budget_s: float | None = None
-    ) -> None:
-        self.write_batch(session_id, phase_changes=[(change, budget_s)])
-
-    def add_coverage(self, session_id: int, event: CoverageEvent) -> None:
-        self.write_batch(session_id, coverage=[event])
-
-    def add_nudge(self, session_id: int, nudge: Nudge) -> None:
-        self.write_batch(session_id, nudges=[nudge])
 
     def add_capture(self, session_id: int, capture: Capture) -> Capture:
         with self.transaction():

@@ -121,12 +121,15 @@ class Application(QObject):
     def _open_store(self) -> Any:
         """The same database the ``mockcoach sessions`` commands use (unless Settings chose
         another data folder). A damaged or newer database has been moved aside by the store:
-        the banner says where, and the app carries on with a new one."""
-        from app.store import StoreError
+        the banner says where, and the app carries on with a new one. A database that another
+        program holds, or that cannot be read, is left alone and the ``StoreError`` goes up
+        (``run_app`` shows it): starting an empty library over it would hide the user's history.
+        """
+        from app.store import DatabaseCorrupt, DatabaseTooNew
 
         try:
             return self.settings.open_store()
-        except StoreError as exc:
+        except (DatabaseCorrupt, DatabaseTooNew) as exc:
             log.error("session database: %s", exc)
             self._store_problem = str(exc)
             return self.settings.open_store()

@@ -66,7 +66,16 @@ def run_app() -> int:
     qapp.setApplicationName("mockcoach")
     qapp.setApplicationDisplayName("mockcoach")
     qapp.setDesktopFileName("mockcoach")
-    app = Application(qapp)
+    from app.store import StoreError
+
+    try:
+        app = Application(qapp)
+    except StoreError as exc:  # busy or unreadable database: say so, touch nothing
+        from PySide6.QtWidgets import QMessageBox
+
+        print(f"mockcoach: {exc}", file=sys.stderr)
+        QMessageBox.critical(None, "mockcoach", str(exc))
+        return 1
     app.show()
     try:
         return qapp.exec()

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.settings import Key, Settings
+from app.store import StoreError
 from app.ui.player import AudioPlayer
 from app.ui.review_model import ReviewData, build_review
 from app.ui.tasks import TaskRunner
@@ -727,7 +728,11 @@ class ReviewWindow(QMainWindow):
             return
         title, ok = QInputDialog.getText(self, "Rename session", "Title:", text=self.data.title)
         if ok and title.strip():
-            self.store.rename_session(session_id, title.strip())
+            try:
+                self.store.rename_session(session_id, title.strip())
+            except StoreError as exc:
+                self._store_refused("Rename session", exc)
+                return
             self.title.setText(title.strip())
             self.reload()
 
@@ -745,9 +750,15 @@ class ReviewWindow(QMainWindow):
             return
         self.delete_session(session_id)
 
-    def delete_session(self, session_id: int) -> None:
+    def delete_session(self, session_id: int) -> bool:
+        """Delete with its files; refused (with a message) while it is being recorded or when
+        the database is busy or unreadable. Returns whether it was deleted."""
         self.player.stop()
-        self.store.delete_session(session_id)
+        try:
+            self.store.delete_session(session_id)
+        except StoreError as exc:
+            self._store_refused("Delete session", exc)
+            return False
         self.data = None
         self.title.setText("Select a session")
         self.subtitle.setText("")
@@ -755,10 +766,18 @@ class ReviewWindow(QMainWindow):
         self.transcript.clear()
         self._set_detail_enabled(False)
         self.reload()
+        return True
+
+    def _store_refused(self, action: str, error: StoreError) -> None:
+        log.warning("%s refused: %s", action, error)
+        QMessageBox.warning(self, action, str(error))
 
     def _save_notes(self) -> None:
         if self.data is not None:
-            self.store.set_notes(self.data.session_id, self.notes.toPlainText())
+            try:
+                self.store.set_notes(self.data.session_id, self.notes.toPlainText())
+            except StoreError as exc:  # typed as they go: a status line, not a dialog per key
+                self.statusBar().showMessage(f"Notes not saved: {exc}", 10000)
 
     def export(self, fmt: str, path: Path | None = None) -> Path | None:
         """Write the session in ``fmt``; asks where unless ``path`` is given."""

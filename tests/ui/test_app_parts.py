@@ -45,6 +45,30 @@ def test_start_after_a_crash_offers_recovery(
     app.shutdown()
 
 
+@pytest.mark.slow
+def test_a_database_another_program_holds_stops_the_start_instead_of_hiding_the_history(
+    qapp: QApplication, tmp_path: Path
+) -> None:
+    """The app does not start an empty library over sessions another program has locked
+    (the store waits 10 s for the lock first): ``run_app`` shows the message and exits."""
+    from app.store import DatabaseBusy
+    from tests.app.test_store_locks import Holder
+
+    with SessionStore() as store:  # MOCKCOACH_HOME's database, the one the app opens
+        store.create_session(title="my history")
+        path = store.path
+    holder = Holder(path, "exclusive")
+    try:
+        with pytest.raises(DatabaseBusy):
+            Application(qapp, settings=Settings(tmp_path / "settings.ini"),
+                        device_lister=no_devices, offer_recovery=False)
+        assert not [p for p in path.parent.iterdir() if "corrupt" in p.name]
+    finally:
+        holder.release()
+    with SessionStore() as store:
+        assert [s.title for s in store.list_sessions()] == ["my history"]
+
+
 def test_settings_dialog_saves_every_setting(qtbot: QtBot, tmp_path: Path) -> None:
     settings = Settings(tmp_path / "settings.ini")
     frameworks, _ = load_frameworks()

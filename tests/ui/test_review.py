@@ -106,6 +106,29 @@ def test_library_search_rename_notes_delete(
     assert not folder.exists()
 
 
+def test_deleting_a_session_being_recorded_is_refused_with_a_message(
+    review: ReviewWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.store.locks import hold_recording_lock, release_recording_lock
+
+    live = review.store.create_session(title="Recording now", framework="system-design").id
+    folder = review.store.session_dir(live)
+    (folder / "audio.wav").write_bytes(b"RIFF")
+    review.reload()
+    said: list[str] = []
+    monkeypatch.setattr("app.ui.review_window.QMessageBox.warning",
+                        lambda _parent, _title, text: said.append(text))
+    fd = hold_recording_lock(folder)  # as the runner does (another handle, as in another window)
+    try:
+        assert review.delete_session(live) is False
+    finally:
+        release_recording_lock(fd)
+    assert said and "being recorded right now" in said[0]
+    assert live in review.session_ids() and (folder / "audio.wav").exists()
+    assert review.delete_session(live) is True
+    assert live not in review.session_ids()
+
+
 def test_review_plays_the_recording_or_says_why_not(
     qtbot: QtBot, review: ReviewWindow, test_data: Path
 ) -> None:
