@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -17,6 +18,19 @@ SHARED_DATA = Path(os.environ.get("MOCKCOACH_SHARED_DATA", REPO_ROOT.parent / "s
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HF_HUB_OFFLINE"] = "1"
+
+IN_CI = os.environ.get("CI", "").strip().lower() in ("true", "1")
+
+
+def missing_service(reason: str) -> NoReturn:
+    """A system service an integration test needs (Xvfb, PulseAudio) is missing or did not start.
+
+    On a developer's machine that is a skip with the reason; in CI (``CI=true``), where
+    ``scripts/test`` installs every service, it is a failure: a skipped integration test there
+    would let the real PortAudio and X paths go untested without anyone noticing."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: integration tests must run)", pytrace=False)
+    pytest.skip(reason)
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +61,7 @@ def xvfb_display() -> Iterator[str]:
     Yields the DISPLAY value; tests set it (and QT_QPA_PLATFORM=xcb) themselves where needed.
     """
     if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (scripts/test installs it)")
+        missing_service("Xvfb is not installed (scripts/test installs it)")
     # -displayfd: Xvfb picks a free display number itself (atomic with its lock file, so test
     # runs started at the same time never share a screen) and writes it here once it accepts
     # clients. -noreset: by default X resets when its last client leaves, and a grab that

@@ -22,7 +22,7 @@ import pytest
 
 from app.commands import doctor
 from app.commands.doctor import CheckResult
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, missing_service
 
 CHECK_IDS = ["python", "model", "microphone", "tesseract", "qt", "data_dir", "disk"]
 
@@ -292,7 +292,7 @@ def test_sessions_folder_chosen_in_settings_must_be_writable(tmp_path: Path) -> 
 def pulse_server(tmp_path: Path) -> Iterator[str]:
     """A private PulseAudio with a null sink: PortAudio sees inputs through ALSA's pulse plugin."""
     if shutil.which("pulseaudio") is None or shutil.which("pactl") is None:
-        pytest.skip("PulseAudio is not installed (scripts/test installs it)")
+        missing_service("PulseAudio is not installed (scripts/test installs it)")
     runtime = tmp_path / "pulse"
     runtime.mkdir()
     socket = runtime / "native"
@@ -314,7 +314,7 @@ def pulse_server(tmp_path: Path) -> Iterator[str]:
     ).returncode:
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            pytest.skip("PulseAudio did not start here")
+            missing_service("PulseAudio did not start here")
     try:
         yield server
     finally:

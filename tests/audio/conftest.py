@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.conftest import SHARED_DATA, TEST_DATA
+from tests.conftest import SHARED_DATA, TEST_DATA, missing_service
 
 JFK = TEST_DATA / "jfk.flac"
 
@@ -77,7 +77,7 @@ def pulse_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     """
     missing = [tool for tool in ("pulseaudio", "paplay", "pactl") if shutil.which(tool) is None]
     if missing:
-        pytest.skip(f"PulseAudio is not installed ({', '.join(missing)} missing)")
+        missing_service(f"PulseAudio is not installed ({', '.join(missing)} missing)")
     base = tmp_path_factory.mktemp("pulse")
     runtime = base / "run"
     runtime.mkdir(mode=0o700)
@@ -96,7 +96,7 @@ def pulse_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
         env=daemon_env, capture_output=True, text=True, timeout=30,
     )  # fmt: skip
     if started.returncode != 0:
-        pytest.skip(f"PulseAudio did not start: {started.stderr.strip()[:300]}")
+        missing_service(f"PulseAudio did not start: {started.stderr.strip()[:300]}")
     pid_file = runtime / "pulse" / "pid"
     deadline = time.monotonic() + 15
     while True:
