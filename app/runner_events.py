@@ -47,6 +47,7 @@ class TranscriptLine:
     final: bool
     emitted_s: float  # session time when it was produced (end_s + latency)
     phase: str | None = None
+    speaker: str = "candidate"  # "candidate" | "interviewer"
 
 
 @dataclass(frozen=True)
@@ -111,10 +112,11 @@ class RunnerError:
 @dataclass(frozen=True)
 class SessionStopped:
     """Always the last event. The session is finalised in the store (unless the disk was full,
-    in which case it stays 'running' and recovery offers it next time)."""
+    in which case it stays 'running' and recovery offers it next time). ``report``: the
+    tracker's report (``mockcoach replay --json``)."""
 
     kind: ClassVar[str] = "stopped"
-    session_id: int
+    session_id: int | None  # None when the run saved nothing (no store)
     duration_s: float
     reason: StopReason
     report: dict[str, Any] | None = field(default=None, compare=False)

@@ -88,21 +88,26 @@ class SelfTest:
         return f"{resolved.name} ({resolved.source}) loaded from {resolved.path}"
 
     def transcribe(self) -> str:
-        """The clip through the same source -> streaming transcriber path as a live mock."""
+        """The clip through the same session pipeline as a live mock (nothing saved)."""
         if self.model is None:
             raise StepFailed("skipped: the model did not load")
+        from app.lines import AudioLine
+        from app.runner import SessionRunner, run_to_end
+        from app.runner_events import RunnerEvent, TranscriptLine
         from audio.sources import FileSource
         from audio.streaming import StreamingTranscriber
 
-        transcriber = StreamingTranscriber(self.model)
+        finals: list[str] = []
+
+        def keep(event: RunnerEvent) -> None:
+            if isinstance(event, TranscriptLine) and event.final:
+                finals.append(event.text)
+
         source = FileSource(asset_path(*SPEECH_CLIP))
-        events = []
-        for frame in source.frames():
-            events.extend(transcriber.insert(frame))
-        if source.error is not None:
-            raise StepFailed(f"reading the clip failed: {source.error}")
-        events.extend(transcriber.finish())
-        finals = [e.text.strip() for e in events if e.final]
+        line = AudioLine(source, transcriber=StreamingTranscriber(self.model, live=False))
+        result = run_to_end(SessionRunner(None, None, line, listener=keep))
+        if source.error is not None or result.error is not None:
+            raise StepFailed(f"reading the clip failed: {source.error or result.error}")
         text = " ".join(finals).strip()
         reference = asset_path(*SPEECH_TEXT).read_text(encoding="utf-8")
         wer = word_error_rate(reference, text)

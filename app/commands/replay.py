@@ -1,18 +1,26 @@
 """`mockcoach replay`: a whole mock (audio or transcript) through the tracker, with its report.
 
-Transcripts go straight to the tracker; audio goes through the same streaming transcriber as
-the live app, as fast as the CPU allows. Unless ``--no-save``, the mock is saved as a session
-through the session runner, so it shows up in ``mockcoach sessions`` and the review window.
+A transcript file or an audio file (through the same streaming transcriber as the live app, as
+fast as the CPU allows) goes through the one session pipeline (``app.runner.SessionRunner``).
+Unless ``--no-save`` it is saved as a session, so it shows up in ``mockcoach sessions`` and the
+review window; the report is the same either way.
 The ``--json`` shape is a contract documented in README.md ("Framework tracker and replay").
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.lines import AudioLine, Line
+    from capture.prompt import Prompt
+    from framework.definition import Framework
+    from framework.types import Utterance
 
 AUDIO_SUFFIXES = frozenset(
     {".wav", ".flac", ".mp3", ".m4a", ".ogg", ".oga", ".opus", ".webm", ".aac", ".mp4", ".wma"}
@@ -72,7 +80,6 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from app.paths import user_frameworks_dir
     from framework.definition import get_framework
-    from framework.tracker import Tracker
 
     path = Path(args.input).expanduser()
     if not path.is_file():
@@ -89,20 +96,11 @@ def _run(args: argparse.Namespace) -> int:
             f"{path.name}: not a transcript (.jsonl, .srt, .vtt, .txt) nor audio "
             f"({', '.join(sorted(AUDIO_SUFFIXES))})"
         )
-    utterances = None if is_audio else _read_transcript(path)
+    from app.lines import TranscriptFeed
 
-    report: dict[str, Any] | None = None
-    if not args.no_save:
-        report = _replay_saved(args, path, framework, prompt, round_s, utterances)
-    if report is None:
-        from app.runner import prompt_items
-
-        tracker = Tracker(framework, prompt_items(prompt), round_s=round_s)
-        end_s = 0.0
-        for u in utterances if utterances is not None else _transcribe(path, args.model):
-            tracker.feed(u)
-            end_s = max(end_s, u.end_s)
-        report = tracker.report(end_s)
+    line = _audio_line(path, args.model) if is_audio else TranscriptFeed(_read_transcript(path))
+    report = _replay(line, framework, prompt, round_s, save=not args.no_save,
+                     title=f"Replay of {path.name}")
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     else:
@@ -110,7 +108,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_transcript(path: Path) -> list[Any]:
+def _read_transcript(path: Path) -> list[Utterance]:
     from framework.transcript import TranscriptError, parse_transcript
 
     try:
@@ -123,44 +121,34 @@ def _read_transcript(path: Path) -> list[Any]:
         raise ReplayInputError(f"{path.name}: {exc}") from exc
 
 
-def _transcribe(path: Path, model_spec: str | None) -> Any:
-    """Audio → utterances through the live streaming transcriber, as fast as possible."""
-    from app.runner import utterance_from
-    from audio.model import load_model, resolve_model
+def _audio_line(path: Path, model_spec: str | None) -> AudioLine:
+    """The file through the live streaming transcriber, as fast as the CPU allows."""
+    from app.lines import AudioLine
+    from app.runner import model_transcriber_factory
     from audio.sources import FileSource
-    from audio.streaming import StreamingTranscriber, transcribe_stream
 
-    model = load_model(resolve_model(model_spec))
-    source = FileSource(path, realtime=False)
-    for event in transcribe_stream(source, StreamingTranscriber(model)):
-        yield utterance_from(event)
-    if source.error is not None:
-        raise ReplayInputError(f"{path.name}: {source.error}")
+    return AudioLine(FileSource(path, realtime=False),
+                     transcriber_factory=model_transcriber_factory(model_spec, live=False))
 
 
-def _replay_saved(
-    args: argparse.Namespace, path: Path, framework: Any, prompt: Any, round_s: float,
-    utterances: list[Any] | None,
-) -> dict[str, Any] | None:
-    """Save the mock as a session through the session runner; returns the saved report."""
-    from app.runner import replay_audio, replay_transcript
+def _replay(line: Line, framework: Framework, prompt: Prompt | None, round_s: float, *,
+            save: bool, title: str) -> dict[str, Any]:
+    """The mock through the one session pipeline, saved as a session unless ``save`` is False
+    (same transcriber, same step, same tracker: the report does not depend on the flag)."""
+    from app.runner import SessionRunner, run_to_end
     from app.settings import Settings
 
-    with Settings().open_store() as store:
-        title = f"Replay of {path.name}"
-        if utterances is not None:
-            session = replay_transcript(
-                store, utterances, framework, prompt=prompt, title=title, round_s=round_s
-            )
-        else:
-            session = replay_audio(
-                store, path, framework, model_spec=args.model, prompt=prompt, title=title,
-                round_s=round_s,
-            )
-    print(f"saved as session {session.id} (`mockcoach sessions show {session.id}`)",
-          file=sys.stderr)
-    report: dict[str, Any] | None = session.report
-    return report
+    with contextlib.ExitStack() as stack:
+        store = stack.enter_context(Settings().open_store()) if save else None
+        result = run_to_end(SessionRunner(store, framework, line, prompt=prompt, title=title,
+                                          round_s=round_s))
+    if result.error is not None:
+        raise ReplayInputError(result.error.message)
+    if result.session is not None:
+        print(f"saved as session {result.session.id} "
+              f"(`mockcoach sessions show {result.session.id}`)", file=sys.stderr)
+    assert result.report is not None
+    return result.report
 
 
 # ------------------------------------------------------------------------------------- prompt

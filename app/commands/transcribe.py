@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any, TextIO
 
 
@@ -123,9 +124,12 @@ def _resolve_model(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.lines import AudioLine
+    from app.runner import SessionRunner, run_to_end
+    from app.runner_events import RunnerEvent, TranscriptLine
     from audio.errors import AudioFileError, ModelError, NoMicrophone
     from audio.model import load_model
-    from audio.recorder import Recorder, RecorderError
+    from audio.recorder import RecorderError
     from audio.sources import AudioSource, FileSource, MicrophoneSource
     from audio.streaming import SYSTEM_DESIGN_GLOSSARY, StreamingConfig, StreamingTranscriber
 
@@ -139,8 +143,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             source = FileSource(args.audio, realtime=args.realtime)
         model = load_model(_resolve_model(args), threads=args.threads)
-        recorder = Recorder(args.record, append=False) if args.record else None
-    except (AudioFileError, ModelError, NoMicrophone, RecorderError) as exc:
+    except (AudioFileError, ModelError, NoMicrophone) as exc:
         print(f"mockcoach transcribe: {exc}", file=sys.stderr)
         return 2
 
@@ -158,45 +161,34 @@ def run(args: argparse.Namespace) -> int:
     )
     out = sys.stdout
     printer = None if args.json else _Printer(out)
-    busy_s = 0.0
+
+    def show(event: RunnerEvent) -> None:
+        if not isinstance(event, TranscriptLine):
+            return
+        if printer is not None:
+            printer.show(event.final, event.text, event.start_s)
+            return
+        record = {
+            "event": "final" if event.final else "partial",
+            "text": event.text,
+            "start": round(event.start_s, 3),
+            "end": round(event.end_s, 3),
+            "emitted": round(event.emitted_s, 3),
+        }
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.flush()
+
+    # The one session pipeline, with nothing to save and no framework to track.
+    runner = SessionRunner(None, None, AudioLine(source, transcriber=transcriber), listener=show,
+                           record_to=Path(args.record) if args.record else None)
     started = time.monotonic()
-
-    def emit(events: list[Any]) -> None:
-        for ev in events:
-            if printer is not None:
-                printer.show(ev.final, ev.text, ev.start_s)
-                continue
-            record = {
-                "event": "final" if ev.final else "partial",
-                "text": ev.text,
-                "start": round(ev.start_s, 3),
-                "end": round(ev.end_s, 3),
-                "emitted": round(ev.emitted_s, 3),
-            }
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            out.flush()
-
     interrupted = False
+    failure = None
     try:
-        try:
-            for frame in source.frames():
-                if recorder is not None:
-                    recorder.write(frame)
-                t = time.perf_counter()
-                events = transcriber.insert(frame)
-                busy_s += time.perf_counter() - t
-                emit(events)
-        except KeyboardInterrupt:
-            interrupted = True
-        finally:
-            source.stop()
-            if recorder is not None:
-                recorder.close()
-        t = time.perf_counter()
-        events = transcriber.finish()
-        busy_s += time.perf_counter() - t
-        emit(events)
-    except NoMicrophone as exc:
+        failure = run_to_end(runner).error
+    except KeyboardInterrupt:
+        interrupted = True
+    except RecorderError as exc:
         print(f"mockcoach transcribe: {exc}", file=sys.stderr)
         return 2
     wall_s = time.monotonic() - started
@@ -205,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
         "event": "summary",
         "audio_s": round(audio_s, 3),
         "wall_s": round(wall_s, 3),
-        "rtf": round(busy_s / audio_s, 3) if audio_s > 0 else 0.0,
+        "rtf": round(runner.decode_s / audio_s, 3) if audio_s > 0 else 0.0,
         "lag_max_s": round(transcriber.stats.lag_max_s, 3),
         "peak_rss_mb": round(_peak_rss_mb(), 1),
     }
@@ -222,4 +214,7 @@ def run(args: argparse.Namespace) -> int:
     if source.error is not None:
         print(f"mockcoach transcribe: {source.error}", file=sys.stderr)
         return 3
+    if failure is not None:  # e.g. no microphone to open, the model failing mid-way
+        print(f"mockcoach transcribe: {failure.message}", file=sys.stderr)
+        return 2
     return 130 if interrupted else 0

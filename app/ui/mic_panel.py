@@ -7,7 +7,6 @@ States a person can act on are shown in words: no microphone, permission denied,
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 from collections.abc import Callable
@@ -110,43 +109,66 @@ class _MicWorker(QObject):
             self._source = MicrophoneSource(self.device, meter=self.meter)
             if self._stop.is_set():
                 self._source.stop()
-            # Open the stream before loading the model: what is said meanwhile waits in the
-            # source's queue instead of being lost (the user starts talking at the click).
-            frames = self._source.frames()
-            first = next(frames, None)
-            transcriber = self._transcriber() if self.test else None
-            heard: list[str] = []
-            for frame in itertools.chain([] if first is None else [first], frames):
-                if transcriber is not None:
-                    for event in transcriber.insert(frame):
-                        if event.final:
-                            heard.append(event.text.strip())
-                            self.heard.emit(" ".join(heard))
-                    self.progress.emit(min(frame.end_s / TEST_SECONDS, 1.0))
-                    if frame.end_s >= TEST_SECONDS:
-                        break
-                if self._stop.is_set():
-                    break
-            self._source.stop()
-            frames.close()  # closes the device now, not when the generator is collected
-            if transcriber is not None:
-                heard += [e.text.strip() for e in transcriber.finish() if e.final]
-                self.heard.emit(" ".join(h for h in heard if h))
-            error = getattr(self._source, "error", None)
-            if error is not None and not self._stop.is_set():
-                self.failed.emit(describe_audio_error(error))
+            if self.test:
+                self._test(self._source)
+            else:
+                self._preview(self._source)
         except Exception as exc:
             log.warning("microphone worker failed: %s", exc, exc_info=True)
             self.failed.emit(describe_audio_error(exc))
         finally:
             self.finished.emit()
 
-    def _transcriber(self) -> Any:
+    def _preview(self, source: Any) -> None:
+        """Only the level: the source feeds the meter, nothing else listens."""
+        frames = source.frames()
+        for _ in frames:
+            if self._stop.is_set():
+                break
+        source.stop()
+        frames.close()  # closes the device now, not when the generator is collected
+        if source.error is not None and not self._stop.is_set():
+            self.failed.emit(describe_audio_error(source.error))
+
+    def _test(self, source: Any) -> None:
+        """The same session pipeline as a mock, with nothing saved and no framework. The device
+        opens at once and the model loads on the runner's worker: what is said meanwhile waits
+        in the runner's inbox instead of being lost (the user starts talking at the click)."""
+        from app.lines import AudioLine
+        from app.runner import SessionRunner
+        from app.runner_events import LevelUpdate, RunnerEvent, SessionStopped, TranscriptLine
+
+        heard: list[str] = []
+
+        def listen(event: RunnerEvent) -> None:
+            if isinstance(event, TranscriptLine) and event.final:
+                heard.append(event.text)
+                self.heard.emit(" ".join(heard))
+            elif isinstance(event, LevelUpdate):
+                self.progress.emit(min(event.at_s / TEST_SECONDS, 1.0))
+                if event.at_s >= TEST_SECONDS:
+                    self._stop.set()
+            elif isinstance(event, SessionStopped):
+                self._stop.set()
+
+        runner = SessionRunner(None, None, AudioLine(source, transcriber_factory=self._factory()),
+                               listener=listen)
+        runner.start()
+        self._stop.wait()
+        runner.stop()  # transcribes what is still queued, then ends
+        self.heard.emit(" ".join(heard))
+        error = runner.input_error or source.error
+        if error is not None:
+            self.failed.emit(describe_audio_error(error))
+        elif runner.errors:
+            self.failed.emit(runner.errors[0].message)
+
+    def _factory(self) -> Callable[[], Any]:
         if self.models is not None:  # the app's preloaded model: the test starts at once
-            return self.models.transcriber_factory(self.model_spec)()
+            return self.models.transcriber_factory(self.model_spec)
         from app.runner import model_transcriber_factory
 
-        return model_transcriber_factory(self.model_spec)()
+        return model_transcriber_factory(self.model_spec)
 
 
 class MicPanel(QWidget):

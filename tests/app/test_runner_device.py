@@ -64,6 +64,9 @@ class EverySecondTranscriber:
         self.received_s = 0.0
         self.said_s = 0.0
 
+    def resync(self) -> None:
+        """Nothing to forget: this stand-in has no wall clock."""
+
     def insert(self, frame: AudioFrame) -> list[TranscriptEvent]:
         self.received_s = frame.start_s + len(frame.samples) / 16_000
         out = []
@@ -232,7 +235,7 @@ def test_a_full_disk_for_the_audio_stops_the_session(tmp_path: Path) -> None:
     runner = SessionRunner(store, small_framework(), source=source,
                            transcriber=EverySecondTranscriber(), listener=events.append)
     session = runner.start()
-    runner._recorder = FullDiskRecorder()  # before any frame arrives
+    runner.line.recorder = FullDiskRecorder()  # type: ignore[assignment]  # before any frame
     for chunk in range(30):
         source.queue.put(_samples()[chunk * 1600 : (chunk + 1) * 1600])
     assert runner.wait(10)

@@ -77,6 +77,7 @@ class LosingSource:
     """Plays a real recording like a live input, then loses the device (``error`` set), as
     MicrophoneSource does when a USB microphone is unplugged."""
 
+    realtime = True
     sample_rate = 16_000
 
     def __init__(self, samples: Any, lose_after_s: float | None) -> None:
@@ -111,6 +112,9 @@ class SecondsTranscriber:
 
     def __init__(self) -> None:
         self.said_s = 0.0
+
+    def resync(self) -> None:
+        """Nothing to forget: this stand-in has no wall clock."""
 
     def insert(self, frame: Any) -> list[Any]:
         from audio.events import TranscriptEvent

@@ -1,0 +1,134 @@
+"""The thread-free step alone: no thread, no store, no clock — the real tracker on real speech.
+
+Everything a session saves and shows comes out of ``SessionStep``; the runner only moves its
+output between threads. So what these tests pin down holds for the live window, ``replay``
+(saved or not), ``transcribe``, the mic test and the self-test alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from app.pipeline import (
+    Heard,
+    PhaseRow,
+    Progress,
+    SessionStep,
+    StepOutput,
+    event_from,
+    prompt_items,
+)
+from app.runner_events import TrackerUpdate, TranscriptLine
+from app.store import CoverageEvent, Segment
+from audio.events import TranscriptEvent
+from framework.types import Utterance
+from tests.app.sessions_support import PROMPT_TEXT, small_framework
+from tests.app.test_runner import read_utterances_local
+
+
+def _run(step: SessionStep, heard_batches: list[list[Heard]]) -> StepOutput:
+    out = step.start()
+    for batch in heard_batches:
+        end = max((event.end_s for event, _ in batch), default=step.now_s)
+        out.extend(step.take(batch, end))
+    out.extend(step.finish(step.now_s))
+    return out
+
+
+def _finals(utterances: list[Utterance]) -> list[list[Heard]]:
+    return [[(event_from(u), u.speaker)] for u in utterances]
+
+
+def _with_partials(utterances: list[Utterance]) -> list[list[Heard]]:
+    """Each final preceded by a partial of its first half (what a live transcriber does)."""
+    batches: list[list[Heard]] = []
+    for u in utterances:
+        words = u.text.split()
+        half = " ".join(words[: max(1, len(words) // 2)])
+        middle = (u.start_s + u.end_s) / 2
+        partial = TranscriptEvent(half, u.start_s, middle, False, middle + 0.3)
+        batches.append([(partial, u.speaker)])
+        batches.append([(event_from(u), u.speaker)])
+    return batches
+
+
+def test_finals_become_segments_phases_coverage_and_a_report() -> None:
+    from capture.prompt import parse_prompt
+
+    utterances = read_utterances_local()
+    step = SessionStep(small_framework(), requirements=prompt_items(parse_prompt(PROMPT_TEXT)))
+    out = _run(step, _finals(utterances))
+    segments = [r for r in out.rows if isinstance(r, Segment)]
+    assert [s.text for s in segments] == [u.text.strip() for u in utterances if u.text.strip()]
+    assert all(s.phase for s in segments)
+    phases = [r.change.phase for r in out.rows if isinstance(r, PhaseRow)]
+    assert phases[0] == "requirements" and len(phases) >= 2
+    assert any(isinstance(r, CoverageEvent) for r in out.rows)
+    assert isinstance(out.rows[-1], Progress) and out.rows[-1].duration_s == utterances[-1].end_s
+    assert step.report is not None
+    assert [p["id"] for p in step.report["phases"]] == phases  # type: ignore[index]
+    lines = [e for e in out.events if isinstance(e, TranscriptLine)]
+    assert len(lines) == len(segments) and all(line.final for line in lines)
+
+
+def test_partials_are_shown_but_never_change_what_is_saved() -> None:
+    utterances = read_utterances_local()
+    finals_only = _run(SessionStep(small_framework()), _finals(utterances))
+    with_partials = _run(SessionStep(small_framework()), _with_partials(utterances))
+    def saved(out: StepOutput) -> list[object]:  # ticks differ: the partials moved the clock
+        return [r for r in out.rows if not isinstance(r, Progress)]
+
+    assert saved(with_partials) == saved(finals_only)
+    partials = [e for e in with_partials.events
+                if isinstance(e, TranscriptLine) and not e.final]
+    assert len(partials) == len(utterances)
+
+
+def test_the_speaker_travels_to_the_tracker_and_the_view() -> None:
+    """An interviewer's question is shown as theirs and never addresses a requirement."""
+    from capture.prompt import parse_prompt
+
+    asked = Utterance("A user enters a block of text and gets a random link, anyone with the "
+                      "link can view the text", 0.0, 6.0, speaker="interviewer")
+    said = replace(asked, speaker="candidate", start_s=7.0, end_s=13.0)
+    prompt = prompt_items(parse_prompt(PROMPT_TEXT))
+    by_interviewer = _run(SessionStep(small_framework(), requirements=prompt), _finals([asked]))
+    by_candidate = _run(SessionStep(small_framework(), requirements=prompt), _finals([said]))
+    [line] = [e for e in by_interviewer.events if isinstance(e, TranscriptLine)]
+    assert line.speaker == "interviewer"
+    assert not [r for r in by_interviewer.rows
+                if isinstance(r, CoverageEvent) and r.kind == "requirement"]
+    assert [r for r in by_candidate.rows
+            if isinstance(r, CoverageEvent) and r.kind == "requirement"]
+
+
+def test_a_prompt_captured_late_is_caught_up_as_if_known_from_the_start() -> None:
+    from capture.prompt import parse_prompt
+
+    utterances = read_utterances_local()
+    requirements = prompt_items(parse_prompt(PROMPT_TEXT))
+    known = SessionStep(small_framework(), requirements=requirements)
+    _run(known, _finals(utterances))
+    late = SessionStep(small_framework())
+    late.start()
+    half = len(utterances) // 2
+    for batch in _finals(utterances[:half]):
+        late.take(batch, batch[0][0].end_s)
+    caught_up = late.adopt(late.replay_with(requirements, late.inputs()))
+    assert any(isinstance(r, CoverageEvent) and r.kind == "requirement" for r in caught_up.rows)
+    assert isinstance(caught_up.events[-1], TrackerUpdate)
+    for batch in _finals(utterances[half:]):
+        late.take(batch, batch[0][0].end_s)
+    late.finish(late.now_s)
+    assert late.report is not None and known.report is not None
+    assert late.report["requirements"] == known.report["requirements"]
+
+
+def test_without_a_framework_the_step_is_a_transcript() -> None:
+    """``transcribe`` and the mic test: segments and lines, no tracker."""
+    utterances = read_utterances_local()[:5]
+    out = _run(SessionStep(None), _finals(utterances))
+    assert [r.phase for r in out.rows if isinstance(r, Segment)] == [None] * 5
+    assert not [e for e in out.events if isinstance(e, TrackerUpdate)]
+    assert [e.text for e in out.events if isinstance(e, TranscriptLine)] == [
+        u.text.strip() for u in utterances]
