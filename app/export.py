@@ -14,77 +14,26 @@ from __future__ import annotations
 import base64
 import html
 import json
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from app.presentation import (
+    clock,
+    hedge_spans,
+    marked,
+    merge_lines,
+    subtitle_stamp,
+    words_per_minute,
+)
 from app.store import SessionRecord
 
 FORMATS = ("md", "html", "srt", "vtt", "jsonl")
 
-# Used only when the framework library offers no hedge finder of its own.
-_FALLBACK_HEDGES = (
-    "i think", "i guess", "maybe", "probably", "kind of", "sort of", "i'm not sure",
-    "i am not sure", "perhaps", "might", "possibly", "i suppose", "hopefully", "not sure",
-)
-
-
 class ExportError(ValueError):
     pass
-
-
-@dataclass(frozen=True)
-class Line:
-    """Consecutive transcript segments merged into one readable line / subtitle cue."""
-
-    start_s: float
-    end_s: float
-    text: str
-    phase: str | None
-
-
-def merge_lines(
-    record: SessionRecord, max_s: float = 12.0, max_chars: int = 160, gap_s: float = 0.8
-) -> list[Line]:
-    """The live transcriber commits a few words at a time; readers want sentences."""
-    lines: list[Line] = []
-    for seg in record.segments:
-        text = seg.text.strip()
-        if not text:
-            continue
-        if lines:
-            last = lines[-1]
-            joinable = (
-                seg.phase == last.phase
-                and seg.start_s - last.end_s <= gap_s
-                and seg.end_s - last.start_s <= max_s
-                and len(last.text) + len(text) < max_chars
-                and not re.search(r"[.?!]$", last.text)
-            )
-            if joinable:
-                lines[-1] = Line(last.start_s, max(last.end_s, seg.end_s), f"{last.text} {text}",
-                                 last.phase)
-                continue
-        lines.append(Line(seg.start_s, seg.end_s, text, seg.phase))
-    return lines
-
-
-def clock(seconds: float) -> str:
-    seconds = max(0.0, seconds)
-    h, rem = divmod(int(seconds), 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
-
-
-def _stamp(seconds: float, sep: str) -> str:
-    ms = round(max(0.0, seconds) * 1000)
-    h, ms = divmod(ms, 3_600_000)
-    m, ms = divmod(ms, 60_000)
-    s, ms = divmod(ms, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
 
 
 # -- transcript formats ------------------------------------------------------------------------
@@ -92,17 +41,18 @@ def _stamp(seconds: float, sep: str) -> str:
 
 def to_srt(record: SessionRecord) -> str:
     cues = []
-    for n, line in enumerate(merge_lines(record, max_s=7.0, max_chars=84), start=1):
+    for n, line in enumerate(merge_lines(record.segments, max_s=7.0, max_chars=84), start=1):
         end = max(line.end_s, line.start_s + 0.5)
-        cues.append(f"{n}\n{_stamp(line.start_s, ',')} --> {_stamp(end, ',')}\n{line.text}\n")
+        stamps = f"{subtitle_stamp(line.start_s, ',')} --> {subtitle_stamp(end, ',')}"
+        cues.append(f"{n}\n{stamps}\n{line.text}\n")
     return "\n".join(cues)
 
 
 def to_vtt(record: SessionRecord) -> str:
     out = ["WEBVTT", f"NOTE {_vtt_safe(record.session.title)}", ""]
-    for line in merge_lines(record, max_s=7.0, max_chars=84):
+    for line in merge_lines(record.segments, max_s=7.0, max_chars=84):
         end = max(line.end_s, line.start_s + 0.5)
-        out.append(f"{_stamp(line.start_s, '.')} --> {_stamp(end, '.')}")
+        out.append(f"{subtitle_stamp(line.start_s, '.')} --> {subtitle_stamp(end, '.')}")
         out.append(_vtt_safe(line.text))
         out.append("")
     return "\n".join(out)
@@ -177,50 +127,6 @@ def phase_rows(record: SessionRecord) -> list[PhaseRow]:
     return rows
 
 
-def words_per_minute(record: SessionRecord, window_s: float = 60.0) -> list[tuple[float, float]]:
-    """Speaking rate per window (centre time, wpm) — silence counts, as it does for a listener."""
-    duration = max(record.session.duration_s,
-                   max((s.end_s for s in record.segments), default=0.0))
-    if duration <= 0:
-        return []
-    n = max(1, int(duration // window_s) + (1 if duration % window_s > 1 else 0))
-    counts = [0] * n
-    for seg in record.segments:
-        words = len(re.findall(r"[\w']+", seg.text))
-        mid = (seg.start_s + seg.end_s) / 2
-        counts[min(n - 1, int(mid // window_s))] += words
-    points = []
-    for i, c in enumerate(counts):
-        span = min(window_s, duration - i * window_s)
-        if span > 0:
-            points.append((i * window_s + span / 2, c * 60.0 / span))
-    return points
-
-
-def hedge_finder() -> Callable[[str], list[tuple[int, int]]]:
-    """(start, end) character spans of hedges in a text; the framework's own list when it has
-    one, so review and live coaching agree on what a hedge is."""
-    try:
-        from framework import signals
-
-        finder = getattr(signals, "hedge_spans", None)
-        if callable(finder):
-            return finder  # type: ignore[no-any-return]
-        phrases = getattr(signals, "HEDGES", None)
-    except ImportError:  # pragma: no cover
-        phrases = None
-    words = tuple(phrases) if phrases else _FALLBACK_HEDGES
-    pattern = re.compile(
-        r"\b(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\b",
-        re.IGNORECASE,
-    )
-
-    def find(text: str) -> list[tuple[int, int]]:
-        return [m.span() for m in pattern.finditer(text)]
-
-    return find
-
-
 def _coverage(record: SessionRecord) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Checklist and requirement rows, from the tracker report when there is one."""
     report = record.session.report or {}
@@ -293,35 +199,33 @@ def to_markdown(record: SessionRecord) -> str:
         out.append("")
     out += _markdown_signals(record)
     out += ["## Transcript", ""]
-    find = hedge_finder()
-    for line in merge_lines(record):
+    for line in merge_lines(record.segments):
         phase = f" *{line.phase}*" if line.phase else ""
-        out.append(f"- `{clock(line.start_s)}`{phase} {_mark_md(line.text, find)}")
+        out.append(f"- `{clock(line.start_s)}`{phase} {_mark_md(line.text)}")
     out.append("")
     return "\n".join(out)
 
 
-def _mark_md(text: str, find: Callable[[str], list[tuple[int, int]]]) -> str:
-    parts, pos = [], 0
-    for a, b in find(text):
-        parts += [text[pos:a], f"_{text[a:b]}_"]
-        pos = b
-    parts.append(text[pos:])
-    return "".join(parts)
+def _mark_md(text: str) -> str:
+    return "".join(f"_{run}_" if hedge else run for run, hedge in marked(text, hedge_spans(text)))
+
+
+def session_pace(record: SessionRecord) -> list[tuple[float, float]]:
+    """Words per minute over the session (``presentation.words_per_minute``)."""
+    return words_per_minute(record.segments, record.session.duration_s)
 
 
 def delivery_facts(record: SessionRecord) -> list[str]:
     """How it was said, as short sentences: pace, hedges, fillers, silences, and the
     estimation check from the tracker's delivery signals (when the report has them)."""
     facts = []
-    points = words_per_minute(record)
+    points = session_pace(record)
     if points:
         rates = [w for _, w in points]
         facts.append(f"Words per minute: {sum(rates) / len(rates):.0f} on average, "
                      f"{min(rates):.0f}–{max(rates):.0f} minute by minute.")
     signals: dict[str, Any] = (record.session.report or {}).get("signals") or {}
-    find = hedge_finder()
-    hedges = sum(len(find(seg.text)) for seg in record.segments)
+    hedges = sum(len(hedge_spans(seg.text)) for seg in record.segments)
     tradeoffs = signals.get("tradeoffs")
     facts.append(f"Hedges: {hedges} (highlighted in the transcript)"
                  + (f"; trade-offs named: {tradeoffs}." if tradeoffs is not None else "."))
@@ -466,20 +370,15 @@ def wpm_svg(points: Sequence[tuple[float, float]], duration_s: float) -> str:
     return "".join(parts)
 
 
-def _mark_html(text: str, find: Callable[[str], list[tuple[int, int]]]) -> str:
-    parts, pos = [], 0
-    for a, b in find(text):
-        parts += [html.escape(text[pos:a]), f'<mark class="hedge">{html.escape(text[a:b])}</mark>']
-        pos = b
-    parts.append(html.escape(text[pos:]))
-    return "".join(parts)
+def _mark_html(text: str) -> str:
+    return "".join(f'<mark class="hedge">{html.escape(run)}</mark>' if hedge else html.escape(run)
+                   for run, hedge in marked(text, hedge_spans(text)))
 
 
 def to_html(record: SessionRecord, session_folder: Path | None = None) -> str:
     e = html.escape
     s = record.session
     order = [pid for pid, _ in framework_phases(record)]
-    find = hedge_finder()
     body = [f"<header><h1>{e(s.title or 'Mock interview')}</h1><p class='meta'>"
             f"{e(s.started_at)} · {clock(s.duration_s)} of {clock(s.round_s)} · "
             f"{e(s.framework)}"
@@ -528,15 +427,15 @@ def to_html(record: SessionRecord, session_folder: Path | None = None) -> str:
         body.append("<section><h2>Nudges</h2><ul>" + "".join(
             f"<li><span class='muted'>{clock(n.at_s)}</span> {e(n.text)}</li>"
             for n in record.nudges) + "</ul></section>")
-    points = words_per_minute(record)
+    points = session_pace(record)
     facts = "".join(f"<li>{e(fact)}</li>" for fact in delivery_facts(record))
     body.append("<section><h2>Delivery</h2><h3>Words per minute</h3>"
                 + wpm_svg(points, s.duration_s) + f"<ul>{facts}</ul></section>")
     lines = "".join(
         f"<tr><td class='t'>{clock(x.start_s)}</td><td><i class='dot' style='background:"
         f"{_phase_colour(order, x.phase)}' title='{e(x.phase or '')}'></i></td>"
-        f"<td>{_mark_html(x.text, find)}</td></tr>"
-        for x in merge_lines(record))
+        f"<td>{_mark_html(x.text)}</td></tr>"
+        for x in merge_lines(record.segments))
     body.append(f"<section><h2>Transcript</h2><table class='transcript'>{lines}</table></section>")
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"

@@ -68,13 +68,9 @@ def run(args: argparse.Namespace) -> int:
         store.close()
 
 
-def _clock(seconds: float) -> str:
-    from app.export import clock
-
-    return clock(seconds)
-
-
 def _list(store: Any, args: argparse.Namespace) -> int:
+    from app.presentation import clock
+
     sessions = store.list_sessions(search=getattr(args, "search", None))
     if getattr(args, "json", False):
         print(json.dumps([s.to_json() for s in sessions], indent=2, ensure_ascii=False))
@@ -86,7 +82,7 @@ def _list(store: Any, args: argparse.Namespace) -> int:
     for s in sessions:
         cover = f"{s.coverage_pct:.0f}%" if s.coverage_pct is not None else "–"
         started = s.started_at[:19].replace("T", " ")
-        print(f"{s.id:>4}  {started:<19}  {_clock(s.duration_s):>7}  {cover:>5}  "
+        print(f"{s.id:>4}  {started:<19}  {clock(s.duration_s):>7}  {cover:>5}  "
               f"{s.status:<9}  {s.title}")
     unfinished = [s for s in sessions if s.status == "running"]
     if unfinished:
@@ -128,13 +124,14 @@ def _show(store: Any, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(show_json(store, args.id), indent=2, ensure_ascii=False))
         return 0
-    from app.export import merge_lines, phase_rows
+    from app.export import phase_rows
+    from app.presentation import clock, merge_lines
 
     record = store.load(args.id)
     s = record.session
     print(f"#{s.id} {s.title}")
     print(f"  started   {s.started_at}   status {s.status}")
-    print(f"  length    {_clock(s.duration_s)} of {_clock(s.round_s)}   framework {s.framework}"
+    print(f"  length    {clock(s.duration_s)} of {clock(s.round_s)}   framework {s.framework}"
           + (f"   coverage {s.coverage_pct:.0f}%" if s.coverage_pct is not None else ""))
     audio = store.audio_file(s)
     if audio:
@@ -145,15 +142,15 @@ def _show(store: Any, args: argparse.Namespace) -> int:
     if rows:
         print("\nPhases")
         for r in rows:
-            budget = _clock(r.budget_s) if r.budget_s else "–"
-            print(f"  {r.label:<24} {_clock(r.spent_s):>7} / {budget:>7}  {r.status}")
+            budget = clock(r.budget_s) if r.budget_s else "–"
+            print(f"  {r.label:<24} {clock(r.spent_s):>7} / {budget:>7}  {r.status}")
     if record.coverage:
         print("\nAddressed")
         for c in record.coverage:
-            print(f"  {_clock(c.at_s):>7}  {c.kind:<11} {c.label or c.item_id}")
+            print(f"  {clock(c.at_s):>7}  {c.kind:<11} {c.label or c.item_id}")
     print("\nTranscript")
-    for line in merge_lines(record):
-        print(f"  {_clock(line.start_s):>7}  {line.text}")
+    for line in merge_lines(record.segments):
+        print(f"  {clock(line.start_s):>7}  {line.text}")
     return 0
 
 
@@ -188,6 +185,7 @@ def _delete(store: Any, args: argparse.Namespace) -> int:
 
 
 def _recover(store: Any, args: argparse.Namespace) -> int:
+    from app.presentation import clock
     from app.recovery import find_unfinished, recover
 
     candidates = find_unfinished(store)
@@ -204,5 +202,5 @@ def _recover(store: Any, args: argparse.Namespace) -> int:
         print("Nothing to recover.")
     else:
         for s in recovered:
-            print(f"Recovered session {s.id} “{s.title}” ({_clock(s.duration_s)}).")
+            print(f"Recovered session {s.id} “{s.title}” ({clock(s.duration_s)}).")
     return 0

@@ -12,7 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from app.ui.theme import colors, format_clock, icon
+from app.presentation import clock
+from app.ui.theme import colors, icon
 
 KIND_LABELS = {
     "functional": "functional",
@@ -162,7 +163,7 @@ class CoveragePanel(QWidget):
         c = colors()
         addressed = self._addressed.get(item.id)
         kind = KIND_LABELS.get(item.kind, item.kind)
-        row = QTreeWidgetItem([item.label, format_clock(addressed.at_s) if addressed else ""])
+        row = QTreeWidgetItem([item.label, clock(addressed.at_s) if addressed else ""])
         row.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
         row.setData(0, Qt.ItemDataRole.UserRole, item.id)
         tip = f"<b>{item.label}</b><br>{kind}"
@@ -172,7 +173,7 @@ class CoveragePanel(QWidget):
             row.setIcon(0, icon("check", c.under.name()))
             row.setForeground(0, QBrush(c.muted))
             row.setForeground(1, QBrush(c.muted))
-            tip += f"<br>Addressed at {format_clock(addressed.at_s)}"
+            tip += f"<br>Addressed at {clock(addressed.at_s)}"
             if addressed.evidence:
                 tip += f": “{addressed.evidence}”"
         else:

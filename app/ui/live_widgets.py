@@ -9,7 +9,8 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from app.ui.theme import colors, format_clock, icon
+from app.presentation import clock
+from app.ui.theme import colors, icon
 
 METER_FLOOR_DB = -60.0
 
@@ -98,7 +99,7 @@ class CueCard(QFrame):
             return
         lines = [
             f"<span style='color:{c.near.name()}'>●</span> "
-            f"<span style='color:{c.muted.name()}'>{format_clock(n.at_s)}</span>&nbsp; "
+            f"<span style='color:{c.muted.name()}'>{clock(n.at_s)}</span>&nbsp; "
             f"{_escape(n.text)}"
             for n in reversed(self._nudge_list)
         ]
@@ -228,7 +229,7 @@ class RoundClock(QLabel):
         c = colors()
         left = round_s - elapsed_s
         colour = c.over if left < 0 else c.near if left < 300 else c.text
-        text = f"{format_clock(elapsed_s)} / {format_clock(round_s)}"
+        text = f"{clock(elapsed_s)} / {clock(round_s)}"
         if text != self.text():
             self.setText(text)
         style = f"color: {colour.name()}; padding: 0 8px;"

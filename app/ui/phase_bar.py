@@ -13,7 +13,8 @@ from PySide6.QtCore import QEvent, QPoint, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from app.ui.theme import colors, format_clock
+from app.presentation import clock
+from app.ui.theme import colors
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ class PhaseBar(QWidget):
             elapsed = time.elapsed_s if time else 0.0
             status = time.status if time else "under"
             painter.setPen(c.status(status) if elapsed > 0 and status != "under" else c.muted)
-            figures = f"{format_clock(elapsed)} / {format_clock(phase.budget_s)}"
+            figures = f"{clock(elapsed)} / {clock(phase.budget_s)}"
             figure_rect = rect.adjusted(10, rect.height() / 2 - 3, -8, -9)
             painter.drawText(
                 figure_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -166,8 +167,8 @@ class PhaseBar(QWidget):
                 QToolTip.hideText()
                 return True
             time = self._times.get(phase.id)
-            spent = format_clock(time.elapsed_s if time else 0)
-            budget = format_clock(phase.budget_s)
+            spent = clock(time.elapsed_s if time else 0)
+            budget = clock(phase.budget_s)
             text = f"<b>{phase.label}</b><br>{spent} spent of a {budget} budget"
             if time and time.status != "under":
                 text += f" ({'nearly used' if time.status == 'near' else 'over budget'})"

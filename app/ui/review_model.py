@@ -8,29 +8,23 @@ crash) the same views are rebuilt from the stored rows.
 from __future__ import annotations
 
 import itertools
-import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-HEDGES = ("maybe", "i guess", "kind of", "sort of", "probably", "i think", "perhaps", "might")
-TRADE_OFFS = ("trade-off", "tradeoff", "trade off", "at the cost of", "instead of", "because",
-              "versus")
-FILLERS = ("um", "uh", "erm", "you know", "basically", "actually", "like", "i mean")
+from app.presentation import (
+    filler_counts,
+    hedge_counts,
+    hedge_spans,
+    merge_lines,
+    trade_off_count,
+    words_per_minute,
+)
+from app.store import SessionRecord
+from framework.definition import Framework
+
 LONG_SILENCE_S = 5.0
-WPM_WINDOW_S = 60.0
-
-
-def _pattern(words: Sequence[str]) -> re.Pattern[str]:
-    alternatives = sorted((re.escape(w) for w in words), key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b", re.IGNORECASE)
-
-
-HEDGE_RE = _pattern(HEDGES)
-FILLER_RE = _pattern(FILLERS)
-TRADE_OFF_RE = _pattern(TRADE_OFFS)
 
 
 @dataclass(frozen=True)
@@ -114,8 +108,9 @@ class ReviewData:
         return best
 
 
-def build_review(record: Any, framework: Any | None, files_root: Path | None) -> ReviewData:
-    """``record``: ``app.store.SessionRecord``; ``framework``: its ``Framework`` if known."""
+def build_review(record: SessionRecord, framework: Framework | None,
+                 files_root: Path | None) -> ReviewData:
+    """The review of ``record``; ``framework``: the session's framework if still installed."""
     session = record.session
     report: dict[str, Any] = session.report or {}
     duration_s = float(session.duration_s or report.get("duration_s") or 0.0)
@@ -123,11 +118,10 @@ def build_review(record: Any, framework: Any | None, files_root: Path | None) ->
         duration_s = max(duration_s, float(record.segments[-1].end_s))
     phases = _phases(framework, record, report, session.round_s)
     spans = _spans(record, report, duration_s)
-    find_hedges = _hedge_finder()
     lines = tuple(
         ReviewLine(s.start_s, s.end_s, s.text, s.phase or _phase_at(spans, s.start_s),
-                   tuple(find_hedges(s.text)))
-        for s in _merged(record)
+                   tuple(hedge_spans(s.text)))
+        for s in merge_lines(record.segments)
     )
     time_per_phase: dict[str, float] = {}
     for span in spans:
@@ -156,11 +150,11 @@ def build_review(record: Any, framework: Any | None, files_root: Path | None) ->
         spans=spans,
         time_per_phase=time_per_phase,
         coverage=_coverage(record, report),
-        wpm=_wpm(lines, duration_s),
+        wpm=tuple(words_per_minute(lines, duration_s)),
         silences=_silences(lines),
-        hedges=_counts(HEDGE_RE, text),
+        hedges=hedge_counts(text),
         fillers=_filler_counts(signals, text),
-        trade_offs=len(TRADE_OFF_RE.findall(text)),
+        trade_offs=trade_off_count(text),
         estimation=_estimation(signals),
         nudges=tuple((n.at_s, n.text) for n in record.nudges),
         prompt_text=capture.ocr_text if capture else "",
@@ -171,28 +165,8 @@ def build_review(record: Any, framework: Any | None, files_root: Path | None) ->
     )
 
 
-def _merged(record: Any) -> list[Any]:
-    """Committed fragments joined into readable lines, exactly as the exports show them."""
-    try:
-        from app.export import merge_lines
-    except ImportError:
-        return list(record.segments)
-    return list(merge_lines(record))
-
-
-def _hedge_finder() -> Any:
-    """The export's hedge finder (the framework's list when it has one), so the review window,
-    the exports and the live coaching agree on what a hedge is."""
-    try:
-        from app.export import hedge_finder
-
-        return hedge_finder()
-    except ImportError:
-        return lambda text: [m.span() for m in HEDGE_RE.finditer(text)]
-
-
-def _phases(framework: Any, record: Any, report: dict[str, Any], round_s: float
-            ) -> tuple[PhaseInfo, ...]:
+def _phases(framework: Framework | None, record: SessionRecord, report: dict[str, Any],
+            round_s: float) -> tuple[PhaseInfo, ...]:
     if framework is not None:
         scaled = framework.scaled(round_s) if round_s else framework
         return tuple(PhaseInfo(p.id, p.label, p.budget_s, i) for i, p in enumerate(scaled.phases))
@@ -207,7 +181,7 @@ def _phases(framework: Any, record: Any, report: dict[str, Any], round_s: float
     )
 
 
-def _spans(record: Any, report: dict[str, Any], duration_s: float) -> tuple[Span, ...]:
+def _spans(record: SessionRecord, report: dict[str, Any], duration_s: float) -> tuple[Span, ...]:
     if record.phase_spans:
         return tuple(
             Span(s.phase, float(s.start_s), float(s.end_s if s.end_s is not None else duration_s))
@@ -224,7 +198,7 @@ def _phase_at(spans: Sequence[Span], t_s: float) -> str | None:
     return spans[-1].phase if spans and t_s >= spans[-1].start_s else None
 
 
-def _coverage(record: Any, report: dict[str, Any]) -> tuple[CoverageRow, ...]:
+def _coverage(record: SessionRecord, report: dict[str, Any]) -> tuple[CoverageRow, ...]:
     rows: list[CoverageRow] = []
     if report.get("requirements") or report.get("checklist"):
         for r in report.get("requirements", []):
@@ -255,21 +229,6 @@ def _coverage(record: Any, report: dict[str, Any]) -> tuple[CoverageRow, ...]:
     return tuple(rows)
 
 
-def _wpm(lines: Sequence[ReviewLine], duration_s: float) -> tuple[tuple[float, float], ...]:
-    if not lines or duration_s <= 0:
-        return ()
-    buckets = [0] * (int(duration_s // WPM_WINDOW_S) + 1)
-    for line in lines:
-        buckets[min(int(line.start_s // WPM_WINDOW_S), len(buckets) - 1)] += len(line.text.split())
-    points = []
-    for i, words in enumerate(buckets):
-        start = i * WPM_WINDOW_S
-        width = min(WPM_WINDOW_S, duration_s - start)
-        if width >= 10:
-            points.append((start + width / 2, words * 60.0 / width))
-    return tuple(points)
-
-
 def _silences(lines: Sequence[ReviewLine]) -> tuple[tuple[float, float], ...]:
     gaps = []
     for before, after in itertools.pairwise(lines):
@@ -283,11 +242,7 @@ def _filler_counts(signals: dict[str, Any], text: str) -> dict[str, int]:
         signals.get("fillers"), dict) else None
     if isinstance(by_word, dict):
         return {str(k): int(v) for k, v in sorted(by_word.items(), key=lambda kv: -kv[1])}
-    return _counts(FILLER_RE, text)
-
-
-def _counts(pattern: re.Pattern[str], text: str) -> dict[str, int]:
-    return dict(Counter(m.group(0).lower() for m in pattern.finditer(text)).most_common())
+    return filler_counts(text)
 
 
 def _estimation(signals: dict[str, Any]) -> tuple[str, ...]:

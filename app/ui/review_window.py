@@ -12,7 +12,6 @@ import contextlib
 import html
 import logging
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +42,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.presentation import clock, local_date, marked
 from app.settings import Key, Settings
-from app.store import StoreError
+from app.store import SessionStore, StoreError
 from app.ui.player import AudioPlayer
 from app.ui.review_model import ReviewData, build_review
 from app.ui.tasks import TaskRunner
-from app.ui.theme import colors, format_clock, icon
+from app.ui.theme import colors, icon
 from app.ui.timeline import PhaseTimeline
+from framework.definition import Framework
 
 log = logging.getLogger(__name__)
 
@@ -60,16 +61,6 @@ EXPORT_FORMATS = (
     ("vtt", "Transcript as WebVTT", "WebVTT (*.vtt)"),
     ("jsonl", "Transcript as JSON lines", "JSON lines (*.jsonl)"),
 )
-
-
-def format_date(iso: str) -> str:
-    try:
-        moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone()
-    except ValueError:
-        return iso
-    if moment.year == datetime.now().year:
-        return moment.strftime("%d %b, %H:%M")
-    return moment.strftime("%d %b %Y, %H:%M")
 
 
 class _SortItem(QTableWidgetItem):
@@ -122,7 +113,7 @@ class TranscriptPane(QTextBrowser):
             text = _highlight(line.text, line.hedges, hedge_bg)
             parts.append(
                 f"<p style='margin:0 0 3px 0'><span style='color:{colour};font-family:monospace'>"
-                f"{format_clock(line.start_s)}</span>&nbsp;&nbsp;{text}</p>")
+                f"{clock(line.start_s)}</span>&nbsp;&nbsp;{text}</p>")
             self._starts.append(line.start_s)
         if not data.lines:
             parts.append(f"<p style='color:{muted}'>Nothing was transcribed in this session.</p>")
@@ -160,14 +151,9 @@ class TranscriptPane(QTextBrowser):
 
 
 def _highlight(text: str, spans: tuple[tuple[int, int], ...], background: str) -> str:
-    out, last = [], 0
-    for start, end in spans:
-        out.append(html.escape(text[last:start]))
-        out.append(f"<span style='background:{background}' title='hedge'>"
-                   f"{html.escape(text[start:end])}</span>")
-        last = end
-    out.append(html.escape(text[last:]))
-    return "".join(out)
+    return "".join(
+        f"<span style='background:{background}' title='hedge'>{html.escape(run)}</span>"
+        if hedge else html.escape(run) for run, hedge in marked(text, spans))
 
 
 class PlayerBar(QWidget):
@@ -219,7 +205,7 @@ class PlayerBar(QWidget):
     def _on_position(self, t_s: float) -> None:
         if not self.slider.isSliderDown():
             self.slider.setValue(int(t_s * 10))
-        self.time.setText(f"{format_clock(t_s)} / {format_clock(self.player.duration_s)}")
+        self.time.setText(f"{clock(t_s)} / {clock(self.player.duration_s)}")
 
     def _on_state(self, playing: bool) -> None:
         self.button.setIcon(icon("pause" if playing else "play"))
@@ -229,7 +215,7 @@ class ReviewWindow(QMainWindow):
     session_shown = Signal(int)
     exported = Signal(str)
 
-    def __init__(self, store: Any, settings: Settings, frameworks: dict[str, Any],
+    def __init__(self, store: SessionStore, settings: Settings, frameworks: dict[str, Framework],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
@@ -460,7 +446,7 @@ class ReviewWindow(QMainWindow):
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(sessions))
         for row, session in enumerate(sessions):
-            date = _SortItem(format_date(session.started_at), session.started_at)
+            date = _SortItem(local_date(session.started_at), session.started_at)
             date.setData(Qt.ItemDataRole.UserRole, session.id)
             date.setToolTip(session.started_at)
             title = QTableWidgetItem(session.title or "Untitled session")
@@ -468,7 +454,7 @@ class ReviewWindow(QMainWindow):
             if session.status != "finished":
                 title.setIcon(icon("recover"))
                 title.setToolTip(f"{session.status}: recovered after the app stopped")
-            length = _SortItem(format_clock(session.duration_s), session.duration_s)
+            length = _SortItem(clock(session.duration_s), session.duration_s)
             framework = QTableWidgetItem(
                 self._framework_name(session.framework).split(" (")[0])
             framework.setToolTip(self._framework_name(session.framework))
@@ -500,7 +486,7 @@ class ReviewWindow(QMainWindow):
             snippet = html.escape(hit.snippet).replace("[", f"<b style='color:{c.accent.name()}'>")
             snippet = snippet.replace("]", "</b>")
             lines.append(f"<span style='color:{c.muted.name()}'>{html.escape(hit.session_title)}"
-                         f" · {format_clock(hit.start_s)}</span> {snippet}")
+                         f" · {clock(hit.start_s)}</span> {snippet}")
         self.search_hits.setText("<br>".join(lines))
         self.search_hits.show()
 
@@ -572,7 +558,7 @@ class ReviewWindow(QMainWindow):
         def load() -> ReviewData:
             record = store.load(session_id)
             return build_review(record, framework_of(record.session.framework),
-                                getattr(store, "files_root", None))
+                                store.files_root)
 
         def shown(data: ReviewData) -> None:
             if self._loading_id != session_id:
@@ -595,8 +581,8 @@ class ReviewWindow(QMainWindow):
         self.title.setText(data.title)
         coverage = "" if data.coverage_pct is None else f" · {data.coverage_pct:.0f} % covered"
         self.subtitle.setText(
-            f"{format_date(data.started_at)} · {format_clock(data.duration_s)} of "
-            f"{format_clock(data.round_s)} · {self._framework_name(data.framework)} · "
+            f"{local_date(data.started_at)} · {clock(data.duration_s)} of "
+            f"{clock(data.round_s)} · {self._framework_name(data.framework)} · "
             f"{data.words} words{coverage}")
         self.timeline.set_data(data)
         self.transcript.show_data(data)
@@ -633,7 +619,7 @@ class ReviewWindow(QMainWindow):
                 evidence = (f"<br><span style='color:{muted}'>“{html.escape(row.evidence)}”"
                             "</span>" if row.evidence else "")
                 when = (f"<a href='t:{row.at_s}' style='color:{c.accent.name()};"
-                        f"text-decoration:none'>{format_clock(row.at_s)}</a>"
+                        f"text-decoration:none'>{clock(row.at_s)}</a>"
                         if row.at_s is not None else
                         f"<span style='color:{muted}'>not addressed</span>")
                 parts.append(f"<tr><td width='18' valign='top'>{mark}</td>"
@@ -679,7 +665,7 @@ class ReviewWindow(QMainWindow):
             rows.append("<p>No filler words were transcribed (Whisper drops many of them).</p>")
         rows.append("<h3>Long silences</h3>")
         if data.silences:
-            items = "".join(f"<li>{format_clock(a)} – {format_clock(b)} ({b - a:.0f} s)</li>"
+            items = "".join(f"<li>{clock(a)} – {clock(b)} ({b - a:.0f} s)</li>"
                             for a, b in data.silences[:12])
             rows.append(f"<ul>{items}</ul>")
         else:
@@ -693,7 +679,7 @@ class ReviewWindow(QMainWindow):
                         "users, requests per user, bytes per item).</p>")
         if data.nudges:
             rows.append("<h3>Nudges during the mock</h3><ul>" + "".join(
-                f"<li><span style='color:{muted}'>{format_clock(t)}</span> {html.escape(x)}</li>"
+                f"<li><span style='color:{muted}'>{clock(t)}</span> {html.escape(x)}</li>"
                 for t, x in data.nudges) + "</ul>")
         self.delivery.setHtml("".join(rows))
 

@@ -41,13 +41,9 @@ LANGUAGES = (("en", "English"),)
 
 
 def known_models() -> tuple[str, ...]:
-    try:
-        from audio.model import KNOWN_NAMES
+    from audio.model import KNOWN_NAMES
 
-        names = tuple(str(n) for n in KNOWN_NAMES)
-    except ImportError:
-        names = ()
-    return (DEFAULT_MODEL, *[n for n in names if n != DEFAULT_MODEL])
+    return (DEFAULT_MODEL, *[str(n) for n in KNOWN_NAMES if n != DEFAULT_MODEL])
 
 
 def model_available(name: str) -> bool:

@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QP
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
 
+from app.presentation import clock
 from assets import asset_path
 
 
@@ -178,9 +179,5 @@ def icon(name: str, color: str | None = None) -> QIcon:
     return result
 
 
-def format_clock(seconds: float) -> str:
-    """``m:ss`` under an hour, ``h:mm:ss`` above; negative times clamp to zero."""
-    total = max(0, int(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+# The one clock format lives in app.presentation; this name stays for the windows not yet moved.
+format_clock = clock

@@ -10,8 +10,9 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from app.presentation import clock
 from app.ui.review_model import ReviewData
-from app.ui.theme import colors, format_clock
+from app.ui.theme import colors
 
 
 class PhaseTimeline(QWidget):
@@ -98,8 +99,8 @@ class PhaseTimeline(QWidget):
             spent = data.time_per_phase.get(phase.id, 0.0)
             status = ("over" if spent > phase.budget_s * 1.1 else "near"
                       if spent > phase.budget_s * 0.9 else "under")
-            self._label(painter, rect, f"{phase.label} {format_clock(spent)}/"
-                        f"{format_clock(phase.budget_s)}",
+            self._label(painter, rect, f"{phase.label} {clock(spent)}/"
+                        f"{clock(phase.budget_s)}",
                         c.status(status) if status != "under" else c.text)
             start += phase.budget_s
         y += self.TRACK_H + 10
@@ -141,7 +142,7 @@ class PhaseTimeline(QWidget):
             x = self._x(t)
             painter.drawLine(QPointF(x, y), QPointF(x, y + 4))
             painter.drawText(QRectF(x - 30, y + 4, 60, 16), Qt.AlignmentFlag.AlignCenter,
-                             format_clock(t))
+                             clock(t))
             t += step
         if self._cursor_s is not None:
             painter.setPen(QPen(c.over, 2))

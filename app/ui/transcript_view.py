@@ -16,7 +16,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QTextBlock, QTextBlockFormat, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPushButton, QTextEdit, QVBoxLayout, QWidget
 
-from app.ui.theme import colors, format_clock, icon
+from app.presentation import Line, clock, continues, joins
+from app.ui.theme import colors, icon
 
 
 @dataclass
@@ -33,13 +34,6 @@ class _Line:
 def _utf16_len(text: str) -> int:
     """Qt counts document positions in UTF-16 code units."""
     return len(text.encode("utf-16-le")) // 2
-
-
-# The streaming transcriber commits a few words at a time; these join them into readable lines
-# (the same rule as the exports' ``merge_lines``).
-JOIN_GAP_S = 0.8
-JOIN_MAX_S = 12.0
-JOIN_MAX_CHARS = 160
 
 
 class TranscriptView(QWidget):
@@ -107,13 +101,8 @@ class TranscriptView(QWidget):
         if not text:
             return
         last = self._lines[-1] if self._lines else None
-        if (
-            last is not None
-            and last.phase == phase
-            and self._continues(last, start_s)
-            and end_s - last.start_s <= JOIN_MAX_S
-            and len(last.text) + len(text) < JOIN_MAX_CHARS
-        ):
+        # the streaming transcriber commits a few words at a time: the exports' joining rule
+        if last is not None and joins(last, Line(start_s, end_s, text, phase)):
             # insert after the line's words, before any tags already appended to it
             block = self._edit.document().findBlockByNumber(last.block)
             cursor = QTextCursor(self._edit.document())
@@ -122,7 +111,7 @@ class TranscriptView(QWidget):
             last.text = f"{last.text} {text}"
             last.end_s = max(last.end_s, end_s)
             return
-        line = _Line(start_s, end_s, 0, [], text, phase, f"{format_clock(start_s)}  ")
+        line = _Line(start_s, end_s, 0, [], text, phase, f"{clock(start_s)}  ")
         self._append_block(line)
         index = bisect.bisect_right(self._starts, start_s)
         self._starts.insert(index, start_s)
@@ -142,14 +131,14 @@ class TranscriptView(QWidget):
         fmt.setForeground(colors().partial)
         fmt.setFontItalic(True)
         last = self._lines[-1] if self._lines else None
-        inline = (last is not None and not last.tags and self._continues(last, start_s)
+        inline = (last is not None and not last.tags and continues(last, start_s)
                   and last.block == self._edit.document().blockCount() - 1)
         if inline:
             cursor.insertText(f" {text}", fmt)
         else:
             if not self._edit.document().isEmpty():
                 cursor.insertBlock(self._block_format())
-            cursor.insertText(f"{format_clock(start_s)}  ", self._time_format())
+            cursor.insertText(f"{clock(start_s)}  ", self._time_format())
             cursor.insertText(text, fmt)
         self._partial_text = text
 
@@ -213,11 +202,6 @@ class TranscriptView(QWidget):
 
     _partial_pos = 0
     _partial_start_s = 0.0
-
-    @staticmethod
-    def _continues(line: _Line, start_s: float) -> bool:
-        """Words starting at ``start_s`` belong on ``line`` (same sentence, no real pause)."""
-        return start_s - line.end_s <= JOIN_GAP_S and not line.text.endswith((".", "?", "!"))
 
     def _append_block(self, line: _Line) -> None:
         cursor = self._end_cursor()

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.export import FORMATS, ExportError, export, merge_lines, words_per_minute
+from app.export import FORMATS, ExportError, export, session_pace
+from app.presentation import merge_lines
 from app.store import (
     Capture,
     CoverageEvent,
@@ -72,7 +73,7 @@ def test_srt_parses_back_to_the_transcript(saved: tuple[SessionStore, SessionRec
     assert text.startswith("1\n00:00:00,000 --> ")
     cues = _srt_cues(text, ",")
     assert " ".join(c[2] for c in cues) == " ".join(s.text for s in record.segments)
-    assert [c[0] for c in cues] == [line.start_s for line in merge_lines(record, 7.0, 84)]
+    assert [c[0] for c in cues] == [line.start_s for line in merge_lines(record.segments, 7.0, 84)]
     assert all(a < b for a, b, _ in cues)
     assert [int(b.split("\n")[0]) for b in text.strip().split("\n\n")] == list(
         range(1, len(cues) + 1))
@@ -135,15 +136,15 @@ def test_markdown_has_the_sections(saved: tuple[SessionStore, SessionRecord]) ->
     for heading in ("## Prompt", "## Phases", "## Requirements", "## Nudges", "## Delivery",
                     "## Transcript"):
         assert heading in md
-    assert "- [x] 10 million users — 00:04" in md
+    assert "- [x] 10 million users — 0:04" in md
     assert "- [ ] Pastes expire" in md
-    assert "high_level (01:00, manual)" in md
+    assert "high_level (1:00, manual)" in md
     assert "_I think_" in md
 
 
 def test_words_per_minute_counts_silence(saved: tuple[SessionStore, SessionRecord]) -> None:
     _, record = saved
-    points = words_per_minute(record)
+    points = session_pace(record)
     assert len(points) == 2
     assert points[0][1] == pytest.approx(14)  # 14 words in the first minute (not "-->")
     assert points[1][1] == pytest.approx(8 * 60 / 20)
@@ -170,7 +171,7 @@ def test_delivery_uses_the_tracker_signals_when_the_report_has_them(
     md = export(store.load(record.session.id), "md")
     assert "trade-offs named: 2" in md
     assert "Fillers: 3 (2.25 per minute): “um” ×2, “you know” ×1." in md
-    assert "Long silences: 1 — at 00:06 (64 s)." in md
-    assert "Estimate at 00:04 ✗ stated 10 per second" in md
+    assert "Long silences: 1 — at 0:06 (64 s)." in md
+    assert "Estimate at 0:04 ✗ stated 10 per second" in md
     html = export(store.load(record.session.id), "html")
     assert "“um” ×2" in html and "✗" in html
