@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from app.presentation import (
+    BudgetStatus,
+    budget_status,
     clock,
     hedge_spans,
     marked,
@@ -79,7 +81,7 @@ class PhaseRow:
     label: str
     spent_s: float
     budget_s: float | None
-    status: str  # under | near | over | none
+    status: BudgetStatus
 
 
 def framework_phases(record: SessionRecord) -> list[tuple[str, str]]:
@@ -122,8 +124,7 @@ def phase_rows(record: SessionRecord) -> list[PhaseRow]:
     for pid, label in framework_phases(record):
         s = spent.get(pid, 0.0)
         b = budget.get(pid)
-        status = "none" if not b else "over" if s > b else "near" if s >= 0.8 * b else "under"
-        rows.append(PhaseRow(pid, label, s, b, status))
+        rows.append(PhaseRow(pid, label, s, b, budget_status(s, b)))
     return rows
 
 

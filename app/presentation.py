@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 from framework.signals import FILLERS, HEDGES, TRADEOFFS
 
@@ -48,6 +48,23 @@ def local_date(iso: str) -> str:
     if moment.year == datetime.now().year:
         return moment.strftime("%d %b, %H:%M")
     return moment.strftime("%d %b %Y, %H:%M")
+
+
+# -- budgets --------------------------------------------------------------------------------------
+
+BudgetStatus = Literal["under", "near", "over", "none"]
+
+
+def budget_status(spent_s: float, budget_s: float | None) -> BudgetStatus:
+    """The live phase bar's rule (the tracker's), for the review, the exports and the CLI:
+    over past the budget, near from ``NEAR_SHARE`` of it; ``none`` without a budget."""
+    from framework.tracker import NEAR_SHARE  # here: the tracker is slow to import for a CLI
+
+    if not budget_s:
+        return "none"
+    if spent_s > budget_s:
+        return "over"
+    return "near" if spent_s >= NEAR_SHARE * budget_s else "under"
 
 
 # -- delivery phrases ------------------------------------------------------------------------------

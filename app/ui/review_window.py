@@ -240,7 +240,25 @@ class ReviewWindow(QMainWindow):
     # ------------------------------------------------------------------ building
 
     def _build(self) -> None:
-        # Library
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        library = self._build_library()
+        splitter.addWidget(library)
+        splitter.addWidget(self._build_detail())
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 5)
+        library.setMinimumWidth(440)
+        splitter.setSizes([500, 900])
+        splitter.setChildrenCollapsible(False)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(10, 10, 10, 6)
+        layout.addWidget(splitter)
+        self.setCentralWidget(central)
+        self._build_shortcuts()
+        self._set_detail_enabled(False)
+
+    def _build_library(self) -> QWidget:
+        """Search box, search hits and the table of sessions."""
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search all transcripts…")
         self.search.setClearButtonEnabled(True)
@@ -251,27 +269,7 @@ class ReviewWindow(QMainWindow):
         self._search_timer.setInterval(250)
         self._search_timer.timeout.connect(self.reload)
         self.search.textChanged.connect(self._search_timer.start)
-        self.table = QTableWidget(0, 5, self)
-        self.table.setHorizontalHeaderLabels(["Date", "Prompt", "Length", "Framework", "Covered"])
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setShowGrid(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.setSortingEnabled(True)
-        self.table.setWordWrap(False)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._context_menu)
-        header = self.table.horizontalHeader()
-        header.setMinimumSectionSize(48)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col in (0, 2, 4):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
-        self.table.setColumnWidth(3, 96)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.table.itemSelectionChanged.connect(self._on_selection)
+        self.table = self._build_table()
         self.empty_label = QLabel("No sessions yet. Practise a mock and it appears here.", self)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
@@ -285,8 +283,34 @@ class ReviewWindow(QMainWindow):
         lib_layout.addWidget(self.search_hits)
         lib_layout.addWidget(self.table, 1)
         lib_layout.addWidget(self.empty_label)
+        return library
 
-        # Session header
+    def _build_table(self) -> QTableWidget:
+        table = QTableWidget(0, 5, self)
+        table.setHorizontalHeaderLabels(["Date", "Prompt", "Length", "Framework", "Covered"])
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().hide()
+        table.setShowGrid(False)
+        table.setAlternatingRowColors(True)
+        table.setSortingEnabled(True)
+        table.setWordWrap(False)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._context_menu)
+        header = table.horizontalHeader()
+        header.setMinimumSectionSize(48)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for col in (0, 2, 4):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
+        table.setColumnWidth(3, 96)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table.itemSelectionChanged.connect(self._on_selection)
+        return table
+
+    def _build_head(self) -> QHBoxLayout:
+        """The session's title and facts, with rename / export / delete."""
         self.title = QLabel("Select a session", self)
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.35)
@@ -319,7 +343,11 @@ class ReviewWindow(QMainWindow):
         titles.addWidget(self.subtitle)
         head.addLayout(titles, 1)
         head.addLayout(head_buttons)
+        return head
 
+    def _build_detail(self) -> QWidget:
+        """One session: header, phase timeline, player, transcript beside the tabs."""
+        head = self._build_head()
         self.player_bar = PlayerBar(self.player, self)
         self.timeline = PhaseTimeline(self)
         self.timeline.seek_requested.connect(self.play_from)
@@ -327,6 +355,25 @@ class ReviewWindow(QMainWindow):
 
         self.transcript = TranscriptPane(self)
         self.transcript.line_clicked.connect(self.play_from)
+        body = QSplitter(Qt.Orientation.Horizontal, self)
+        body.addWidget(self.transcript)
+        body.addWidget(self._build_tabs())
+        body.setStretchFactor(0, 3)
+        body.setStretchFactor(1, 2)
+        body.setChildrenCollapsible(False)
+        self.detail = QWidget(self)
+        detail_layout = QVBoxLayout(self.detail)
+        detail_layout.setContentsMargins(12, 4, 4, 4)
+        detail_layout.setSpacing(8)
+        detail_layout.addLayout(head)
+        detail_layout.addWidget(self.timeline)
+        detail_layout.addWidget(self.player_bar)
+        detail_layout.addWidget(self.player_bar.message)
+        detail_layout.addWidget(body, 1)
+        return self.detail
+
+    def _build_tabs(self) -> QTabWidget:
+        """Coverage, delivery, the prompt and the user's notes."""
         # One rich-text page: labels and their evidence wrap instead of being cut off.
         self.coverage = QTextBrowser(self)
         self.coverage.setOpenLinks(False)
@@ -360,38 +407,9 @@ class ReviewWindow(QMainWindow):
         self.tabs.addTab(self.delivery, icon("lag"), "Delivery")
         self.tabs.addTab(prompt_page, icon("capture"), "Prompt")
         self.tabs.addTab(self.notes, icon("rename"), "Notes")
+        return self.tabs
 
-        body = QSplitter(Qt.Orientation.Horizontal, self)
-        body.addWidget(self.transcript)
-        body.addWidget(self.tabs)
-        body.setStretchFactor(0, 3)
-        body.setStretchFactor(1, 2)
-        body.setChildrenCollapsible(False)
-
-        self.detail = QWidget(self)
-        detail_layout = QVBoxLayout(self.detail)
-        detail_layout.setContentsMargins(12, 4, 4, 4)
-        detail_layout.setSpacing(8)
-        detail_layout.addLayout(head)
-        detail_layout.addWidget(self.timeline)
-        detail_layout.addWidget(self.player_bar)
-        detail_layout.addWidget(self.player_bar.message)
-        detail_layout.addWidget(body, 1)
-
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(library)
-        splitter.addWidget(self.detail)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 5)
-        library.setMinimumWidth(440)
-        splitter.setSizes([500, 900])
-        splitter.setChildrenCollapsible(False)
-        central = QWidget(self)
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(10, 10, 10, 6)
-        layout.addWidget(splitter)
-        self.setCentralWidget(central)
-
+    def _build_shortcuts(self) -> None:
         find = QAction(self)
         find.setShortcut(QKeySequence.StandardKey.Find)
         find.triggered.connect(lambda: self.search.setFocus())
@@ -405,7 +423,6 @@ class ReviewWindow(QMainWindow):
         close.setShortcut(QKeySequence.StandardKey.Close)
         close.triggered.connect(self.close)
         self.addAction(close)
-        self._set_detail_enabled(False)
 
     def _tool(self, name: str, label: str, tip: str, slot: Any, shortcut: str) -> QToolButton:
         button = QToolButton(self)

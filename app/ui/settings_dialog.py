@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence
@@ -34,6 +33,7 @@ from app.settings import DEFAULT_MODEL, ROUND_LENGTHS_MIN, THEMES, Key, Settings
 from app.ui.mic_panel import list_devices
 from app.ui.tasks import TaskRunner
 from app.ui.theme import colors, icon
+from framework.definition import Framework
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class _Download(QObject):
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, frameworks: dict[str, Any],
+    def __init__(self, settings: Settings, frameworks: dict[str, Framework],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
@@ -73,8 +73,23 @@ class SettingsDialog(QDialog):
         self._cancel = threading.Event()
         self._carrier = _Download(self)
         self._carrier.progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
+        boxes = (self._speech_box(settings), self._audio_box(settings),
+                 self._session_box(settings, frameworks), self._capture_box(settings),
+                 self._general_box(settings))
+        buttons = QDialogButtonBox(  # created last: the tab order follows creation
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        for box in boxes:
+            layout.addWidget(box)
+        layout.addWidget(buttons)
+        self._update_model_state(self.model.currentText())
 
-        # Transcription
+    # ------------------------------------------------------------------ the groups
+
+    def _speech_box(self, settings: Settings) -> QGroupBox:
         self.model = QComboBox(self)
         self.model.setEditable(True)
         self.model.setToolTip("tiny.en ships with mockcoach. Larger models are more accurate "
@@ -111,8 +126,9 @@ class SettingsDialog(QDialog):
         form.addRow("", self.progress)
         form.addRow("", self.model_state)
         form.addRow("Language", self.language)
+        return speech
 
-        # Audio
+    def _audio_box(self, settings: Settings) -> QGroupBox:
         self.microphone = QComboBox(self)
         devices, _problem = list_devices()
         if not devices:
@@ -123,8 +139,9 @@ class SettingsDialog(QDialog):
             settings.get_str(Key.MICROPHONE)), 0))
         audio = QGroupBox("Microphone", self)
         QFormLayout(audio).addRow("Device", self.microphone)
+        return audio
 
-        # Session defaults
+    def _session_box(self, settings: Settings, frameworks: dict[str, Framework]) -> QGroupBox:
         self.framework = QComboBox(self)
         for fid, fw in sorted(frameworks.items(), key=lambda kv: kv[1].name):
             self.framework.addItem(fw.name, fid)
@@ -138,8 +155,9 @@ class SettingsDialog(QDialog):
         session_form = QFormLayout(session)
         session_form.addRow("Framework", self.framework)
         session_form.addRow("Length", self.length)
+        return session
 
-        # Capture
+    def _capture_box(self, settings: Settings) -> QGroupBox:
         self.monitor = QSpinBox(self)
         self.monitor.setRange(0, 16)
         self.monitor.setSpecialValueText("All screens")
@@ -153,8 +171,10 @@ class SettingsDialog(QDialog):
         capture_form = QFormLayout(capture)
         capture_form.addRow("Screen", self.monitor)
         capture_form.addRow("Shortcut", self.shortcut)
+        return capture
 
-        # Storage and look
+    def _general_box(self, settings: Settings) -> QGroupBox:
+        """Where the data lives, and the theme."""
         self.data_folder = QLineEdit(settings.get_str(Key.DATA_FOLDER), self)
         self.data_folder.setPlaceholderText(str(settings.data_folder))
         self.data_folder.setToolTip("Where sessions, recordings and screenshots are kept. "
@@ -172,17 +192,7 @@ class SettingsDialog(QDialog):
         general_form = QFormLayout(general)
         general_form.addRow("Data folder", folder_row)
         general_form.addRow("Theme", self.theme)
-
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.setSpacing(10)
-        for box in (speech, audio, session, capture, general):
-            layout.addWidget(box)
-        layout.addWidget(buttons)
-        self._update_model_state(self.model.currentText())
+        return general
 
     # ------------------------------------------------------------------ model download
 

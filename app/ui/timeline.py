@@ -10,7 +10,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from app.presentation import clock
+from app.presentation import budget_status, clock
 from app.ui.review_model import ReviewData
 from app.ui.theme import colors
 
@@ -53,7 +53,6 @@ class PhaseTimeline(QWidget):
         return self.LABEL_W + width * t_s / self._span_s()
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        c = colors()
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         small = QFont(self.font())
@@ -61,17 +60,31 @@ class PhaseTimeline(QWidget):
         painter.setFont(small)
         data = self._data
         if data is None:
-            painter.setPen(c.muted)
+            painter.setPen(colors().muted)
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No session selected")
             painter.end()
             return
+        y = self._paint_spoken(painter, data, 8.0) + 6
+        y = self._paint_plan(painter, data, y) + 10
+        plot = self._paint_pace(painter, data, y)
+        self._paint_axis(painter, plot.bottom() + 4)
+        if self._cursor_s is not None:
+            painter.setPen(QPen(colors().over, 2))
+            x = self._x(self._cursor_s)
+            painter.drawLine(QPointF(x, 4), QPointF(x, plot.bottom()))
+        painter.end()
+
+    def _track_label(self, painter: QPainter, y: float, text: str, height: float) -> None:
+        painter.setPen(colors().muted)
+        painter.drawText(QRectF(0, y, self.LABEL_W - 6, height),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+
+    def _paint_spoken(self, painter: QPainter, data: ReviewData, y: float) -> float:
+        """Track 1: the phases as they were spoken. Returns the track's bottom."""
+        c = colors()
         index = {p.id: p.index for p in data.phases}
         labels = {p.id: p.label for p in data.phases}
-        y = 8.0
-        left_text = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        # Track 1: actual spans
-        painter.setPen(c.muted)
-        painter.drawText(QRectF(0, y, self.LABEL_W - 6, self.TRACK_H), left_text, "Spoken")
+        self._track_label(painter, y, "Spoken", self.TRACK_H)
         for span in data.spans:
             rect = QRectF(self._x(span.start_s), y, max(self._x(span.end_s) -
                                                          self._x(span.start_s), 1.0), self.TRACK_H)
@@ -79,10 +92,12 @@ class PhaseTimeline(QWidget):
             painter.setBrush(c.phase(index.get(span.phase, 0)))
             painter.drawRect(rect)
             self._label(painter, rect, labels.get(span.phase, span.phase))
-        y += self.TRACK_H + 6
-        # Track 2: the plan
-        painter.setPen(c.muted)
-        painter.drawText(QRectF(0, y, self.LABEL_W - 6, self.TRACK_H), left_text, "Plan")
+        return y + self.TRACK_H
+
+    def _paint_plan(self, painter: QPainter, data: ReviewData, y: float) -> float:
+        """Track 2: the plan, each phase's budget with the time spent against it."""
+        c = colors()
+        self._track_label(painter, y, "Plan", self.TRACK_H)
         start = 0.0
         for phase in data.phases:
             rect = QRectF(self._x(start), y, self._x(start + phase.budget_s) - self._x(start),
@@ -97,17 +112,17 @@ class PhaseTimeline(QWidget):
             painter.setPen(QPen(colour, 1))
             painter.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
             spent = data.time_per_phase.get(phase.id, 0.0)
-            status = ("over" if spent > phase.budget_s * 1.1 else "near"
-                      if spent > phase.budget_s * 0.9 else "under")
-            self._label(painter, rect, f"{phase.label} {clock(spent)}/"
-                        f"{clock(phase.budget_s)}",
-                        c.status(status) if status != "under" else c.text)
+            status = budget_status(spent, phase.budget_s)
+            self._label(painter, rect, f"{phase.label} {clock(spent)}/{clock(phase.budget_s)}",
+                        c.status(status) if status in ("near", "over") else c.text)
             start += phase.budget_s
-        y += self.TRACK_H + 10
-        # Track 3: words per minute, silences shaded
+        return y + self.TRACK_H
+
+    def _paint_pace(self, painter: QPainter, data: ReviewData, y: float) -> QRectF:
+        """Track 3: words per minute, long silences shaded. Returns the plot's rectangle."""
+        c = colors()
         plot = QRectF(self.LABEL_W, y, self.width() - self.LABEL_W - 12, 90)
-        painter.setPen(c.muted)
-        painter.drawText(QRectF(0, y, self.LABEL_W - 6, 16), left_text, "Words/min")
+        self._track_label(painter, y, "Words/min", 16)
         painter.setPen(QPen(c.border, 1))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(plot)
@@ -133,9 +148,10 @@ class PhaseTimeline(QWidget):
                 path.moveTo(point) if i == 0 else path.lineTo(point)
             painter.setPen(QPen(c.accent, 2))
             painter.drawPath(path)
-        y = plot.bottom() + 4
-        # Axis
-        painter.setPen(c.muted)
+        return plot
+
+    def _paint_axis(self, painter: QPainter, y: float) -> None:
+        painter.setPen(colors().muted)
         step = 300.0 if self._span_s() > 1200 else 60.0
         t = 0.0
         while t <= self._span_s() + 1:
@@ -144,11 +160,6 @@ class PhaseTimeline(QWidget):
             painter.drawText(QRectF(x - 30, y + 4, 60, 16), Qt.AlignmentFlag.AlignCenter,
                              clock(t))
             t += step
-        if self._cursor_s is not None:
-            painter.setPen(QPen(c.over, 2))
-            x = self._x(self._cursor_s)
-            painter.drawLine(QPointF(x, 4), QPointF(x, plot.bottom()))
-        painter.end()
 
     def _label(self, painter: QPainter, rect: QRectF, text: str, colour: object = None) -> None:
         c = colors()

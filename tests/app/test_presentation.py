@@ -10,6 +10,7 @@ import pytest
 
 from app.presentation import (
     Line,
+    budget_status,
     clock,
     filler_counts,
     hedge_counts,
@@ -30,6 +31,14 @@ def test_clock_and_subtitle_stamps() -> None:
         "0:00", "0:00", "0:04", "1:05", "59:59", "1:01:01"]
     assert subtitle_stamp(3661.2345, ",") == "01:01:01,234"
     assert subtitle_stamp(0.5, ".") == "00:00:00.500"
+
+
+def test_budget_status_is_the_live_phase_bars_rule() -> None:
+    from framework.tracker import Tracker
+
+    for spent in (0.0, 79.9, 80.0, 100.0, 100.1):
+        assert budget_status(spent, 100.0) == Tracker._status(spent, 100.0)
+    assert budget_status(50.0, None) == budget_status(50.0, 0.0) == "none"
 
 
 def test_hedges_are_the_frameworks_and_highlighting_agrees_with_counting() -> None:
