@@ -154,6 +154,16 @@ class SegmentDAO:
         ).fetchall()
         return [Segment(id=i, start_s=a, end_s=b, text=t, phase=p) for i, a, b, t, p in rows]
 
+    def delete_between(self, session_id: int, start_s: float, end_s: float) -> int:
+        """Delete the segments whose middle lies in [start_s, end_s); the FTS index follows
+        (triggers). Returns how many went."""
+        cursor = self._conn.execute(
+            "DELETE FROM segments WHERE session_id = ? AND (start_s + end_s) / 2 >= ? "
+            "AND (start_s + end_s) / 2 < ?",
+            (session_id, start_s, end_s),
+        )
+        return cursor.rowcount
+
     def set_phase_from(self, session_id: int, start_s: float, phase: str) -> None:
         self._conn.execute(
             "UPDATE segments SET phase = ? WHERE session_id = ? AND start_s >= ?",

@@ -88,8 +88,8 @@ def test_words_per_minute_counts_silence_and_skips_a_stub_window() -> None:
     assert words_per_minute(said, 120.0) == [(30.0, 6.0), (90.0, 2.0)]
     # a last window of 5 s would read as a spike: not plotted
     assert words_per_minute(said, 125.0) == [(30.0, 6.0), (90.0, 2.0)]
-    assert words_per_minute([Line(0.0, 4.0, "short session here", None)], 4.0) == [
-        (2.0, pytest.approx(45.0))]
+    assert words_per_minute([Line(0.0, 4.0, "short session here", None)], 4.0) == pytest.approx(
+        [(2.0, 45.0)])
     assert words_per_minute([], 0.0) == []
 
 
@@ -105,9 +105,9 @@ def test_one_presentation_module_no_second_phrase_list_or_clock_in_app() -> None
                 names = [t.id for t in node.targets if isinstance(t, ast.Name)]
                 found += [f"{source.name}: {n}" for n in names
                           if any(w in n for w in ("HEDGE", "FILLER", "TRADE"))]
-        for node in ast.walk(tree):
-            if isinstance(node, ast.FunctionDef) and node.name in (
+        for fn in ast.walk(tree):
+            if isinstance(fn, ast.FunctionDef) and fn.name in (
                     "format_clock", "clock", "_stamp", "merge_lines",
                     "words_per_minute", "_wpm", "format_date", "hedge_finder"):
-                found.append(f"{source.name}: def {node.name}")
+                found.append(f"{source.name}: def {fn.name}")
     assert found == []

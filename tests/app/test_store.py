@@ -276,3 +276,20 @@ def test_search_stays_quick_when_a_word_is_in_every_line(tmp_path: Path) -> None
     assert len(sessions) == 20
     assert searched < 1.0 and listed < 1.0, (searched, listed)  # loose: CI machines are busy
     store.close()
+
+
+def test_a_revision_replaces_the_segments_whose_middle_it_covers(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "s.db")
+    sid = store.create_session(title="refined").id
+    other = store.create_session(title="other").id
+    store.add_segments(sid, [Segment(0, 2, "let me clarify"), Segment(2, 4, "the read path"),
+                             Segment(4, 6, "with a cash layer")])
+    store.add_segments(other, [Segment(2, 4, "the read path elsewhere")])
+    gone = store.replace_segments(sid, 2.5, 6.0, [Segment(2, 6, "the read path with a cache layer",
+                                                          "high_level")])
+    assert gone == 2  # middles 3 and 5 are in [2.5, 6); 1 is not
+    assert [(s.start_s, s.text, s.phase) for s in store.load(sid).segments] == [
+        (0, "let me clarify", None), (2, "the read path with a cache layer", "high_level")]
+    assert [s.text for s in store.load(other).segments] == ["the read path elsewhere"]
+    assert store.search("cash") == [] and len(store.search("cache layer")) == 1
+    store.close()
