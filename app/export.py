@@ -30,7 +30,7 @@ from app.presentation import (
     subtitle_stamp,
     words_per_minute,
 )
-from app.store import SessionRecord
+from app.store import Capture, SessionRecord
 
 FORMATS = ("md", "html", "srt", "vtt", "jsonl")
 
@@ -389,24 +389,56 @@ def to_html(record: SessionRecord, session_folder: Path | None = None) -> str:
     if s.notes.strip():
         body.append(f"<section><h2>Notes</h2><p class='notes'>{e(s.notes)}</p></section>")
     if record.captures:
-        cap = record.captures[-1]
-        img = ""
-        if cap.image_path and session_folder is not None:
-            file = session_folder / cap.image_path
-            if file.exists():
-                mime = "image/png" if file.suffix.lower() == ".png" else "image/jpeg"
-                data = base64.b64encode(file.read_bytes()).decode("ascii")
-                img = f'<img class="prompt" alt="captured prompt" src="data:{mime};base64,{data}">'
-        reqs = "".join(f"<li>{e(r.text)} <span class='muted'>{e(r.kind)}</span></li>"
-                       for r in cap.requirements)
-        body.append(f"<section><h2>Prompt</h2>{img}"
-                    + (f"<h3>{e(cap.prompt_title)}</h3>" if cap.prompt_title else "")
-                    + (f"<pre>{e(cap.ocr_text.strip())}</pre>" if cap.ocr_text.strip() else "")
-                    + (f"<ul>{reqs}</ul>" if reqs else "") + "</section>")
+        body.append(_html_prompt(record.captures[-1], session_folder))
     body.append("<section><h2>Phases</h2>" + timeline_svg(record, order)
                 + "<p class='legend'>" + "".join(
                     f"<span><i style='background:{_phase_colour(order, p)}'></i>{e(label)}"
                     "</span>" for p, label in framework_phases(record)) + "</p></section>")
+    body.append(_html_coverage(record))
+    if record.nudges:
+        body.append("<section><h2>Nudges</h2><ul>" + "".join(
+            f"<li><span class='muted'>{clock(n.at_s)}</span> {e(n.text)}</li>"
+            for n in record.nudges) + "</ul></section>")
+    facts = "".join(f"<li>{e(fact)}</li>" for fact in delivery_facts(record))
+    body.append("<section><h2>Delivery</h2><h3>Words per minute</h3>"
+                + wpm_svg(session_pace(record), s.duration_s) + f"<ul>{facts}</ul></section>")
+    lines = "".join(
+        f"<tr><td class='t'>{clock(x.start_s)}</td><td><i class='dot' style='background:"
+        f"{_phase_colour(order, x.phase)}' title='{e(x.phase or '')}'></i></td>"
+        f"<td>{_mark_html(x.text)}</td></tr>"
+        for x in merge_lines(record.segments))
+    body.append(f"<section><h2>Transcript</h2><table class='transcript'>{lines}</table></section>")
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<meta name='color-scheme' content='light dark'>"
+        f"<title>{e(s.title or 'Mock interview')} — mockcoach</title>"
+        f"<style>{_css()}</style></head><body><main>" + "".join(body)
+        + "<footer>Made by mockcoach, offline.</footer></main></body></html>\n"
+    )
+
+
+def _html_prompt(cap: Capture, session_folder: Path | None) -> str:
+    """The captured prompt: its image inline (a data URI), title, text and requirements."""
+    e = html.escape
+    img = ""
+    if cap.image_path and session_folder is not None:
+        file = session_folder / cap.image_path
+        if file.exists():
+            mime = "image/png" if file.suffix.lower() == ".png" else "image/jpeg"
+            data = base64.b64encode(file.read_bytes()).decode("ascii")
+            img = f'<img class="prompt" alt="captured prompt" src="data:{mime};base64,{data}">'
+    reqs = "".join(f"<li>{e(r.text)} <span class='muted'>{e(r.kind)}</span></li>"
+                   for r in cap.requirements)
+    return (f"<section><h2>Prompt</h2>{img}"
+            + (f"<h3>{e(cap.prompt_title)}</h3>" if cap.prompt_title else "")
+            + (f"<pre>{e(cap.ocr_text.strip())}</pre>" if cap.ocr_text.strip() else "")
+            + (f"<ul>{reqs}</ul>" if reqs else "") + "</section>")
+
+
+def _html_coverage(record: SessionRecord) -> str:
+    """Checklist and requirements, open ones first; empty when there is neither."""
+    e = html.escape
     checklist, requirements = _coverage(record)
     cov = []
     for heading, items, key in (("Checklist", checklist, "label"),
@@ -422,30 +454,7 @@ def to_html(record: SessionRecord, session_folder: Path | None = None) -> str:
             lis.append(f"<li class='{'done' if ok else 'open'}'>{'✓' if ok else '○'} "
                        f"{e(str(item.get(key) or item.get('id')))}{when}{ev}</li>")
         cov.append(f"<h3>{heading}</h3><ul class='coverage'>{''.join(lis)}</ul>")
-    if cov:
-        body.append("<section><h2>Coverage</h2>" + "".join(cov) + "</section>")
-    if record.nudges:
-        body.append("<section><h2>Nudges</h2><ul>" + "".join(
-            f"<li><span class='muted'>{clock(n.at_s)}</span> {e(n.text)}</li>"
-            for n in record.nudges) + "</ul></section>")
-    points = session_pace(record)
-    facts = "".join(f"<li>{e(fact)}</li>" for fact in delivery_facts(record))
-    body.append("<section><h2>Delivery</h2><h3>Words per minute</h3>"
-                + wpm_svg(points, s.duration_s) + f"<ul>{facts}</ul></section>")
-    lines = "".join(
-        f"<tr><td class='t'>{clock(x.start_s)}</td><td><i class='dot' style='background:"
-        f"{_phase_colour(order, x.phase)}' title='{e(x.phase or '')}'></i></td>"
-        f"<td>{_mark_html(x.text)}</td></tr>"
-        for x in merge_lines(record.segments))
-    body.append(f"<section><h2>Transcript</h2><table class='transcript'>{lines}</table></section>")
-    return (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        "<meta name='color-scheme' content='light dark'>"
-        f"<title>{e(s.title or 'Mock interview')} — mockcoach</title>"
-        f"<style>{_css()}</style></head><body><main>" + "".join(body)
-        + "<footer>Made by mockcoach, offline.</footer></main></body></html>\n"
-    )
+    return "<section><h2>Coverage</h2>" + "".join(cov) + "</section>" if cov else ""
 
 
 def export(record: SessionRecord, fmt: str, session_folder: Path | None = None) -> str:

@@ -10,7 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+    from capture.prompt import Prompt
 
 
 def register(sub: Any) -> None:
@@ -41,7 +46,6 @@ def run(args: argparse.Namespace) -> int:
     import time
 
     from capture.grab import GrabError, Region, grab
-    from capture.library import LibraryError, load_library, match_library
     from capture.ocr import NO_TEXT_FOUND, OcrError, TesseractMissing, read_text
     from capture.prompt import parse_prompt
 
@@ -52,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.screen:
             region = Region.parse(args.region) if args.region else None
-            image: Any = grab(monitor=args.monitor, region=region)
+            image: Image | str = grab(monitor=args.monitor, region=region)
         else:
             image = args.image
         result = read_text(image, timeout_s=args.timeout, tesseract_cmd=args.tesseract)
@@ -77,6 +81,15 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if result.no_text:
         return 0
+    _print_prompt(prompt, result.text)
+    print(f"\n({seconds:.2f} s)")
+    return 0
+
+
+def _print_prompt(prompt: Prompt, text: str) -> None:
+    """The requirements by kind, then what the prompt library adds."""
+    from capture.library import LibraryError, load_library, match_library
+
     print(prompt.title or "(no title found)")
     labels = {"functional": "Functional", "non_functional": "Non-functional",
               "scale": "Scale", "out_of_scope": "Out of scope"}
@@ -89,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
             figure = f"  [{r.value:g} {r.unit}]" if r.value is not None else ""
             print(f"  {r.id:>4}  {r.text}{figure}")
     if not prompt.requirements:
-        print("\n(no requirements recognised; the text was:)\n" + result.text)
+        print("\n(no requirements recognised; the text was:)\n" + text)
     try:
         from app.paths import user_prompts_dir
         from capture.library import default_dirs
@@ -102,5 +115,3 @@ def run(args: argparse.Namespace) -> int:
         print(f"\nLooks like library prompt '{match.entry.id}'. It also asks about:")
         for r in match.suggestions:
             print(f"  - {r.text}")
-    print(f"\n({seconds:.2f} s)")
-    return 0

@@ -13,7 +13,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.store import SessionStore
 
 FORMATS = ("md", "html", "srt", "vtt", "jsonl")
 
@@ -68,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         store.close()
 
 
-def _list(store: Any, args: argparse.Namespace) -> int:
+def _list(store: SessionStore, args: argparse.Namespace) -> int:
     from app.presentation import clock
 
     sessions = store.list_sessions(search=getattr(args, "search", None))
@@ -91,7 +94,7 @@ def _list(store: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def show_json(store: Any, session_id: int) -> dict[str, Any]:
+def show_json(store: SessionStore, session_id: int) -> dict[str, Any]:
     record = store.load(session_id)
     s = record.session
     audio = store.audio_file(s)
@@ -120,7 +123,7 @@ def show_json(store: Any, session_id: int) -> dict[str, Any]:
     return out
 
 
-def _show(store: Any, args: argparse.Namespace) -> int:
+def _show(store: SessionStore, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(show_json(store, args.id), indent=2, ensure_ascii=False))
         return 0
@@ -154,7 +157,7 @@ def _show(store: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def _export(store: Any, args: argparse.Namespace) -> int:
+def _export(store: SessionStore, args: argparse.Namespace) -> int:
     from app.export import export
 
     record = store.load(args.id)
@@ -171,7 +174,7 @@ def _export(store: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def _delete(store: Any, args: argparse.Namespace) -> int:
+def _delete(store: SessionStore, args: argparse.Namespace) -> int:
     session = store.get_session(args.id)
     if not args.yes and sys.stdin.isatty():
         answer = input(f"Delete session {session.id} “{session.title}” with its audio and "
@@ -184,7 +187,7 @@ def _delete(store: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def _recover(store: Any, args: argparse.Namespace) -> int:
+def _recover(store: SessionStore, args: argparse.Namespace) -> int:
     from app.presentation import clock
     from app.recovery import find_unfinished, recover
 
