@@ -42,6 +42,11 @@ class TranscriptEvent:
     next partial or final replaces it. ``final=True``: committed words; finals are ordered, never
     repeat and never overlap earlier finals. ``start_s``/``end_s`` are audio time; ``emitted_s`` is
     when the event left the pipeline, in seconds since the start of the stream.
+
+    ``revised=True`` (always with ``final=True``; only the refine pass, :mod:`audio.refine`, makes
+    them): one closed utterance decoded again with full context. It *replaces* every earlier
+    final whose midpoint lies in ``[start_s, end_s)``, so a consumer that handles finals must
+    check ``revised`` first (or use :attr:`kind`); the streaming transcriber never emits one.
     """
 
     text: str
@@ -49,3 +54,21 @@ class TranscriptEvent:
     end_s: float
     final: bool
     emitted_s: float
+    revised: bool = False
+
+    @property
+    def kind(self) -> str:
+        """ "partial", "final" or "revised": the ``event`` name in ``transcribe --json``."""
+        if self.revised:
+            return "revised"
+        return "final" if self.final else "partial"
+
+    def replaces(self, other: TranscriptEvent) -> bool:
+        """True if this revision replaces the final ``other`` (its midpoint is in [start, end))."""
+        mid = (other.start_s + other.end_s) / 2
+        return (
+            self.revised
+            and other.final
+            and not other.revised
+            and (self.start_s <= mid < self.end_s)
+        )

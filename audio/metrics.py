@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 _ONES = [
     "zero",
@@ -86,6 +87,48 @@ def edit_distance(reference: Sequence[str], hypothesis: Sequence[str]) -> int:
             )
         previous = current
     return previous[-1]
+
+
+@dataclass(frozen=True)
+class ErrorCounts:
+    """Word errors by kind: a deleted word is a lost word, a substitution a misheard one."""
+
+    substitutions: int
+    deletions: int
+    insertions: int
+    words: int
+    """Reference words."""
+
+    @property
+    def errors(self) -> int:
+        return self.substitutions + self.deletions + self.insertions
+
+    def __add__(self, other: ErrorCounts) -> ErrorCounts:
+        return ErrorCounts(
+            self.substitutions + other.substitutions,
+            self.deletions + other.deletions,
+            self.insertions + other.insertions,
+            self.words + other.words,
+        )
+
+
+def error_counts(reference: str, hypothesis: str) -> ErrorCounts:
+    """Substitutions, deletions and insertions of a minimum edit alignment, after normalising."""
+    ref = normalize_words(reference)
+    hyp = normalize_words(hypothesis)
+    # cost[i][j] = (errors, deletions, insertions) aligning ref[:i] with hyp[:j]
+    prev = [(j, 0, j) for j in range(len(hyp) + 1)]
+    for i, ref_word in enumerate(ref, 1):
+        cur = [(i, i, 0)]
+        for j, hyp_word in enumerate(hyp, 1):
+            sub = prev[j - 1]
+            sub = (sub[0] + (ref_word != hyp_word), sub[1], sub[2])
+            dele = (prev[j][0] + 1, prev[j][1] + 1, prev[j][2])
+            ins = (cur[j - 1][0] + 1, cur[j - 1][1], cur[j - 1][2] + 1)
+            cur.append(min(sub, dele, ins))
+        prev = cur
+    errors, deletions, insertions = prev[-1]
+    return ErrorCounts(errors - deletions - insertions, deletions, insertions, len(ref))
 
 
 def word_error_rate(reference: str, hypothesis: str) -> float:

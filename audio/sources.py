@@ -374,9 +374,7 @@ class MicrophoneSource:
         self.input_rate = round(self.device.default_samplerate) or SAMPLE_RATE
         self.block_s = block_s
         self.stall_s = stall_s
-        self._queue: queue.Queue[np.ndarray] = queue.Queue(
-            maxsize=max(4, int(queue_s / block_s))
-        )
+        self._queue: queue.Queue[np.ndarray] = queue.Queue(maxsize=max(4, int(queue_s / block_s)))
         self._stop = threading.Event()
         self._finished = threading.Event()
         self._callback_error: str | None = None

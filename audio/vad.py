@@ -7,7 +7,7 @@ carried from one block to the next, so each 32 ms window is scored exactly once,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -22,6 +22,14 @@ def _silero_session() -> Any:
     from faster_whisper.vad import get_vad_model
 
     return get_vad_model().session
+
+
+class SpeechScorer(Protocol):
+    """What the transcriber needs from a VAD: a speech probability per 32 ms window, in order."""
+
+    def feed(self, samples: np.ndarray) -> np.ndarray: ...
+
+    def reset(self) -> None: ...
 
 
 class StreamingVad:

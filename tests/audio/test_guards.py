@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from audio.metrics import normalize_words, word_error_rate
-from audio.streaming import (
-    StreamingConfig,
-    StreamingTranscriber,
-    Word,
+from audio.guards import (
+    SegmentScores,
     collapse_loops,
     drop_echoes,
     drop_unaligned,
+    is_non_speech,
+    is_phantom,
 )
+from audio.metrics import error_counts, normalize_words, word_error_rate
+from audio.words import Word
 
 
 def words(text: str, step_s: float = 0.3) -> list[Word]:
@@ -55,32 +54,18 @@ def test_wer_ignores_case_punctuation_and_number_format() -> None:
     assert word_error_rate("", "") == 0.0
 
 
-class _NoVad:
-    """The commit-policy helpers below never touch the VAD."""
+def test_phantom_segments_are_recognised() -> None:
+    said = SegmentScores(" We shard by user.", no_speech_prob=0.01, avg_logprob=-0.3)
+    assert not is_phantom(said, short_speech=False)
+    assert is_phantom(SegmentScores(" Thanks for watching!", 0.01, -0.3), short_speech=False)
+    assert is_phantom(SegmentScores(" words", 0.9, -1.5), short_speech=False), "silence by score"
+    assert is_phantom(SegmentScores(" you", 0.01, -0.3), short_speech=True)
+    assert not is_phantom(SegmentScores(" you", 0.01, -0.3), short_speech=False)
+    assert is_non_speech(" [Music]") and is_non_speech(" ♪♪") and not is_non_speech(" hi")
 
 
-def _transcriber(**overrides: float) -> StreamingTranscriber:
-    config = replace(StreamingConfig(), **overrides)
-    return StreamingTranscriber(None, config=config, vad=_NoVad())  # type: ignore[arg-type]
-
-
-def test_words_with_enough_audio_after_them_commit_without_agreement() -> None:
-    tr = _transcriber(stable_after_s=1.0, min_commit_prob=0.3)
-    hypothesis = words("we shard the users by id")  # word ends 0.3, 0.6, … 1.8 s
-    tr._received_s = 2.0
-    assert tr._committable(hypothesis) == 3  # ends at or before 1.0 s: "we shard the"
-    tr._received_s = 10.0
-    assert tr._committable(hypothesis) == 6
-    doubtful = [*hypothesis[:2], replace(hypothesis[2], probability=0.1), *hypothesis[3:]]
-    assert tr._committable(doubtful) == 2, "a doubtful word waits for two decodes to agree"
-    assert _transcriber(stable_after_s=0.0)._committable(hypothesis) == 0
-
-
-def test_agreement_commits_only_words_the_decoder_is_sure_of() -> None:
-    tr = _transcriber(min_agree_prob=0.2)
-    tr._hypothesis = words("what you are cult")
-    new = words("what you are country can")
-    assert tr._agreed(new) == 3
-    unsure = [replace(new[0], probability=0.12), *new[1:]]
-    assert tr._agreed(unsure) == 0, "an unsure first word holds the rest back"
-    assert tr._agreed(words("so you are")) == 0
+def test_error_counts_tell_deletions_from_substitutions() -> None:
+    counts = error_counts("we shard the users by id", "we shard users by it")
+    assert (counts.substitutions, counts.deletions, counts.insertions) == (1, 1, 0)
+    assert counts.words == 6 and counts.errors == 2
+    assert error_counts("a b", "a b b c").insertions == 2

@@ -74,7 +74,7 @@ def test_pauses_finalise_and_long_sessions_keep_a_short_buffer(
     longest_buffer_s = 0.0
     for frame in frames_of(np.concatenate((speech, gap, speech, gap))):
         events += transcriber.insert(frame)
-        longest_buffer_s = max(longest_buffer_s, len(transcriber._buf) / SAMPLE_RATE)
+        longest_buffer_s = max(longest_buffer_s, transcriber.buffer_s)
     finals_before_finish = [e for e in events if e.final]
     events += transcriber.finish()
     assert_finals_well_formed(events)
@@ -121,3 +121,33 @@ def test_transcribe_cli_bad_inputs_say_what_to_do(
     assert main(["transcribe", str(tmp_path / "nope.flac")]) == 2
     assert "not found" in capsys.readouterr().err
     assert main(["transcribe", str(broken), "--model", str(tmp_path / "no-model")]) == 2
+
+
+def test_no_edge_words_lost_on_a_long_read(whisper_model: Any) -> None:
+    """Issue 11: six LJ Speech clips back to back (52 s of one reader, the buffer is cut many
+    times). Deletions are counted apart from substitutions: a lost word is worse than a misheard
+    one. "books" in "the art of making books" used to fall at a buffer cut."""
+    import csv
+
+    from audio.metrics import error_counts
+    from tests.audio.conftest import read_mono16k
+    from tests.conftest import SHARED_DATA
+
+    tsv = SHARED_DATA / "audio" / "references.tsv"
+    if not tsv.is_file():
+        pytest.skip(f"reference transcripts not found at {tsv}")
+    with tsv.open(encoding="utf-8") as fh:
+        rows = [row for row in csv.reader(fh, delimiter="\t") if row[0].startswith("coqui_LJ")]
+    audio = np.concatenate([read_mono16k(SHARED_DATA / "audio" / name) for name, _ in rows])
+    reference = " ".join(text for _, text in rows)
+    transcriber = StreamingTranscriber(whisper_model, live=False)
+    events: list[TranscriptEvent] = []
+    for frame in frames_of(audio):
+        events += transcriber.insert(frame)
+    events += transcriber.finish()
+    assert_finals_well_formed(events)
+    text = " ".join(e.text for e in events if e.final)
+    counts = error_counts(reference, text)
+    assert counts.deletions <= 2, (counts, text)
+    assert counts.errors <= 0.08 * counts.words, (counts, text)
+    assert "making books" in text.lower()
