@@ -315,12 +315,6 @@ class CaptureDAO:
             )
         return out
 
-    def image_paths(self, session_id: int) -> list[str]:
-        rows = self._conn.execute(
-            "SELECT image_path FROM captures WHERE session_id = ? AND image_path IS NOT NULL",
-            (session_id,),
-        ).fetchall()
-        return [r[0] for r in rows]
 
 
 class CoverageDAO:

@@ -100,10 +100,6 @@ class PromptPanel(QWidget):
     def text(self) -> str:
         return self._text.toPlainText()
 
-    def set_text(self, text: str) -> None:
-        """Set the text as if typed (re-parsed after the debounce)."""
-        self._text.setPlainText(text)
-
     def flush(self) -> Prompt:
         """Parse now if an edit is pending (used at Start)."""
         if self._timer.isActive():

@@ -97,15 +97,6 @@ class ReviewData:
     def words(self) -> int:
         return sum(len(line.text.split()) for line in self.lines)
 
-    def line_at(self, t_s: float) -> int:
-        """Index of the line being spoken at ``t_s`` (the last one started before it)."""
-        best = 0
-        for i, line in enumerate(self.lines):
-            if line.start_s <= t_s + 1e-6:
-                best = i
-            else:
-                break
-        return best
 
 
 def build_review(record: SessionRecord, framework: Framework | None,
