@@ -11,13 +11,16 @@ Three kinds of transcript event reach ``take``:
 
 * a partial (``final=False``) is shown, never fed to the tracker;
 * a final is fed to the tracker, saved as a ``Segment`` and shown;
-* a *revised* event (the refine pass re-decoding a stretch) belongs in ``revise``: it replaces the
-  earlier finals whose midpoint lies in ``[start_s, end_s)``; the tracker is rebuilt from its
-  recorded inputs exactly as ``replay_with`` does for new prompt requirements.
+* a *revised* event (the refine pass decoding a closed stretch again) replaces the earlier
+  finals whose midpoint lies in ``[start_s, end_s)``: ``revision`` works out the tracker's new
+  inputs, ``replay_with`` feeds them to a fresh tracker (the long part, which the runner runs
+  outside its lock) and ``adopt_revision`` swaps it in and says what changed. The tracker is
+  pure, so the rebuilt past is what it would have been had the better text come first.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -58,7 +61,17 @@ class PhaseRow:
     budget_s: float | None
 
 
-StoreRow = Segment | PhaseRow | CoverageEvent | Nudge | Progress
+@dataclass(frozen=True)
+class SegmentRevision:
+    """Saved lines whose midpoint lies in ``[start_s, end_s)`` give way to ``segment`` (None:
+    the stretch held no words after all)."""
+
+    start_s: float
+    end_s: float
+    segment: Segment | None
+
+
+StoreRow = Segment | PhaseRow | CoverageEvent | Nudge | Progress | SegmentRevision
 """What the step asks the store writer to save."""
 
 
@@ -89,7 +102,20 @@ class Replay:
 
     tracker: Tracker
     fed: int
-    addressed: list[TrackerEvent]
+    addressed: list[Addressed]
+
+
+@dataclass(frozen=True)
+class Revision:
+    """What a revised event changes: the tracker's inputs with the replaced finals swapped for
+    the new one (``inputs``), built when the step had taken ``base`` inputs; ``replay`` is False
+    when the words did not change (only the timing), so no tracker needs rebuilding."""
+
+    event: TranscriptEvent
+    speaker: str
+    inputs: tuple[TrackerInput, ...]
+    base: int
+    replay: bool
 
 
 def prompt_items(prompt: Prompt | None) -> list[PromptItem]:
@@ -238,6 +264,10 @@ class SessionStep:
         """A copy of what the tracker was fed, in order (for ``replay_with``)."""
         return list(self._inputs)
 
+    @property
+    def requirements(self) -> tuple[PromptItem, ...]:
+        return tuple(self.tracker.requirements) if self.tracker is not None else ()
+
     def replay_with(self, requirements: Sequence[PromptItem],
                     inputs: Sequence[TrackerInput]) -> Replay:
         """A new tracker that also watches ``requirements``, fed ``inputs`` (the tracker is pure,
@@ -253,13 +283,64 @@ class SessionStep:
         """Catch ``replay`` up with what arrived meanwhile and make it the tracker. The output
         has only what is new: requirements the replay found addressed, nudges due now."""
         self._feed(replay, self._inputs[replay.fed:])
-        new = replay.addressed + [
+        new: list[TrackerEvent] = [e for e in replay.addressed
+                                   if isinstance(e, Addressed) and e.kind == "requirement"]
+        new += [
             e for e in replay.tracker.advance(self.now_s)
             if not (isinstance(e, Addressed) and e.kind != "requirement")
         ]
         self.tracker = replay.tracker
         state = self.tracker.state(self.now_s)
         return StepOutput(self._rows(new, state), [TrackerUpdate(events=tuple(new), state=state)])
+
+    # ------------------------------------------------------------------ revised stretches
+
+    def revision(self, event: TranscriptEvent, speaker: str) -> Revision:
+        """The tracker inputs once ``event`` replaces the finals whose midpoint lies in its
+        ``[start_s, end_s)`` (quick; the runner calls it under its lock)."""
+        text = event.text.strip()
+        new = utterance_from(dataclasses.replace(event, text=text, final=True), speaker)
+        gone = [i for i in self._inputs if isinstance(i, Utterance) and _replaced(event, i)]
+        kept = [i for i in self._inputs if not any(i is g for g in gone)]
+        at = next((n for n, i in enumerate(kept) if _start_s(i) >= new.start_s), len(kept))
+        inputs = kept[:at] + ([new] if text else []) + kept[at:]
+        same_words = _words(" ".join(g.text for g in gone)) == _words(text)
+        return Revision(event, speaker, tuple(inputs), len(self._inputs),
+                        replay=self.tracker is not None and not same_words)
+
+    def adopt_revision(self, revision: Revision, replay: Replay | None) -> StepOutput:
+        """Make the revision the step's truth: the store and the view replace the stretch, and a
+        rebuilt tracker (``replay``, fed ``revision.inputs``) takes over, caught up with what
+        arrived meanwhile. Only what is new comes out of it: items it now finds addressed and
+        nudges due; the phase timeline already saved stays as it was."""
+        event = revision.event
+        later = self._inputs[revision.base:]
+        self._inputs = list(revision.inputs) + later
+        out = StepOutput()
+        if replay is not None and self.tracker is not None:
+            self._feed(replay, later)
+            found: list[TrackerEvent] = [e for e in replay.tracker.advance(self.now_s)
+                                         if not isinstance(e, PhaseChanged)]
+            self.tracker = replay.tracker
+            state = self.tracker.state(self.now_s)
+            out.rows += self._rows([*replay.addressed, *found], state)
+            out.events.append(TrackerUpdate(events=tuple(found), state=state))
+        text = event.text.strip()
+        phase = self._phase_in_force(event.start_s)
+        segment = Segment(start_s=event.start_s, end_s=event.end_s, text=text,
+                          phase=phase) if text else None
+        out.rows.insert(0, SegmentRevision(event.start_s, event.end_s, segment))
+        out.events.insert(0, TranscriptLine(
+            text=text, start_s=event.start_s, end_s=event.end_s, final=True,
+            emitted_s=event.emitted_s, phase=phase, speaker=revision.speaker, revised=True))
+        return out
+
+    def _phase_in_force(self, at_s: float) -> str | None:
+        if self.tracker is None:
+            return None
+        phases = self.tracker.report(self.now_s)["phases"]
+        return next((str(p["id"]) for p in reversed(phases) if p["start"] <= at_s),
+                    self._last_phase)
 
     @staticmethod
     def _feed(replay: Replay, inputs: Sequence[TrackerInput]) -> None:
@@ -269,8 +350,7 @@ class SessionStep:
                                                                       value.at_s)]
             else:
                 events = replay.tracker.feed(value)
-            replay.addressed += [e for e in events
-                                 if isinstance(e, Addressed) and e.kind == "requirement"]
+            replay.addressed += [e for e in events if isinstance(e, Addressed)]
             replay.fed += 1
 
     # ------------------------------------------------------------------ internals
@@ -322,6 +402,19 @@ class SessionStep:
             elif isinstance(ev, TrackerNudge):
                 rows.append(Nudge(at_s=ev.at_s, kind=ev.kind, text=ev.text))
         return rows
+
+
+def _replaced(revision: TranscriptEvent, final: Utterance) -> bool:
+    """A revision replaces every earlier final whose midpoint lies in its [start_s, end_s)."""
+    return revision.start_s <= (final.start_s + final.end_s) / 2 < revision.end_s
+
+
+def _start_s(value: TrackerInput) -> float:
+    return value.at_s if isinstance(value, _Override) else value.start_s
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip(".,;:!?\"'").lower() for w in text.split()]
 
 
 def _phase_at(start_s: float, events: Sequence[TrackerEvent], state: TrackerState) -> str:

@@ -57,7 +57,7 @@ from app.runner_events import (
 )
 from app.store import Capture, DiskFull, Session, SessionStore
 from app.writer import AUDIO_FILENAME, SessionWriter
-from audio.events import AudioFrame
+from audio.events import AudioFrame, TranscriptEvent
 from audio.recorder import Recorder
 from framework.events import TrackerState
 from framework.types import Utterance
@@ -355,7 +355,24 @@ class SessionRunner:
             heard = self.line.decode(item)
         self.decode_s += time.perf_counter() - started
         now_s = item.end_s if isinstance(item, (AudioFrame, Utterance)) else None
-        self._emit_all(self._apply(lambda s: s.take(heard, s.now_s if now_s is None else now_s)))
+        heard_now = [h for h in heard if not h[0].revised]
+        self._emit_all(self._apply(
+            lambda s: s.take(heard_now, s.now_s if now_s is None else now_s)))
+        for event, speaker in heard:
+            if event.revised:
+                self._revise(event, speaker)
+
+    def _revise(self, event: TranscriptEvent, speaker: str) -> None:
+        """A stretch decoded again replaces what was heard there. Rebuilding the tracker from
+        its inputs is the long part (about 3 ms per utterance so far): it runs outside the lock,
+        so a phase click on the GUI thread never waits for it."""
+        with self._lock:
+            assert self._step is not None
+            step = self._step
+            revision = step.revision(event, speaker)
+            requirements = step.requirements
+        replay = step.replay_with(requirements, revision.inputs) if revision.replay else None
+        self._emit_all(self._apply(lambda s: s.adopt_revision(revision, replay)))
 
     def _report_lag(self) -> None:
         lag = self.line.lag_s

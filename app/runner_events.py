@@ -38,7 +38,9 @@ class SessionStarted:
 @dataclass(frozen=True)
 class TranscriptLine:
     """A piece of transcript. Partials (``final=False``) replace the previous partial in place;
-    a final replaces the partials before it and is saved (``phase``: the phase it belongs to)."""
+    a final replaces the partials before it and is saved (``phase``: the phase it belongs to).
+    ``revised``: a final decoded again (the refine pass); it replaces the finals shown before
+    whose midpoint lies in ``[start_s, end_s)``."""
 
     kind: ClassVar[str] = "transcript"
     text: str
@@ -48,6 +50,7 @@ class TranscriptLine:
     emitted_s: float  # session time when it was produced (end_s + latency)
     phase: str | None = None
     speaker: str = "candidate"  # "candidate" | "interviewer"
+    revised: bool = False
 
 
 @dataclass(frozen=True)

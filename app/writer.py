@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.pipeline import PhaseRow, Progress, StoreRow, requirement_rows
+from app.pipeline import PhaseRow, Progress, SegmentRevision, StoreRow, requirement_rows
 from app.runner_events import ErrorKind
 from app.store import Capture, CoverageEvent, DiskFull, Nudge, Segment, Session, SessionStore
 from app.store.locks import hold_recording_lock, release_recording_lock
@@ -161,9 +161,13 @@ class SessionWriter:
                 phase_changes=[(r.change, r.budget_s) for r in rows if isinstance(r, PhaseRow)],
                 coverage=[r for r in rows if isinstance(r, CoverageEvent)],
                 nudges=[r for r in rows if isinstance(r, Nudge)],
-                duration_s=last.duration_s if last else self._clock(),
+                duration_s=max(last.duration_s, self._clock()) if last else self._clock(),
                 coverage_pct=last.coverage_pct if last else None,
             )
+            for revision in (r for r in rows if isinstance(r, SegmentRevision)):
+                self.store.replace_segments(  # after the batch: it may hold what is replaced
+                    self.session_id, revision.start_s, revision.end_s,
+                    [revision.segment] if revision.segment is not None else [])
         except DiskFull as exc:
             self.failed = True
             self._on_failure("disk_full", str(exc))

@@ -13,6 +13,7 @@ from app.pipeline import (
     Heard,
     PhaseRow,
     Progress,
+    SegmentRevision,
     SessionStep,
     StepOutput,
     event_from,
@@ -132,3 +133,53 @@ def test_without_a_framework_the_step_is_a_transcript() -> None:
     assert not [e for e in out.events if isinstance(e, TrackerUpdate)]
     assert [e.text for e in out.events if isinstance(e, TranscriptLine)] == [
         u.text.strip() for u in utterances]
+
+
+def _revise(step: SessionStep, event: TranscriptEvent, speaker: str = "candidate") -> StepOutput:
+    """What the runner does: plan under its lock, rebuild outside it, adopt under it."""
+    revision = step.revision(event, speaker)
+    replay = step.replay_with(step.requirements, revision.inputs) if revision.replay else None
+    return step.adopt_revision(revision, replay)
+
+
+def test_a_revised_stretch_replaces_its_finals_as_if_heard_right_the_first_time() -> None:
+    """The refine pass re-decodes a stretch: the finals whose midpoint lies in it give way, and
+    the tracker ends where a tracker fed the better text from the start ends."""
+    misheard = [Utterance("let me start with the use cases", 0.0, 2.0),
+                Utterance("users paced a block of text", 2.0, 4.0),
+                Utterance("and get a link", 4.0, 5.0)]
+    heard_right = [misheard[0], Utterance("users paste a block of text and get a link", 2.0, 5.0)]
+    rest = [Utterance("now a back of the envelope estimate of requests per second", 6.0, 9.0)]
+    step = SessionStep(small_framework())
+    step.start()
+    for batch in _finals(misheard):
+        step.take(batch, batch[0][0].end_s)
+    revised = TranscriptEvent(heard_right[1].text, 2.0, 5.0, True, 6.5)
+    out = _revise(step, revised)
+    [row] = [r for r in out.rows if isinstance(r, SegmentRevision)]
+    assert (row.start_s, row.end_s) == (2.0, 5.0) and row.segment is not None
+    assert row.segment.text == heard_right[1].text and row.segment.phase == "requirements"
+    [line] = [e for e in out.events if isinstance(e, TranscriptLine)]
+    assert line.revised and line.final and line.text == heard_right[1].text
+    for batch in _finals(rest):
+        step.take(batch, batch[0][0].end_s)
+    step.finish(step.now_s)
+    straight = SessionStep(small_framework())
+    _run(straight, _finals(heard_right + rest))
+    assert step.report is not None and straight.report is not None
+    for key in ("phases", "checklist", "signals"):
+        assert step.report[key] == straight.report[key], key
+
+
+def test_a_revision_with_the_same_words_rebuilds_nothing() -> None:
+    step = SessionStep(small_framework())
+    step.start()
+    for batch in _finals([Utterance("let me start with the use cases.", 0.0, 2.0)]):
+        step.take(batch, 2.0)
+    tracker = step.tracker
+    revision = step.revision(TranscriptEvent("Let me start with the use cases", 0.1, 2.1, True,
+                                             3.0), "candidate")
+    assert not revision.replay
+    out = step.adopt_revision(revision, None)
+    assert step.tracker is tracker
+    assert [type(r) for r in out.rows] == [SegmentRevision]

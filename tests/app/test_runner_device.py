@@ -12,7 +12,7 @@ import numpy as np
 import soundfile
 
 from app.runner import SessionRunner
-from app.runner_events import RunnerError, SessionStopped, StatusChanged
+from app.runner_events import RunnerError, SessionStopped, StatusChanged, TranscriptLine
 from app.store import SessionStore
 from audio.errors import DeviceLost
 from audio.events import AudioFrame, TranscriptEvent
@@ -243,3 +243,32 @@ def test_a_full_disk_for_the_audio_stops_the_session(tmp_path: Path) -> None:
     assert [e.error for e in errors] == ["disk_full"] and errors[0].fatal
     assert "Everything up to this moment is saved" in errors[0].message
     assert store.get_session(session.id).duration_s == 1.0  # what reached the recording
+
+
+class RevisingTranscriber(EverySecondTranscriber):
+    """Finals each second, then at 4 s a revision of the stretch [1, 3): what the refine pass
+    does when a closed utterance is decoded again."""
+
+    def insert(self, frame: AudioFrame) -> list[TranscriptEvent]:
+        out = super().insert(frame)
+        if self.said_s >= 4.0 and not getattr(self, "revised_once", False):
+            self.revised_once = True
+            out.append(TranscriptEvent("seconds one and two, heard better", 1.0, 3.0, True,
+                                       self.received_s, revised=True))
+        return out
+
+
+def test_a_revised_stretch_replaces_the_saved_lines(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "s.db")
+    events: list[Any] = []
+    runner = SessionRunner(store, small_framework(), source=RecordingSource(_samples()),
+                           transcriber=RevisingTranscriber(), listener=events.append)
+    session = runner.start()
+    assert runner.wait(20)
+    texts = [s.text for s in store.load(session.id).segments]
+    assert texts == ["second 0", "seconds one and two, heard better", "second 3", "second 4",
+                     "second 5"]
+    revised = [e for e in events if isinstance(e, TranscriptLine) and e.revised]
+    assert [(e.start_s, e.end_s) for e in revised] == [(1.0, 3.0)]
+    assert runner.report is not None  # the replaced words no longer count (not 6 * 2 + 6)
+    assert runner.report["signals"]["words"] == 4 * 2 + 6
