@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from framework.coverage_model import CoverageModel
 from framework.matching import Hit
 from framework.text import is_number_key
 
@@ -63,6 +64,56 @@ def utterance_features(keys: Sequence[str], context: Sequence[str], hits: Sequen
     return feats
 
 
+def item_features(feats: Mapping[str, float], phase: str,
+                  said: Sequence[str]) -> dict[str, float]:
+    """The checklist model's inputs: the utterance's features, the phase the tracker is in, and
+    which items a synonym of theirs was said for (in the recent words)."""
+    out = dict(feats)
+    out["ph=" + phase] = 1.0
+    for item_id in said:
+        out["syn=" + item_id] = 1.0
+    return out
+
+
+@dataclass(frozen=True)
+class ChecklistModel:
+    """Per checklist item, the probability that an utterance addresses it (logistic, one per
+    item, over ``item_features``). Context decides: "improve" in the high-level design is not
+    what you would change, a calculation of requests per second is ``qps`` without the
+    word "QPS"."""
+
+    items: tuple[str, ...]
+    bias: tuple[float, ...]
+    weights: Mapping[str, tuple[tuple[int, float], ...]]  # feature -> (item index, weight)
+    threshold: float = 0.5
+
+    def addressed(self, feats: Mapping[str, float], candidates: Set[str]) -> list[str]:
+        """The items among ``candidates`` this utterance addresses."""
+        z = list(self.bias)
+        for name, value in feats.items():
+            for i, w in self.weights.get(name, ()):
+                z[i] += w * value
+        limit = math.log(self.threshold / (1.0 - self.threshold))
+        return [item for item, v in zip(self.items, z, strict=True)
+                if v >= limit and item in candidates]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"items": list(self.items), "bias": [round(b, 4) for b in self.bias],
+                "threshold": self.threshold,
+                "weights": {k: [[i, round(w, 4)] for i, w in v]
+                            for k, v in sorted(self.weights.items())}}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ChecklistModel:
+        items = tuple(str(i) for i in data["items"])
+        weights = {str(k): tuple((int(i), float(w)) for i, w in v)
+                   for k, v in data["weights"].items()}
+        if any(not 0 <= i < len(items) for v in weights.values() for i, _ in v):
+            raise PhaseModelError("checklist weights name an unknown item")
+        return cls(items, tuple(float(b) for b in data["bias"]), weights,
+                   float(data.get("threshold", 0.5)))
+
+
 @dataclass(frozen=True)
 class PhaseModel:
     """Weights of the linear model plus what the tracker needs to decode with it.
@@ -81,6 +132,8 @@ class PhaseModel:
     scale: float = 1.0
     params: Mapping[str, float] = field(default_factory=dict)
     info: Mapping[str, Any] = field(default_factory=dict)
+    checklist: ChecklistModel | None = None
+    coverage: CoverageModel | None = None
 
     def log_probs(self, feats: Mapping[str, float]) -> list[float]:
         z = list(self.bias)
@@ -115,6 +168,8 @@ class PhaseModel:
             "params": dict(self.params),
             "info": dict(self.info),
             "weights": {k: [round(x, 4) for x in w] for k, w in sorted(self.weights.items())},
+            "checklist": self.checklist.to_json() if self.checklist else None,
+            "coverage": self.coverage.to_json() if self.coverage else None,
         }
 
     @classmethod
@@ -127,6 +182,10 @@ class PhaseModel:
             weights = {str(k): tuple(float(x) for x in v) for k, v in data["weights"].items()}
             bias = tuple(float(b) for b in data["bias"])
             log_prior = tuple(float(p) for p in data["log_prior"])
+            checklist = (ChecklistModel.from_json(data["checklist"])
+                         if data.get("checklist") else None)
+            coverage = (CoverageModel.from_json(data["coverage"])
+                        if data.get("coverage") else None)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise PhaseModelError(f"not a phase model: {exc}") from exc
         if len(bias) != n or len(log_prior) != n or any(len(w) != n for w in weights.values()):
@@ -134,7 +193,7 @@ class PhaseModel:
         return cls(str(data.get("framework", "")), phases, bias, weights, log_prior,
                    float(data.get("prior_power", 1.0)), float(data.get("scale", 1.0)),
                    {str(k): float(v) for k, v in dict(data.get("params", {})).items()},
-                   dict(data.get("info", {})))
+                   dict(data.get("info", {})), checklist, coverage)
 
 
 @lru_cache(maxsize=8)

@@ -13,10 +13,16 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
+from framework.coverage_model import (
+    CoverageModel,
+    RequirementTerms,
+    overlap_features,
+    requirement_terms,
+)
 from framework.definition import Framework, FrameworkError, get_framework
 from framework.events import (
     Addressed,
@@ -28,16 +34,25 @@ from framework.events import (
     TrackerEvent,
     TrackerState,
 )
-from framework.matching import CoverageMatcher, CoverageTarget, Hit, PhaseMatcher
+from framework.matching import CoverageHit, CoverageMatcher, CoverageTarget, Hit, PhaseMatcher
 from framework.phase_model import (
+    ChecklistModel,
     MappedModel,
     PhaseModel,
     PhaseModelError,
+    item_features,
     load_phase_model,
     utterance_features,
 )
 from framework.signals import DeliverySignals
-from framework.text import FuzzyVocabulary, Token, in_milliseconds, merge_split_words, tokens
+from framework.text import (
+    FuzzyVocabulary,
+    Token,
+    concept,
+    in_milliseconds,
+    merge_split_words,
+    tokens,
+)
 from framework.types import PromptItem, Utterance
 
 __all__ = [
@@ -165,6 +180,7 @@ class Tracker:
                                   if framework.phase_model else None)
         self.params = params or self._model_params()
         self.last_features: dict[str, float] = {}
+        self.last_item_features: dict[str, float] = {}
         self._context: list[str] = []
         self._context_end_s = -math.inf
         self.requirements = tuple(requirements)
@@ -180,6 +196,9 @@ class Tracker:
             self._model_matcher = PhaseMatcher(source, self._fuzzy)
         self._coverage = CoverageMatcher(self.framework, self.requirements, self._fuzzy)
         self._items = {(t.kind, t.id): _Coverage(t) for t in self._coverage.targets}
+        self._checklist_keys = {k for k in self._items if k[0] == "checklist"}
+        self.last_window: list[str] = []
+        self._terms: dict[str, RequirementTerms] = {}
         self._req_kind = {r.id: r.kind for r in self.requirements}
         self._log_trans_cache: dict[tuple[int, int], list[float]] = {}
         self._base_weights = self._order_weights()
@@ -569,16 +588,74 @@ class Tracker:
             canon = [Token(self._fuzzy.canon(t.key), t.word, t.number) for t in joined]
         else:
             canon = [t for _, event_toks in chosen for t in event_toks]
+        checklist_model = self._checklist_model()
+        gated = checklist_model is None
         open_ids = {k for k, c in self._items.items()
-                    if c.at_s is None and self._in_context(c.target)}
+                    if c.at_s is None and (not gated or self._in_context(c.target))}
+        hits = self._coverage.match(canon, self._checklist_keys | open_ids)
+        said = [h.target.id for h in hits if h.target.kind == "checklist"]
+        self.last_item_features = item_features(self.last_features, self.phase, said)
+        if checklist_model is not None:
+            # the learned checklist model decides the items; synonyms are one of its inputs
+            open_items = {k[1] for k in open_ids if k[0] == "checklist"}
+            picked = set(checklist_model.addressed(self.last_item_features, open_items))
+            evidence = {h.target.id: h.evidence for h in hits if h.target.kind == "checklist"}
+            hits = [h for h in hits if h.target.kind != "checklist"]
+            hits += [CoverageHit(self._items[("checklist", i)].target,
+                                 evidence.get(i, tuple(u.text.split()[:8])))
+                     for i in sorted(picked)]
+        self.last_window = [concept(t.key) for t in canon]
+        hits += self._paraphrased(hits, open_ids)
+        hits = [h for h in hits if (h.target.kind, h.target.id) in open_ids]
         events: list[TrackerEvent] = []
-        for hit in self._coverage.match(canon, open_ids):
+        for hit in hits:
             cov = self._items[(hit.target.kind, hit.target.id)]
             cov.at_s = u.start_s
             cov.evidence = hit.evidence
             events.append(Addressed(hit.target.id, hit.target.kind, u.start_s, hit.evidence,
                                     hit.target.label))
         return events
+
+    def _paraphrased(self, hits: Sequence[CoverageHit],
+                     open_ids: Set[tuple[str, str]]) -> list[CoverageHit]:
+        """Requirements the rules missed that the learned coverage model finds in the recent
+        words (a paraphrase that shares few words with the prompt's phrasing)."""
+        model = self._model.model.coverage if self._model is not None else None
+        if model is None:
+            return []
+        if not self._terms:
+            self._terms = self._requirement_terms(model)
+        found = {h.target.id for h in hits if h.target.kind == "requirement"}
+        window = self.last_window
+        present = set(window)
+        out = []
+        for req_id, terms in self._terms.items():
+            if req_id in found or ("requirement", req_id) not in open_ids:
+                continue
+            if not present.intersection(terms.concepts):
+                continue
+            p = model.probability(overlap_features(terms, window, self.phase))
+            if p >= model.threshold:
+                said = tuple(c.lstrip("~") for c in terms.concepts if c in present)
+                out.append(CoverageHit(self._items[("requirement", req_id)].target, said))
+        return out
+
+    def _requirement_terms(self, model: CoverageModel) -> dict[str, RequirementTerms]:
+        targets = [c.target for c in self._items.values() if c.target.kind == "requirement"]
+        concepts = {t.id: t.alternatives[0] if t.alternatives else () for t in targets}
+        return {
+            t.id: requirement_terms(concepts[t.id], t.numbers,
+                                    [v for k, v in concepts.items() if k != t.id],
+                                    model.idf, model.default_idf)
+            for t in targets
+        }
+
+    def _checklist_model(self) -> ChecklistModel | None:
+        """The learned checklist model, for the framework it was trained on (another
+        framework's items keep their synonyms)."""
+        if self._model is None or self._model.model.framework != self.framework.id:
+            return None
+        return self._model.model.checklist
 
     def _in_context(self, target: CoverageTarget) -> bool:
         """A checklist item is ticked only while the talk is in its phase (or within

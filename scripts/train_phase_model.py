@@ -36,8 +36,16 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from corpus_timing import timed  # noqa: E402
 
+from framework.coverage_model import (  # noqa: E402
+    FEATURES,
+    CoverageModel,
+    overlap_features,
+    requirement_terms,
+)
 from framework.definition import Framework, get_framework  # noqa: E402
-from framework.phase_model import PhaseModel  # noqa: E402
+from framework.matching import CoverageMatcher  # noqa: E402
+from framework.phase_model import ChecklistModel, PhaseModel  # noqa: E402
+from framework.text import FuzzyVocabulary, concept, tokens  # noqa: E402
 from framework.tracker import ModelChoice, Tracker, TunedParameters  # noqa: E402
 from framework.types import PromptItem, Utterance  # noqa: E402
 
@@ -61,6 +69,9 @@ class Walk:
     labels: list[str]
     prompt: list[PromptItem]
     features: list[dict[str, float]]
+    items: list[list[str]]  # checklist items first addressed in each utterance
+    checklist: frozenset[str] | None  # every item the walkthrough addresses, where labelled
+    not_addressed: frozenset[str] = frozenset()  # prompt requirements it never addresses
 
 
 def load_walk(path: Path, domain: str | None = None) -> Walk:
@@ -76,7 +87,9 @@ def load_walk(path: Path, domain: str | None = None) -> Walk:
         for i, text in enumerate(meta.get(key, []), start=1):
             prompt.append(PromptItem(f"{prefix}{i}", text, key))
     return Walk(path.stem, domain or str(meta.get("domain", path.parent.name)), utts,
-                [r["phase"] for r in rows], prompt, [])
+                [r["phase"] for r in rows], prompt, [], [list(r.get("items", [])) for r in rows],
+                frozenset(meta["checklist"]) if "checklist" in meta else None,
+                frozenset(meta.get("not_addressed", [])))
 
 
 def load_dirs(dirs: list[Path], domain: str | None = None) -> list[Walk]:
@@ -247,6 +260,214 @@ def tune(train: list[Walk], dev: list[Walk], framework: Framework, phases: list[
     return chosen, best
 
 
+# ------------------------------------------------------------------------------ checklist model
+def item_examples(walks: list[Walk], framework: Framework, model: PhaseModel
+                  ) -> tuple[list[dict[str, float]], list[list[str]]]:
+    """The checklist model's inputs for every candidate utterance, as the tracker computes them
+    with this phase model, and the items each utterance was labelled as addressing."""
+    feats: list[dict[str, float]] = []
+    labels: list[list[str]] = []
+    for w in walks:
+        if w.checklist is None:
+            continue
+        tracker = Tracker(framework, w.prompt, round_s=ROUND_S, phase_model=model)
+        for u, items in zip(w.utterances, w.items, strict=True):
+            tracker.feed(u)
+            if u.speaker == "interviewer":
+                continue
+            feats.append(dict(tracker.last_item_features))
+            labels.append(items)
+    return feats, labels
+
+
+def fit_items(feats: list[dict[str, float]], labels: list[list[str]], items: list[str]
+              ) -> ChecklistModel:
+    """One logistic regression per item (shared features, L2, full-batch Adam)."""
+    counts: Counter[str] = Counter()
+    for f in feats:
+        counts.update(f.keys())
+    names = sorted(k for k, c in counts.items() if c >= MIN_COUNT and k != "bias")
+    index = {k: i for i, k in enumerate(names)}
+    rows, cols, vals = [], [], []
+    for r, f in enumerate(feats):
+        for k, v in f.items():
+            j = index.get(k)
+            if j is not None:
+                rows.append(r)
+                cols.append(j)
+                vals.append(v)
+    rows_a, cols_a, vals_a = np.array(rows), np.array(cols), np.array(vals, dtype=np.float64)
+    n, k, nf = len(feats), len(items), len(names)
+    y = np.zeros((n, k))
+    pos = {it: i for i, it in enumerate(items)}
+    for r, labs in enumerate(labels):
+        for it in labs:
+            if it in pos:
+                y[r, pos[it]] = 1.0
+    weights = np.zeros((nf, k))
+    bias = np.full(k, -4.0)
+    m_w, v_w = np.zeros_like(weights), np.zeros_like(weights)
+    m_b, v_b = np.zeros_like(bias), np.zeros_like(bias)
+    lr, b1, b2 = 0.05, 0.9, 0.999
+    for step in range(1, STEPS + 1):
+        z = np.empty((n, k))
+        for c in range(k):
+            z[:, c] = np.bincount(rows_a, weights=vals_a * weights[cols_a, c], minlength=n)
+        z += bias
+        p = 1.0 / (1.0 + np.exp(-z))
+        d = (p - y) / n * 20.0  # positives are rare: a larger step size for the data term
+        g_w = np.zeros_like(weights)
+        for c in range(k):
+            g_w[:, c] = np.bincount(cols_a, weights=vals_a * d[rows_a, c], minlength=nf)
+        g_w += L2 * weights
+        g_b = d.sum(axis=0)
+        m_w = b1 * m_w + (1 - b1) * g_w
+        v_w = b2 * v_w + (1 - b2) * g_w**2
+        m_b = b1 * m_b + (1 - b1) * g_b
+        v_b = b2 * v_b + (1 - b2) * g_b**2
+        corr1, corr2 = 1 - b1**step, 1 - b2**step
+        weights -= lr * (m_w / corr1) / (np.sqrt(v_w / corr2) + 1e-8)
+        bias -= lr * (m_b / corr1) / (np.sqrt(v_b / corr2) + 1e-8)
+    sparse: dict[str, tuple[tuple[int, float], ...]] = {}
+    for j, name in enumerate(names):
+        nz = tuple((c, float(weights[j, c])) for c in range(k) if abs(weights[j, c]) >= 0.02)
+        if nz:
+            sparse[name] = nz
+    return ChecklistModel(tuple(items), tuple(float(b) for b in bias), sparse)
+
+
+def checklist_pr(walks: list[Walk], framework: Framework, model: PhaseModel
+                 ) -> tuple[float, float]:
+    """Checklist precision and recall over the walkthroughs with labelled items."""
+    tp = fp = fn = 0
+    for w in walks:
+        if w.checklist is None:
+            continue
+        tracker = Tracker(framework, w.prompt, round_s=ROUND_S, phase_model=model)
+        for u in w.utterances:
+            tracker.feed(u)
+        for item in tracker.report(w.utterances[-1].end_s)["checklist"]:
+            got, want = bool(item["addressed"]), item["id"] in w.checklist
+            tp += got and want
+            fp += got and not want
+            fn += want and not got
+    return tp / max(1, tp + fp), tp / max(1, tp + fn)
+
+
+def tune_threshold(model: PhaseModel, dev: list[Walk], framework: Framework) -> float:
+    """The lowest threshold (most recall) whose dev precision is at least 0.92."""
+    best, best_recall = 0.2, -1.0
+    assert model.checklist is not None
+    for th in (0.01, 0.015, 0.02, 0.03, 0.04, 0.06, 0.1, 0.2):
+        trial = replace(model, checklist=replace(model.checklist, threshold=th))
+        p, r = checklist_pr(dev, framework, trial)
+        print(f"  checklist threshold {th}: precision {p:.3f} recall {r:.3f}", flush=True)
+        if p >= 0.92 and r > best_recall:
+            best, best_recall = th, r
+    return best
+
+
+# ------------------------------------------------------------------------------ coverage model
+def corpus_idf(walks: list[Walk]) -> tuple[dict[str, float], float]:
+    """Inverse document frequency of each concept key, one document per utterance."""
+    df: Counter[str] = Counter()
+    n = 0
+    for w in walks:
+        for u in w.utterances:
+            df.update({concept(t.key) for t in tokens(u.text)})
+            n += 1
+    idf = {k: round(math.log(n / (1 + c)), 2) for k, c in df.items() if c >= 2}
+    return idf, math.log(n)
+
+
+def coverage_examples(walks: list[Walk], framework: Framework, model: PhaseModel,
+                      idf: dict[str, float], default_idf: float
+                      ) -> tuple[list[dict[str, float]], list[int]]:
+    """One example per (walkthrough, requirement): its own prompt's requirements (addressed
+    unless listed as not addressed) and the next three walkthroughs' (not addressed), with the
+    overlap figures of the window that holds most of the requirement."""
+    feats: list[dict[str, float]] = []
+    labels: list[int] = []
+    for i, w in enumerate(walks):
+        if not w.prompt:
+            continue
+        tracker = Tracker(framework, w.prompt, round_s=ROUND_S, phase_model=model)
+        windows = []
+        for u in w.utterances:
+            tracker.feed(u)
+            if u.speaker != "interviewer":
+                windows.append((list(tracker.last_window), tracker.phase))
+        skip = w.not_addressed
+        others = [walks[(i + k) % len(walks)] for k in (1, 2, 3)]
+        for source, own in [(w, True)] + [(o, False) for o in others if o.domain != w.domain]:
+            matcher = CoverageMatcher(framework, source.prompt, FuzzyVocabulary())
+            targets = [t for t in matcher.targets if t.kind == "requirement"]
+            concepts = {t.id: t.alternatives[0] if t.alternatives else () for t in targets}
+            for t in targets:
+                terms = requirement_terms(concepts[t.id], t.numbers,
+                                          [v for k, v in concepts.items() if k != t.id],
+                                          idf, default_idf)
+                best = max((overlap_features(terms, win, ph) for win, ph in windows),
+                           key=lambda f: (f["idf_share"], f["distinct_share"]),
+                           default=None)
+                if best is None:
+                    continue
+                feats.append(best)
+                labels.append(int(own and t.label not in skip))
+    return feats, labels
+
+
+def fit_coverage(feats: list[dict[str, float]], labels: list[int]) -> tuple[dict[str, float],
+                                                                            float]:
+    x = np.array([[f[k] for k in FEATURES] for f in feats])
+    y = np.array(labels, dtype=np.float64)
+    w = np.zeros(len(FEATURES))
+    b = 0.0
+    for _ in range(3000):
+        p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
+        g = p - y
+        w -= 0.5 * (x.T @ g / len(y) + 1e-3 * w)
+        b -= 0.5 * g.mean()
+    return {k: float(v) for k, v in zip(FEATURES, w, strict=True)}, float(b)
+
+
+def coverage_pr(walks: list[Walk], framework: Framework, model: PhaseModel
+                ) -> tuple[float, float]:
+    """Requirement coverage precision and recall as the benchmark counts it (own prompt and
+    three others), through the tracker."""
+    tp = fp = fn = 0
+    for i, w in enumerate(walks):
+        others = [walks[(i + k) % len(walks)] for k in (1, 2, 3)]
+        for source in [w, *others]:
+            if not source.prompt:
+                continue
+            tracker = Tracker(framework, source.prompt, round_s=ROUND_S, phase_model=model)
+            for u in w.utterances:
+                tracker.feed(u)
+            for req in tracker.report(w.utterances[-1].end_s)["requirements"]:
+                truth = source is w and req["text"] not in w.not_addressed
+                got = bool(req["addressed"])
+                tp += truth and got
+                fp += got and not truth
+                fn += truth and not got
+    return tp / max(1, tp + fp), tp / max(1, tp + fn)
+
+
+def tune_coverage(model: PhaseModel, dev: list[Walk], framework: Framework) -> float:
+    """The lowest threshold whose dev precision is at least 0.96 (rules and model together)."""
+    assert model.coverage is not None
+    p, r = coverage_pr(dev, framework, replace(model, coverage=None))
+    print(f"  coverage, rules only: precision {p:.3f} recall {r:.3f}", flush=True)
+    best, best_recall = 0.99, -1.0
+    for th in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+        trial = replace(model, coverage=replace(model.coverage, threshold=th))
+        p, r = coverage_pr(dev, framework, trial)
+        print(f"  coverage threshold {th}: precision {p:.3f} recall {r:.3f}", flush=True)
+        if p >= 0.96 and r > best_recall:
+            best, best_recall = th, r
+    return best
+
+
 def split_knobs(chosen: dict[str, float]) -> tuple[float, float, dict[str, float]]:
     knobs = {k: v for k, v in chosen.items() if k not in ("prior_power", "scale")}
     return chosen["prior_power"], chosen["scale"], knobs
@@ -304,13 +525,32 @@ def main() -> int:
     rules8, rules4 = agreement(dev, framework, None)
     print(f"dev: learned (trained on train) {dev_a8:.3f}; rules {rules8:.3f} / {rules4:.3f}")
 
+    prior_power, scale, knobs = split_knobs(chosen)
+    items = [i.id for i in framework.checklist]
+    train_model = to_model(weights, bias, phases, design, train, prior_power, scale, knobs)
+    checklist = fit_items(*item_examples(train, framework, train_model), items)
+    threshold = tune_threshold(replace(train_model, checklist=checklist),
+                               [w for w in dev if w.checklist is not None], framework)
+    idf, default_idf = corpus_idf(train)
+    cov_w, cov_b = fit_coverage(*coverage_examples(train, framework, train_model, idf,
+                                                   default_idf))
+    coverage = CoverageModel(cov_w, cov_b, 0.5, idf, default_idf)
+    print(f"  coverage weights {cov_w} bias {cov_b:.2f}", flush=True)
+    corpus_dev = [w for w in dev if w.checklist is not None]
+    cov_threshold = tune_coverage(replace(train_model, checklist=replace(
+        checklist, threshold=threshold), coverage=coverage), corpus_dev, framework)
+
     if args.lodo:
         leave_one_domain_out(train + dev, framework, phases, chosen)
 
     everything = train + dev
     design = build_design(everything)
     weights, bias = fit(everything, phases, design)
-    prior_power, scale, knobs = split_knobs(chosen)
+    phase_only = to_model(weights, bias, phases, design, everything, prior_power, scale, knobs)
+    checklist = fit_items(*item_examples(everything, framework, phase_only), items)
+    idf, default_idf = corpus_idf(everything)
+    cov_w, cov_b = fit_coverage(*coverage_examples(everything, framework, phase_only, idf,
+                                                   default_idf))
     info: dict[str, object] = {
         "trained": dt.date.today().isoformat(),
         "command": "scripts/train_phase_model.py",
@@ -319,7 +559,9 @@ def main() -> int:
         "dev_agreement_8_trained_on_train": round(dev_a8, 4),
         "features": len(design.names),
     }
-    model = to_model(weights, bias, phases, design, everything, prior_power, scale, knobs, info)
+    model = replace(phase_only, info=info,
+                    checklist=replace(checklist, threshold=threshold),
+                    coverage=CoverageModel(cov_w, cov_b, cov_threshold, idf, default_idf))
     shipped = replace(TunedParameters(), **knobs)
     as_shipped = PhaseModel.from_json(model.to_json())  # weights rounded as in the file
     info["dev_agreement_8_shipped"] = round(agreement(load_dirs([CORPUS / "dev"]), framework,
