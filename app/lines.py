@@ -159,7 +159,7 @@ class AudioLine:
         *,
         transcriber: Transcriber | None = None,
         transcriber_factory: Callable[[], Transcriber] | None = None,
-        source_factory: Callable[[str], LiveSource] | None = None,
+        source_factory: Callable[[str | None], LiveSource] | None = None,
         speaker: str = "candidate",
     ) -> None:
         if transcriber is None and transcriber_factory is None:
@@ -206,7 +206,7 @@ class AudioLine:
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def switch_device(self, device: str, inbox: Inbox, gate: Gate,
+    def switch_device(self, device: str | None, inbox: Inbox, gate: Gate,
                       on_end: Callable[[PumpEnd], None]) -> None:
         """Stop the old input (its pump exits quietly) and go on with ``device``."""
         if self.source_factory is None:

@@ -106,7 +106,7 @@ class SessionRunner:
         source: LiveSource | None = None,
         transcriber: Transcriber | None = None,
         transcriber_factory: Callable[[], Transcriber] | None = None,
-        source_factory: Callable[[str], LiveSource] | None = None,
+        source_factory: Callable[[str | None], LiveSource] | None = None,
         utterances: Iterable[Utterance] | None = None,
         transcript_speed: float | None = None,
         prompt: Prompt | None = None,
@@ -264,7 +264,7 @@ class SessionRunner:
             self._emit_all(self._apply(lambda s: s.adopt(replay)))
         return capture
 
-    def switch_device(self, device: str) -> None:
+    def switch_device(self, device: str | None) -> None:
         """After a lost device (or at any time while live): continue on another input."""
         if not isinstance(self.line, AudioLine) or self.line.source_factory is None:
             raise RunnerStateError("this runner has no source_factory to open another device")
@@ -504,7 +504,7 @@ def _line(
     source: LiveSource | None,
     transcriber: Transcriber | None,
     transcriber_factory: Callable[[], Transcriber] | None,
-    source_factory: Callable[[str], LiveSource] | None,
+    source_factory: Callable[[str | None], LiveSource] | None,
     utterances: Iterable[Utterance] | None,
     speed: float | None,
 ) -> Line:

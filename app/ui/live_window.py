@@ -10,21 +10,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QComboBox,
-    QFormLayout,
     QFrame,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QPushButton,
-    QRadioButton,
     QSizePolicy,
     QSplitter,
     QTabWidget,
@@ -44,11 +39,21 @@ from app.runner_events import (
     TrackerUpdate,
     TranscriptLine,
 )
-from app.settings import ROUND_LENGTHS_MIN, Key, Settings
+from app.settings import Key, Settings
 from app.ui.bridge import RunnerBridge
 from app.ui.coverage_panel import CoverageItem, CoveragePanel
+from app.ui.live_setup import (
+    Banner,
+    CaptureResult,
+    DeviceLister,
+    LibraryEntry,
+    RunnerFactory,
+    SessionControl,
+    SessionRequest,
+    SetupPanel,
+)
 from app.ui.live_widgets import CueCard, LagBadge, LevelMeter, Nudge, RoundClock
-from app.ui.mic_panel import Device, MicPanel, list_devices
+from app.ui.mic_panel import list_devices
 from app.ui.model_cache import ModelCache
 from app.ui.phase_bar import PhaseBar, PhaseSpec, PhaseTime
 from app.ui.prompt_panel import PromptPanel
@@ -59,96 +64,15 @@ from framework.definition import Framework
 from framework.events import Addressed, PhaseChanged, TrackerState
 from framework.events import Nudge as TrackerNudge
 
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+__all__ = [  # the seam types live in app.ui.live_setup; the composition root takes them here
+    "CaptureResult", "LibraryEntry", "LiveWindow", "RunnerFactory", "SessionControl",
+    "SessionRequest",
+]
+
 log = logging.getLogger(__name__)
-
-
-class SessionControl(Protocol):
-    """What the window needs from a session runner."""
-
-    def start(self) -> Any: ...
-    def pause(self) -> None: ...
-    def resume(self) -> None: ...
-    def stop(self) -> Any: ...
-    def override_phase(self, phase_id: str) -> Any: ...
-    def attach_capture(self, image: Any, ocr_text: str, prompt: Any = None) -> Any: ...
-    def switch_device(self, device: Any) -> Any: ...
-
-
-@dataclass(frozen=True)
-class SessionRequest:
-    """Everything chosen in the set-up, handed to the runner factory at Start."""
-
-    prompt: Prompt | None
-    prompt_source: str  # "library" | "typed" | "capture"
-    prompt_image: Any  # PIL image of a capture, or None
-    framework: Framework
-    round_s: float
-    device: str | None
-
-
-RunnerFactory = Callable[[SessionRequest, Callable[[object], None]], SessionControl]
-
-
-@dataclass(frozen=True)
-class LibraryEntry:
-    id: str
-    title: str
-    prompt: Prompt
-
-
-@dataclass(frozen=True)
-class CaptureResult:
-    image: Any  # PIL.Image
-    prompt: Prompt
-    text: str
-    seconds: float
-
-
-class Banner(QFrame):
-    """A non-modal message strip above the transcript (device lost, recovery, errors)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("banner")
-        self._icon = QLabel(self)
-        self._text = QLabel(self)
-        self._text.setWordWrap(True)
-        self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._actions = QHBoxLayout()
-        self._actions.setSpacing(6)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
-        layout.setSpacing(10)
-        layout.addWidget(self._icon, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addWidget(self._text, 1)
-        layout.addLayout(self._actions)
-        self.hide()
-
-    def show_message(
-        self, text: str, level: str = "warning", actions: tuple[QWidget, ...] = ()
-    ) -> None:
-        c = colors()
-        tone = c.over if level == "error" else c.near if level == "warning" else c.accent
-        self.setStyleSheet(
-            f"#banner {{ border: 1px solid {tone.name()}; border-radius: 8px;"
-            f" background: {c.surface.name()}; }}"
-        )
-        self._icon.setPixmap(
-            icon("warning" if level != "info" else "recover", tone.name()).pixmap(20, 20)
-        )
-        self._text.setText(text)
-        while self._actions.count():
-            item = self._actions.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None and widget not in actions:
-                widget.hide()
-        for widget in actions:
-            self._actions.addWidget(widget)
-            widget.show()
-        self.show()
-
-    def text(self) -> str:
-        return self._text.text() if self.isVisible() else ""
 
 
 class LiveWindow(QMainWindow):
@@ -165,7 +89,7 @@ class LiveWindow(QMainWindow):
         frameworks: dict[str, Framework],
         library: list[LibraryEntry],
         runner_factory: RunnerFactory | None,
-        device_lister: Callable[[], tuple[list[Device], str | None]] = list_devices,
+        device_lister: DeviceLister = list_devices,
         parent: QWidget | None = None,
         models: ModelCache | None = None,
     ) -> None:
@@ -243,15 +167,39 @@ class LiveWindow(QMainWindow):
         self.act_quit.triggered.connect(self.close)
         self.addAction(self.act_quit)
 
-    def _build_ui(self, device_lister: Callable[[], tuple[list[Device], str | None]]) -> None:
+    def _build_ui(self, device_lister: DeviceLister) -> None:
+        self.addToolBar(self._build_toolbar())
+        self.phase_bar = PhaseBar(self)
+        self.phase_bar.phase_clicked.connect(self.override_phase)
+        self.phase_bar.setToolTip("Phases of the interview. Click one to correct the detection.")
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.setObjectName("liveSplitter")
+        splitter.addWidget(self._build_transcript_side())
+        splitter.addWidget(self._build_tabs(device_lister))
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([760, 420])
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(12, 10, 12, 8)
+        layout.setSpacing(10)
+        layout.addWidget(self.phase_bar)
+        layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+        self._build_status_bar()
+        self._tick = QTimer(self)
+        self._tick.setInterval(250)
+        self._tick.timeout.connect(self._refresh_clock)
+
+    def _build_toolbar(self) -> QToolBar:
         toolbar = QToolBar("Session", self)
         toolbar.setObjectName("sessionToolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         toolbar.setIconSize(toolbar.iconSize().scaled(20, 20, Qt.AspectRatioMode.KeepAspectRatio))
-        toolbar.addAction(self.act_start)
-        toolbar.addAction(self.act_pause)
-        toolbar.addAction(self.act_stop)
+        for act in (self.act_start, self.act_pause, self.act_stop):
+            toolbar.addAction(act)
         toolbar.addSeparator()
         self.clock = RoundClock(self)
         toolbar.addWidget(self.clock)
@@ -263,61 +211,58 @@ class LiveWindow(QMainWindow):
         toolbar.addWidget(spacer)
         self.lag_badge = LagBadge(self)
         toolbar.addWidget(self.lag_badge)
-        toolbar.addAction(self.act_capture)
-        toolbar.addAction(self.act_review)
-        toolbar.addAction(self.act_settings)
-        self.addToolBar(toolbar)
+        for act in (self.act_capture, self.act_review, self.act_settings):
+            toolbar.addAction(act)
+        return toolbar
 
-        self.phase_bar = PhaseBar(self)
-        self.phase_bar.phase_clicked.connect(self.override_phase)
-        self.phase_bar.setToolTip("Phases of the interview. Click one to correct the detection.")
-        self.banner = Banner(self)
-        self.cue_card = CueCard(self)
+    def _build_transcript_side(self) -> QWidget:
         from app.ui.transcript_view import TranscriptView
 
+        self.banner = Banner(self)
+        self.cue_card = CueCard(self)
         self.transcript = TranscriptView(self)
-
-        left = QWidget(self)
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.setSpacing(8)
-        left_layout.addWidget(self.banner)
-        left_layout.addWidget(self.cue_card)
-        transcript_frame = QFrame(self)
-        transcript_frame.setObjectName("transcriptFrame")
-        transcript_frame.setFrameShape(QFrame.Shape.StyledPanel)
-        frame_layout = QVBoxLayout(transcript_frame)
+        frame = QFrame(self)
+        frame.setObjectName("transcriptFrame")
+        frame.setFrameShape(QFrame.Shape.StyledPanel)
+        frame_layout = QVBoxLayout(frame)
         frame_layout.setContentsMargins(1, 1, 1, 1)
         frame_layout.addWidget(self.transcript)
-        left_layout.addWidget(transcript_frame, 1)
+        side = QWidget(self)
+        layout = QVBoxLayout(side)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.cue_card)
+        layout.addWidget(frame, 1)
+        return side
 
+    def _build_tabs(self, device_lister: DeviceLister) -> QTabWidget:
+        self.setup = SetupPanel(
+            self.frameworks, self.library, device_lister,
+            model_spec=lambda: self.settings.get_str(Key.MODEL) or None, models=self.models,
+            capture_tip=self.act_capture.toolTip(), parent=self)
+        self.setup.prompt_source_changed.connect(self._on_prompt_source)
+        self.setup.library_picked.connect(self._on_library_pick)
+        self.setup.framework_picked.connect(self._on_framework_pick)
+        self.setup.length_picked.connect(self._on_length_picked)
+        self.setup.capture_requested.connect(self.capture_requested.emit)
+        self.setup.mic_panel.device_changed.connect(self._on_device_changed)
+        # the set-up's widgets under their old names (tests and the composition root use them)
+        self.mic_panel = self.setup.mic_panel
+        self.framework_combo = self.setup.framework_combo
+        self.length_group = self.setup.length_group
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self._build_setup(device_lister), icon("settings"), "Set-up")
+        self.tabs.addTab(self.setup, icon("settings"), "Set-up")
         self.coverage = CoveragePanel(self)
         self.tabs.addTab(self.coverage, icon("check"), "Coverage")
         self.prompt_panel = PromptPanel(self)
         self.prompt_panel.prompt_changed.connect(self._on_prompt_changed)
         self.tabs.addTab(self.prompt_panel, icon("capture"), "Prompt")
         self.tabs.setMinimumWidth(320)
+        return self.tabs
 
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.setObjectName("liveSplitter")
-        splitter.addWidget(left)
-        splitter.addWidget(self.tabs)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setChildrenCollapsible(False)
-        splitter.setSizes([760, 420])
-
-        central = QWidget(self)
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(12, 10, 12, 8)
-        layout.setSpacing(10)
-        layout.addWidget(self.phase_bar)
-        layout.addWidget(splitter, 1)
-        self.setCentralWidget(central)
-
+    def _build_status_bar(self) -> None:
         self.saved_label = QLabel(self)
         self.statusBar().addWidget(self.saved_label, 1)
         self.status_meter_label = QLabel(self)
@@ -328,85 +273,6 @@ class LiveWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status_meter)
         self.statusBar().setSizeGripEnabled(True)
 
-        self._tick = QTimer(self)
-        self._tick.setInterval(250)
-        self._tick.timeout.connect(self._refresh_clock)
-
-    def _build_setup(self, device_lister: Callable[[], tuple[list[Device], str | None]]) -> QWidget:
-        page = QWidget(self)
-        form = QFormLayout(page)
-        form.setContentsMargins(14, 14, 14, 14)
-        form.setHorizontalSpacing(12)
-        form.setVerticalSpacing(10)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-
-        self.prompt_source = QComboBox(page)
-        self.prompt_source.addItem(icon("library"), "From the library", "library")
-        self.prompt_source.addItem(icon("rename"), "Type or paste it", "typed")
-        self.prompt_source.addItem(icon("capture"), "Capture from screen", "capture")
-        self.prompt_source.setToolTip("Where the interview prompt comes from")
-        self.prompt_source.currentIndexChanged.connect(self._on_prompt_source)
-        form.addRow("Prompt", self.prompt_source)
-
-        self.library_combo = QComboBox(page)
-        self.library_combo.setToolTip("Practice prompts shipped with mockcoach (and your own)")
-        for entry in self.library:
-            self.library_combo.addItem(entry.title, entry.id)
-        self.library_combo.currentIndexChanged.connect(self._on_library_pick)
-        self.capture_button = QPushButton(icon("capture"), "Capture from screen…", page)
-        self.capture_button.setToolTip(self.act_capture.toolTip())
-        self.capture_button.clicked.connect(self.capture_requested.emit)
-        prompt_box = QWidget(page)
-        prompt_layout = QVBoxLayout(prompt_box)
-        prompt_layout.setContentsMargins(0, 0, 0, 0)
-        prompt_layout.addWidget(self.library_combo)
-        prompt_layout.addWidget(self.capture_button)
-        form.addRow("", prompt_box)
-
-        self.framework_combo = QComboBox(page)
-        self.framework_combo.setToolTip("The phases, budgets and checklist the coach follows")
-        for fid, fw in sorted(self.frameworks.items(), key=lambda kv: kv[1].name):
-            # "Delivery (requirements, entities, …)": the short name fits, the rest is a tooltip
-            self.framework_combo.addItem(fw.name.split(" (")[0], fid)
-            self.framework_combo.setItemData(self.framework_combo.count() - 1, fw.name,
-                                             Qt.ItemDataRole.ToolTipRole)
-        self.framework_combo.currentIndexChanged.connect(self._on_framework_pick)
-        form.addRow("Framework", self.framework_combo)
-
-        length_row = QWidget(page)
-        length_layout = QHBoxLayout(length_row)
-        length_layout.setContentsMargins(0, 0, 0, 0)
-        self.length_group = QButtonGroup(self)
-        for minutes in ROUND_LENGTHS_MIN:
-            button = QRadioButton(f"{minutes} min", length_row)
-            button.setToolTip(f"A {minutes}-minute round; phase budgets scale to it")
-            self.length_group.addButton(button, minutes)
-            length_layout.addWidget(button)
-        length_layout.addStretch(1)
-        self.length_group.idToggled.connect(self._on_length_toggled)
-        form.addRow("Length", length_row)
-
-        self.mic_panel = MicPanel(
-            page,
-            device_lister=device_lister,
-            model_spec=lambda: self.settings.get_str(Key.MODEL) or None,
-            models=self.models,
-        )
-        self.mic_panel.device_changed.connect(self._on_device_changed)
-        form.addRow("Microphone", self.mic_panel)
-
-        hint = QLabel(
-            "Tip: speak as if to an interviewer. Say phase changes out loud (“let's move on to "
-            "the high-level design”) — the coach listens for them. Click a phase in the bar to "
-            "correct it.",
-            page,
-        )
-        hint.setWordWrap(True)
-        hint.setStyleSheet(f"color: {colors().muted.name()};")
-        self._hint = hint
-        form.addRow(hint)
-        return page
-
     def _restore(self) -> None:
         geometry = self.settings.get_bytes(Key.LIVE_GEOMETRY)
         if geometry:
@@ -416,7 +282,7 @@ class LiveWindow(QMainWindow):
         preferred = self.settings.get_str(Key.FRAMEWORK)
         index = self.framework_combo.findData(preferred) if preferred else -1
         self.framework_combo.setCurrentIndex(max(index, 0))
-        self._on_framework_pick(self.framework_combo.currentIndex())
+        self._on_framework_pick()
         button = self.length_group.button(self.settings.round_length_min)
         if button is not None:
             button.setChecked(True)
@@ -424,8 +290,8 @@ class LiveWindow(QMainWindow):
         if self.library:
             self._on_library_pick(0)
         else:
-            self.prompt_source.setCurrentIndex(1)
-        self._on_prompt_source(self.prompt_source.currentIndex())
+            self.setup.prompt_source.setCurrentIndex(1)
+        self._on_prompt_source()
 
     # ------------------------------------------------------------------ set-up reactions
 
@@ -437,15 +303,14 @@ class LiveWindow(QMainWindow):
         fid = self.framework_combo.currentData()
         return self.frameworks.get(str(fid)) if fid is not None else None
 
-    def _on_prompt_source(self, _index: int) -> None:
-        source = self.prompt_source.currentData()
-        self.library_combo.setVisible(source == "library")
-        self.capture_button.setVisible(source == "capture")
+    def _on_prompt_source(self) -> None:
+        source = self.setup.source()
+        self.setup.show_source(source)
         if source == "typed":
             self.tabs.setCurrentWidget(self.prompt_panel)
             self.prompt_panel.setFocus()
         elif source == "library" and self.library:
-            self._on_library_pick(self.library_combo.currentIndex())
+            self._on_library_pick(self.setup.library_combo.currentIndex())
 
     def _on_library_pick(self, index: int) -> None:
         if 0 <= index < len(self.library):
@@ -453,7 +318,7 @@ class LiveWindow(QMainWindow):
             self._capture = None
             self.prompt_panel.set_prompt(entry.prompt, f"From the library · {entry.id}")
 
-    def _on_framework_pick(self, _index: int) -> None:
+    def _on_framework_pick(self) -> None:
         framework = self.selected_framework()
         if framework is None:
             return
@@ -461,11 +326,10 @@ class LiveWindow(QMainWindow):
         if self.status == "idle":
             self.settings.set(Key.FRAMEWORK, framework.id)
 
-    def _on_length_toggled(self, minutes: int, checked: bool) -> None:
-        if checked:
-            self.settings.set(Key.DEFAULT_LENGTH_MIN, minutes)
-            self._on_framework_pick(0)
-            self._refresh_clock()
+    def _on_length_picked(self, minutes: int) -> None:
+        self.settings.set(Key.DEFAULT_LENGTH_MIN, minutes)
+        self._on_framework_pick()
+        self._refresh_clock()
 
     def _on_device_changed(self, device: str) -> None:
         self.settings.set(Key.MICROPHONE, device)
@@ -514,7 +378,7 @@ class LiveWindow(QMainWindow):
             )
             return
         prompt = self.prompt_panel.flush()
-        source = str(self.prompt_source.currentData())
+        source = self.setup.source()
         if self._capture is not None and prompt.raw_text == self._capture.prompt.raw_text:
             source, image = "capture", self._capture.image
         else:
@@ -613,10 +477,7 @@ class LiveWindow(QMainWindow):
             f"Captured · {len(result.prompt.requirements)} requirements read in "
             f"{result.seconds:.1f} s"
         )
-        self.prompt_source.blockSignals(True)
-        self.prompt_source.setCurrentIndex(self.prompt_source.findData("capture"))
-        self.prompt_source.blockSignals(False)
-        self._on_prompt_source(0)
+        self.setup.show_source("capture")
         self.prompt_panel.set_prompt(result.prompt, source, image)
         self.tabs.setCurrentWidget(self.prompt_panel)
         if not result.text.strip():
@@ -776,7 +637,8 @@ class LiveWindow(QMainWindow):
             self.banner.show_message("The recording ended; the session is saved.", "info")
         elif event.reason == "stopped" and "lost" not in self.banner.text():
             self.banner.hide()
-        self.session_finished.emit(event.session_id)
+        if event.session_id is not None:
+            self.session_finished.emit(event.session_id)
         if self._close_when_stopped:
             self.close()
 
@@ -790,11 +652,7 @@ class LiveWindow(QMainWindow):
         self.act_start.setIcon(icon("play" if status == "paused" else "start"))
         self.act_pause.setEnabled(status in ("running", "paused"))
         self.act_stop.setEnabled(status in ("starting", "running", "paused", "device_lost"))
-        for widget in (self.framework_combo, self.prompt_source, self.library_combo):
-            widget.setEnabled(not running)
-        for button in self.length_group.buttons():
-            button.setEnabled(not running)
-        self.mic_panel.set_session_running(running)
+        self.setup.set_locked(running)
         self.phase_bar.set_interactive(status in ("running", "paused"))
         c = colors()
         labels = {
@@ -835,11 +693,10 @@ class LiveWindow(QMainWindow):
             self._dark_shown = dark
 
     def restyle(self) -> None:
-        c = colors()
         self.transcript.restyle()
         self.coverage.restyle()
         self.cue_card.restyle()
-        self._hint.setStyleSheet(f"color: {c.muted.name()};")
+        self.setup.restyle()
         self._update_controls()
         for act, name in ((self.act_pause, "pause"), (self.act_stop, "stop"),
                           (self.act_capture, "capture"), (self.act_review, "library"),
@@ -872,7 +729,7 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _pil_to_qimage(image: Any) -> QImage | None:
+def _pil_to_qimage(image: Image | None) -> QImage | None:
     if image is None:
         return None
     try:
