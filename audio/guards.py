@@ -66,15 +66,15 @@ def is_phantom(
     return text in _SUSPECT and (short_speech or seg.no_speech_prob > 0.2)
 
 
-def collapse_loops(words: list[Word]) -> list[Word]:
+def collapse_loops(words: list[Word], phrase_repeats: int = 2) -> list[Word]:
     """Cut a hypothesis at the first n-gram repeated too often in a row (a Whisper loop).
 
-    One word may repeat 3 times ("no, no, no"), a longer n-gram twice; the third repetition and
-    everything after it is dropped.
+    One word may repeat 3 times ("no, no, no"), two words twice, a phrase of three or more
+    ``phrase_repeats`` times; the repetition past that and everything after it is dropped.
     """
     keys = norm_words(words)
     for n in range(1, 7):
-        allowed = 3 if n == 1 else 2
+        allowed = 3 if n == 1 else 2 if n == 2 else phrase_repeats
         i = 0
         while i + n * (allowed + 1) <= len(keys):
             gram = keys[i : i + n]

@@ -22,9 +22,16 @@ import numpy as np
 
 from audio.events import SAMPLE_RATE, TranscriptEvent
 from audio.guards import SegmentScores, collapse_loops, is_phantom
-from audio.words import Word, join_words, norm
+from audio.words import Word, join_words, norm, norm_words
 
-__all__ = ["ClosedUtterance", "RefineConfig", "RefineQueue", "Refiner", "apply_revision"]
+__all__ = [
+    "ClosedUtterance",
+    "RefineConfig",
+    "RefineQueue",
+    "Refiner",
+    "apply_revision",
+    "strip_prompt_echo",
+]
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,9 @@ class Refiner:
         return " ".join(parts) or None
 
     def text(self, utterance: ClosedUtterance) -> str:
-        """The utterance's words from one beam-search pass (phantoms and loops removed)."""
+        """The utterance's words from one beam-search pass (phantoms and loops removed: on a
+        short utterance Whisper may say it twice, "And so my fellow Americans. And so my
+        fellow Americans.", so a phrase of 3+ words may not repeat at all here)."""
         cfg = self.config
         duration = len(utterance.audio) / SAMPLE_RATE
         self.decodes += 1
@@ -105,7 +114,9 @@ class Refiner:
                 continue
             parts.append(str(seg.text).strip())
         tokens = [Word(" " + t, 0.0, 0.0) for t in " ".join(parts).split()]
-        return join_words(collapse_loops(tokens))
+        return join_words(
+            strip_prompt_echo(collapse_loops(tokens, phrase_repeats=1), utterance.prompt)
+        )
 
     def refine(self, utterance: ClosedUtterance, emitted_s: float) -> TranscriptEvent | None:
         """The revised event, or None when the pass heard nothing (the live text then stands)."""
@@ -115,6 +126,21 @@ class Refiner:
         return TranscriptEvent(
             text, utterance.start_s, utterance.end_s, True, emitted_s, revised=True
         )
+
+
+def strip_prompt_echo(words: list[Word], prompt: str | None, min_words: int = 2) -> list[Word]:
+    """Drop a beginning that repeats the end of the prompt: on a short utterance Whisper may
+    read the prompt out again ("And so my fellow Americans. And so my fellow Americans. Ask
+    not…"). Only an echo of at least ``min_words`` words is taken for one."""
+    if not prompt:
+        return words
+    said = norm_words(words)
+    before = [norm(w) for w in prompt.split()]
+    before = [w for w in before if w]
+    for n in range(min(len(said), len(before)), min_words - 1, -1):
+        if said[:n] == before[-n:]:
+            return words[n:]
+    return words
 
 
 class RefineQueue:

@@ -1,8 +1,10 @@
 """``mockcoach transcribe``: a recording (or the microphone) through exactly the live pipeline.
 
 With ``--json`` the output is a contract (README.md, "Live transcription"): one object a line,
-``{"event": "partial"|"final", "text", "start", "end", "emitted"}`` and a last
-``{"event": "summary", "audio_s", "wall_s", "rtf", "lag_max_s", "peak_rss_mb"}``.
+``{"event": "partial"|"final"|"revised", "text", "start", "end", "emitted"}`` and a last
+``{"event": "summary", "audio_s", "wall_s", "rtf", "lag_max_s", "peak_rss_mb"}``. A ``revised``
+event (the refine pass, off with ``--no-refine``) replaces every earlier final whose midpoint
+lies in ``[start, end)``.
 """
 
 from __future__ import annotations
@@ -57,6 +59,11 @@ def register(sub: Any) -> None:
         "--hop", type=float, metavar="S", help="seconds of speech between decodes (default 0.5)"
     )
     parser.add_argument("--beam-size", type=int, metavar="N", help="beam size (default 1)")
+    parser.add_argument(
+        "--no-refine",
+        action="store_true",
+        help="no refine pass: only the live finals (no 'revised' events)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -85,11 +92,11 @@ class _Printer:
         self.tty = out.isatty()
         self.partial_len = 0
 
-    def show(self, final: bool, text: str, start_s: float) -> None:
+    def show(self, final: bool, text: str, start_s: float, revised: bool = False) -> None:
         if self.tty and self.partial_len:
             self.out.write("\r" + " " * self.partial_len + "\r")
             self.partial_len = 0
-        line = f"[{_clock_label(start_s)}] {text}"
+        line = f"[{_clock_label(start_s)}] {'(revised) ' if revised else ''}{text}"
         if final:
             self.out.write(line + "\n")
         elif self.tty and text:
@@ -125,6 +132,7 @@ def _resolve_model(args: argparse.Namespace) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from app.lines import AudioLine
+    from app.refining import with_refine
     from app.runner import SessionRunner, run_to_end
     from app.runner_events import RunnerEvent, TranscriptLine
     from audio.errors import AudioFileError, ModelError, NoMicrophone
@@ -142,7 +150,8 @@ def run(args: argparse.Namespace) -> int:
             source = MicrophoneSource(args.device)
         else:
             source = FileSource(args.audio, realtime=args.realtime)
-        model = load_model(_resolve_model(args), threads=args.threads)
+        resolved = _resolve_model(args)
+        model = load_model(resolved, threads=args.threads)
     except (AudioFileError, ModelError, NoMicrophone) as exc:
         print(f"mockcoach transcribe: {exc}", file=sys.stderr)
         return 2
@@ -153,23 +162,25 @@ def run(args: argparse.Namespace) -> int:
     if args.beam_size:
         overrides["beam_size"] = args.beam_size
     glossary = SYSTEM_DESIGN_GLOSSARY if args.glossary == "default" else args.glossary
-    transcriber = StreamingTranscriber(
+    live = StreamingTranscriber(
         model,
         glossary=glossary,
         config=StreamingConfig(**overrides),
         live=bool(args.mic or args.realtime),
     )
+    transcriber = with_refine(live, resolved, glossary=glossary, refine=not args.no_refine)
     out = sys.stdout
     printer = None if args.json else _Printer(out)
 
     def show(event: RunnerEvent) -> None:
         if not isinstance(event, TranscriptLine):
             return
+        revised = bool(getattr(event, "revised", False))
         if printer is not None:
-            printer.show(event.final, event.text, event.start_s)
+            printer.show(event.final, event.text, event.start_s, revised)
             return
         record = {
-            "event": "final" if event.final else "partial",
+            "event": "revised" if revised else "final" if event.final else "partial",
             "text": event.text,
             "start": round(event.start_s, 3),
             "end": round(event.end_s, 3),

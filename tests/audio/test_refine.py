@@ -10,9 +10,17 @@ import pytest
 
 from audio.events import TranscriptEvent
 from audio.metrics import error_counts
-from audio.refine import ClosedUtterance, RefineConfig, RefineQueue, Refiner, apply_revision
+from audio.refine import (
+    ClosedUtterance,
+    RefineConfig,
+    RefineQueue,
+    Refiner,
+    apply_revision,
+    strip_prompt_echo,
+)
 from audio.sources import FileSource
 from audio.streaming import StreamingTranscriber, transcribe_stream
+from audio.words import Word
 from tests.audio.fakes import (
     FakeVad,
     ScriptedModel,
@@ -56,6 +64,16 @@ def test_a_closed_utterance_is_decoded_again_with_context_and_beam_search() -> N
     assert options["beam_size"] == RefineConfig().beam_size > 1
     assert options["initial_prompt"] == "Kafka, Redis. we shard by user"
     assert first.prompt is None
+
+
+def test_a_prompt_read_out_again_is_dropped() -> None:
+    said = [
+        Word(" " + w, 0.0, 0.0) for w in ["And", "so", "my", "fellow", "Americans.", "Ask", "not"]
+    ]
+    kept = strip_prompt_echo(said, "we begin. And so my fellow Americans,")
+    assert " ".join(w.text.strip() for w in kept) == "Ask not"
+    assert strip_prompt_echo(said, "nothing like it") == said
+    assert strip_prompt_echo(said[-3:], "it is Americans.") == said[-3:], "one word is no echo"
 
 
 def test_nothing_heard_keeps_the_live_text() -> None:

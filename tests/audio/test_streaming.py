@@ -17,6 +17,11 @@ from audio.streaming import StreamingTranscriber, transcribe_stream
 
 pytestmark = pytest.mark.slow
 
+REFERENCE_JFK = (
+    "And so my fellow Americans, ask not what your country can do for you, ask what you can do "
+    "for your country."
+)
+
 
 def assert_finals_well_formed(events: list[TranscriptEvent]) -> None:
     finals = [e for e in events if e.final]
@@ -94,7 +99,7 @@ def test_transcribe_cli_json_contract(jfk_path: Path, capsys: pytest.CaptureFixt
     assert events, "events before the summary"
     for record in events:
         assert set(record) == {"event", "text", "start", "end", "emitted"}
-        assert record["event"] in ("partial", "final")
+        assert record["event"] in ("partial", "final", "revised")
         assert isinstance(record["text"], str)
         assert all(isinstance(record[k], float | int) for k in ("start", "end", "emitted"))
     finals = [r for r in events if r["event"] == "final"]
@@ -106,6 +111,23 @@ def test_transcribe_cli_json_contract(jfk_path: Path, capsys: pytest.CaptureFixt
     assert summary["peak_rss_mb"] > 50
     text = " ".join(r["text"] for r in finals).lower()
     assert "country" in text
+    # The refine pass: revisions cover every final (by midpoint) and read as one line.
+    revised = [r for r in events if r["event"] == "revised"]
+    assert revised, "the closed utterance is decoded again"
+    for final in finals:
+        mid = (final["start"] + final["end"]) / 2
+        assert any(r["start"] <= mid < r["end"] for r in revised), final
+    refined = " ".join(r["text"] for r in revised)
+    assert word_error_rate(REFERENCE_JFK, refined) <= 0.05, refined
+    assert len(revised) < len(finals)
+
+
+def test_transcribe_cli_no_refine(jfk_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import main
+
+    assert main(["transcribe", str(jfk_path), "--json", "--no-refine"]) == 0
+    kinds = {json.loads(line)["event"] for line in capsys.readouterr().out.splitlines()}
+    assert kinds == {"partial", "final", "summary"}
 
 
 def test_transcribe_cli_bad_inputs_say_what_to_do(
