@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 import sys
 import tempfile
 import time
@@ -23,6 +22,7 @@ from typing import Any, TextIO
 
 from app import __version__
 from assets import asset_path
+from audio.metrics import word_error_rate  # the library's one edit distance
 
 SPEECH_CLIP = ("selftest", "speech.flac")
 SPEECH_TEXT = ("selftest", "speech.txt")
@@ -42,22 +42,6 @@ class StepResult:
     ok: bool
     detail: str
     seconds: float
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower())
-
-
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    """Levenshtein distance over words, divided by the reference length."""
-    ref, hyp = words(reference), words(hypothesis)
-    previous = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, start=1):
-        current = [i]
-        for j, h in enumerate(hyp, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h)))
-        previous = current
-    return previous[-1] / max(len(ref), 1)
 
 
 def text_similarity(expected: str, got: str) -> float:

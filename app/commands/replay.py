@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.presentation import clock
+
 if TYPE_CHECKING:
     from app.lines import AudioLine, Line
     from capture.prompt import Prompt
@@ -237,76 +239,84 @@ def _prompt_from_library(prompt_id: str) -> Any:
 
 
 def _mmss(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    s = round(seconds)
-    return f"{s // 60}:{s % 60:02d}"
+    return "-" if seconds is None else clock(seconds)
 
 
-def format_report(report: dict[str, Any], framework: Any) -> str:
+def format_report(report: dict[str, Any], framework: Framework) -> str:
     """The report for a person: timers, timeline, what is covered, nudges, delivery."""
     labels = {p.id: p.label for p in framework.phases}
-    out: list[str] = []
-    duration = float(report["duration_s"])
-    out.append(f"Framework {report['framework']} · {_mmss(duration)} of speech")
-    out.append("")
-    out.append("Time per phase (spent / budget)")
+    out = [f"Framework {report['framework']} · {_mmss(float(report['duration_s']))} of speech"]
+    for section in (_timers(report, labels), _timeline(report, labels),
+                    _checklist(report, labels), _requirements(report), _nudges(report),
+                    _delivery(report)):
+        if section:
+            out += ["", *section]
+    return "\n".join(out)
+
+
+def _timers(report: dict[str, Any], labels: dict[str, str]) -> list[str]:
+    out = ["Time per phase (spent / budget)"]
     for pid, spent in report["time_per_phase"].items():
         budget = float(report["budget"].get(pid, 0.0))
         status = "over" if spent > budget else ("near" if spent >= 0.8 * budget else "under")
         mark = {"over": "!!", "near": " !", "under": "  "}[status]
         out.append(f"  {mark} {labels.get(pid, pid):22} {_mmss(spent):>6} / {_mmss(budget):>5}"
                    f"  {status}")
-    out.append("")
-    out.append("Timeline")
-    out.append("  " + " → ".join(f"{_mmss(p['start'])} {labels.get(p['id'], p['id'])}"
-                                 for p in report["phases"]))
+    return out
+
+
+def _timeline(report: dict[str, Any], labels: dict[str, str]) -> list[str]:
+    return ["Timeline", "  " + " → ".join(f"{_mmss(p['start'])} {labels.get(p['id'], p['id'])}"
+                                          for p in report["phases"])]
+
+
+def _addressed(item: dict[str, Any]) -> str:
+    return f"  at {_mmss(item['at'])} — \"{item['evidence']}\"" if item["addressed"] else ""
+
+
+def _checklist(report: dict[str, Any], labels: dict[str, str]) -> list[str]:
     items = report["checklist"]
     done = sum(1 for i in items if i["addressed"])
-    out.append("")
-    out.append(f"Checklist ({done}/{len(items)} addressed)")
-    for item in items:
-        box = "[x]" if item["addressed"] else "[ ]"
-        line = f"  {box} {labels.get(item['phase'], item['phase'])}: {item['label']}"
-        if item["addressed"]:
-            line += f"  at {_mmss(item['at'])} — \"{item['evidence']}\""
-        out.append(line)
+    return [f"Checklist ({done}/{len(items)} addressed)"] + [
+        f"  {'[x]' if i['addressed'] else '[ ]'} {labels.get(i['phase'], i['phase'])}: "
+        f"{i['label']}{_addressed(i)}" for i in items]
+
+
+def _requirements(report: dict[str, Any]) -> list[str]:
     reqs = report["requirements"]
-    if reqs:
-        done = sum(1 for r in reqs if r["addressed"])
-        out.append("")
-        out.append(f"Prompt requirements ({done}/{len(reqs)} addressed)")
-        for r in reqs:
-            box = "[x]" if r["addressed"] else "[ ]"
-            line = f"  {box} ({r['kind']}) {r['text']}"
-            if r["addressed"]:
-                line += f"  at {_mmss(r['at'])} — \"{r['evidence']}\""
-            out.append(line)
-    out.append("")
-    out.append("Nudges" if report["nudges"] else "Nudges: none")
-    for n in report["nudges"]:
-        out.append(f"  {_mmss(n['at'])}  {n['text']}")
+    if not reqs:
+        return []
+    done = sum(1 for r in reqs if r["addressed"])
+    return [f"Prompt requirements ({done}/{len(reqs)} addressed)"] + [
+        f"  {'[x]' if r['addressed'] else '[ ]'} ({r['kind']}) {r['text']}{_addressed(r)}"
+        for r in reqs]
+
+
+def _nudges(report: dict[str, Any]) -> list[str]:
+    nudges = report["nudges"]
+    return ["Nudges" if nudges else "Nudges: none"] + [
+        f"  {_mmss(n['at'])}  {n['text']}" for n in nudges]
+
+
+def _delivery(report: dict[str, Any]) -> list[str]:
     sig = report.get("signals") or {}
-    if sig:
-        out.append("")
-        out.append("Delivery")
-        fillers = sig.get("fillers", {})
-        out.append(f"  {sig.get('words', 0)} words, {sig.get('wpm', 0)} words per minute; "
-                   f"{fillers.get('count', 0)} fillers ({fillers.get('per_minute', 0)}/min)")
-        out.append(f"  hedges {sig.get('hedges', 0)} vs trade-off language "
-                   f"{sig.get('tradeoffs', 0)}")
-        silences = sig.get("long_silences", [])
-        if silences:
-            longest = max(s["duration_s"] for s in silences)
-            out.append(f"  {len(silences)} long silences (longest {longest:.0f} s)")
-        est = sig.get("estimation", {})
-        checks = est.get("checks", [])
-        if not checks:
-            out.append("  estimation check: no derived figure (QPS, storage) to re-compute")
-        else:
-            out.append(f"  estimation check: {len(checks)} figures re-computed, "
-                       f"{est.get('flagged', 0)} off by more than 2x")
-            for c in checks:
-                if not c["ok"]:
-                    out.append(f"    {_mmss(c['at'])}  {c['text']}")
-    return "\n".join(out)
+    if not sig:
+        return []
+    fillers = sig.get("fillers", {})
+    out = ["Delivery",
+           f"  {sig.get('words', 0)} words, {sig.get('wpm', 0)} words per minute; "
+           f"{fillers.get('count', 0)} fillers ({fillers.get('per_minute', 0)}/min)",
+           f"  hedges {sig.get('hedges', 0)} vs trade-off language {sig.get('tradeoffs', 0)}"]
+    silences = sig.get("long_silences", [])
+    if silences:
+        longest = max(s["duration_s"] for s in silences)
+        out.append(f"  {len(silences)} long silences (longest {longest:.0f} s)")
+    est = sig.get("estimation", {})
+    checks = est.get("checks", [])
+    if not checks:
+        out.append("  estimation check: no derived figure (QPS, storage) to re-compute")
+        return out
+    out.append(f"  estimation check: {len(checks)} figures re-computed, "
+               f"{est.get('flagged', 0)} off by more than 2x")
+    out += [f"    {_mmss(c['at'])}  {c['text']}" for c in checks if not c["ok"]]
+    return out
