@@ -156,7 +156,7 @@ def _replay(line: Line, framework: Framework, prompt: Prompt | None, round_s: fl
 # ------------------------------------------------------------------------------------- prompt
 
 
-def _load_prompt(spec: str) -> Any:
+def _load_prompt(spec: str) -> Prompt:
     path = Path(spec).expanduser()
     if path.is_file():
         suffix = path.suffix.lower()
@@ -176,7 +176,7 @@ def _load_prompt(spec: str) -> Any:
     return _prompt_from_library(spec)
 
 
-def _prompt_from_image(path: Path) -> Any:
+def _prompt_from_image(path: Path) -> Prompt:
     from capture.ocr import read_text
     from capture.prompt import parse_prompt
 
@@ -186,7 +186,7 @@ def _prompt_from_image(path: Path) -> Any:
     return parse_prompt(result.text)
 
 
-def _prompt_from_json(path: Path) -> Any:
+def _prompt_from_json(path: Path) -> Prompt:
     """A prompt as JSON: ``title`` plus ``functional``/``non_functional``/``out_of_scope``
     lists (the shape of the shared prompt truth files)."""
     from capture.prompt import Prompt, Requirement
@@ -210,17 +210,10 @@ def _prompt_from_json(path: Path) -> Any:
                   raw_text="\n".join(lines))
 
 
-def _prompt_from_library(prompt_id: str) -> Any:
+def _prompt_from_library(prompt_id: str) -> Prompt:
     from app.paths import user_prompts_dir
-
-    try:
-        from capture.library import load_library
-    except ImportError as exc:
-        raise ReplayInputError(
-            f"'{prompt_id}' is not a file and the prompt library is not available in this build"
-        ) from exc
     from assets import asset_path
-    from capture.library import LibraryError
+    from capture.library import LibraryError, load_library
 
     try:
         entries = load_library(asset_path("prompts"), user_prompts_dir())
