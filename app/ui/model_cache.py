@@ -14,9 +14,12 @@ import gc
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.ui.priority import in_background
+
+if TYPE_CHECKING:
+    from app.lines import Transcriber
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +86,11 @@ class ModelCache:
         gc.freeze()
 
     def transcriber_factory(self, spec: str | None,
-                            glossary: str | None = None) -> Callable[[], Any]:
+                            glossary: str | None = None) -> Callable[[], Transcriber]:
         """For ``SessionRunner(transcriber_factory=...)``: runs on the runner's transcription
         thread and reuses the preloaded model (loading it there if the warm-up has not)."""
 
-        def make() -> Any:
+        def make() -> Transcriber:
             from audio.streaming import StreamingTranscriber
 
             return StreamingTranscriber(self.get(spec), glossary=glossary)
