@@ -88,8 +88,8 @@ def test_words_per_minute_counts_silence_and_skips_a_stub_window() -> None:
     assert words_per_minute(said, 120.0) == [(30.0, 6.0), (90.0, 2.0)]
     # a last window of 5 s would read as a spike: not plotted
     assert words_per_minute(said, 125.0) == [(30.0, 6.0), (90.0, 2.0)]
-    assert words_per_minute([Line(0.0, 4.0, "short session here", None)], 4.0) == pytest.approx(
-        [(2.0, 45.0)])
+    [(middle, rate)] = words_per_minute([Line(0.0, 4.0, "short session here", None)], 4.0)
+    assert middle == 2.0 and rate == pytest.approx(45.0)
     assert words_per_minute([], 0.0) == []
 
 
