@@ -4,6 +4,11 @@ A runner commits every final segment and tracker event within a second and the r
 WAV header current, so after a crash (or ``kill -9``) the store holds everything up to the last
 second with ``status = 'running'``. On the next start the app asks ``find_unfinished`` and offers
 ``recover`` (keep it as a normal session, marked 'recovered') or ``discard``.
+
+The transcriber trails the recorder, so a crash leaves audio nobody transcribed (a mock killed
+at 127.7 s had its transcript stop at 73 s). ``recover`` decodes the saved audio past the last
+saved segment with the batch decoder (``audio.batch``) before it rebuilds the report, so the
+report covers the whole mock, and removes the stale ``.recording.lock``.
 """
 
 from __future__ import annotations
@@ -12,8 +17,12 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.store import Session, SessionStore
-from app.store.locks import is_being_recorded
+from app.store import Segment, Session, SessionStore
+from app.store.locks import LOCK_FILENAME, is_being_recorded
+from audio.batch import Progress
+
+UNTRANSCRIBED_MIN_S = 1.0
+"""Audio past the last saved segment shorter than this is not worth a model load."""
 
 log = logging.getLogger(__name__)
 
@@ -77,17 +86,32 @@ def find_unfinished(store: SessionStore) -> list[Unfinished]:
 
 
 def recover(
-    store: SessionStore, session_id: int, frameworks_dirs: tuple[Path, ...] = ()
+    store: SessionStore,
+    session_id: int,
+    frameworks_dirs: tuple[Path, ...] = (),
+    *,
+    transcribe_rest: bool = True,
+    model_spec: str | None = None,
+    progress: Progress | None = None,
 ) -> Session:
-    """Keep an unfinished session: fix its audio, close its timeline, rebuild its report.
+    """Keep an unfinished session: fix its audio, transcribe what the crash left untranscribed,
+    close its timeline, rebuild its report, drop its stale lock file.
 
     The report is recomputed by replaying the saved transcript through the tracker (it is
     deterministic), so coverage and delivery signals match what the live session would have
     shown; if the framework is no longer available the session is kept without a report.
+    ``progress(done_s, total_s)`` follows the decoding of the untranscribed audio.
     """
     session = store.get_session(session_id)
+    audio_file = store.audio_file(session)
+    audio_s = _audio_seconds(audio_file)
+    if transcribe_rest and audio_file is not None and audio_s is not None:
+        try:
+            _transcribe_rest(store, session_id, audio_file, audio_s, model_spec, progress)
+        except Exception as exc:  # the session is still worth keeping without the tail
+            log.warning("session %s: the untranscribed audio could not be decoded: %s",
+                        session_id, exc)
     record = store.load(session_id)
-    audio_s = _audio_seconds(store.audio_file(session))
     last_speech = max((s.end_s for s in record.segments), default=0.0)
     duration = max(session.duration_s, last_speech, audio_s or 0.0)
     report, coverage = None, None
@@ -96,7 +120,7 @@ def recover(
     except Exception as exc:
         log.warning("session %s recovered without a report: %s", session_id, exc)
     ended_at = _ended_at(session.started_at, duration)
-    return store.finish_session(
+    finished = store.finish_session(
         session_id,
         duration_s=duration,
         status="recovered",
@@ -104,6 +128,47 @@ def recover(
         coverage_pct=coverage,
         ended_at=ended_at,
     )
+    _remove_stale_lock(store.session_dir(session_id, create=False))
+    return finished
+
+
+def _transcribe_rest(
+    store: SessionStore,
+    session_id: int,
+    audio_file: Path,
+    audio_s: float,
+    model_spec: str | None,
+    progress: Progress | None,
+) -> int:
+    """Batch-decode the audio past the last saved segment and save it; how many lines."""
+    record = store.load(session_id)
+    last_end = max((s.end_s for s in record.segments), default=0.0)
+    if audio_s - last_end < UNTRANSCRIBED_MIN_S:
+        return 0
+    from audio.batch import BatchDecoder
+    from audio.model import load_model, resolve_model
+
+    before = " ".join(s.text for s in record.segments[-10:]).split()[-40:]
+    model = load_model(resolve_model(model_spec), short_window=False)
+    events = BatchDecoder(model).transcribe_file(
+        audio_file, start_s=last_end, prompt=" ".join(before) or None, progress=progress
+    )
+    segments = [Segment(start_s=e.start_s, end_s=e.end_s, text=e.text) for e in events]
+    if segments:
+        store.add_segments(session_id, segments)
+    log.info("session %s: %d lines transcribed from %.1f s to %.1f s after the crash",
+             session_id, len(segments), last_end, audio_s)
+    return len(segments)
+
+
+def _remove_stale_lock(folder: Path) -> None:
+    """The lock file of a dead recorder (nobody holds it any more) goes with the crash."""
+    lock = folder / LOCK_FILENAME
+    if lock.exists() and not is_being_recorded(folder):
+        try:
+            lock.unlink()
+        except OSError as exc:
+            log.warning("cannot remove the stale lock %s: %s", lock, exc)
 
 
 def discard(store: SessionStore, session_id: int) -> None:

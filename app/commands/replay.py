@@ -1,7 +1,8 @@
 """`mockcoach replay`: a whole mock (audio or transcript) through the tracker, with its report.
 
-A transcript file or an audio file (through the same streaming transcriber as the live app, as
-fast as the CPU allows) goes through the one session pipeline (``app.runner.SessionRunner``).
+A transcript file or an audio file (decoded by the batch decoder, ``audio.batch``: offline-grade
+text at about 0.05x real time, its lines released as the audio passes) goes through the one
+session pipeline (``app.runner.SessionRunner``).
 Unless ``--no-save`` it is saved as a session, so it shows up in ``mockcoach sessions`` and the
 review window; the report is the same either way.
 The ``--json`` shape is a contract documented in README.md ("Framework tracker and replay").
@@ -124,13 +125,16 @@ def _read_transcript(path: Path) -> list[Utterance]:
 
 
 def _audio_line(path: Path, model_spec: str | None) -> AudioLine:
-    """The file through the live streaming transcriber, as fast as the CPU allows."""
+    """The file through the batch decoder (offline-grade, far faster than the live path), its
+    lines released as the audio passes through the same pipeline, with a progress bar."""
+    from app.batch_transcriber import batch_transcriber_factory, terminal_progress
     from app.lines import AudioLine
-    from app.runner import model_transcriber_factory
     from audio.sources import FileSource
 
+    progress = terminal_progress(f"transcribing {path.name}")
     return AudioLine(FileSource(path, realtime=False),
-                     transcriber_factory=model_transcriber_factory(model_spec, live=False))
+                     transcriber_factory=batch_transcriber_factory(path, model_spec,
+                                                                   progress=progress))
 
 
 def _replay(line: Line, framework: Framework, prompt: Prompt | None, round_s: float, *,

@@ -198,7 +198,13 @@ def _recover(store: SessionStore, args: argparse.Namespace) -> int:
             print(f"mockcoach: session {args.id} is not waiting to be recovered.",
                   file=sys.stderr)
             return 1
-    recovered = [recover(store, c.session.id) for c in candidates]
+    from app.batch_transcriber import terminal_progress
+
+    recovered = [
+        recover(store, c.session.id,
+                progress=terminal_progress(f"transcribing session {c.session.id}'s last part"))
+        for c in candidates
+    ]
     if args.json:
         print(json.dumps([s.to_json() for s in recovered], indent=2, ensure_ascii=False))
     elif not recovered:
