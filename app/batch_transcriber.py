@@ -62,9 +62,11 @@ def batch_transcriber_factory(
     return make
 
 
-def terminal_progress(label: str, out: TextIO = sys.stderr) -> Progress:
-    """A one-line progress bar (redrawn in place on a terminal, a line per 10 % otherwise)."""
-    tty = out.isatty()
+def terminal_progress(label: str, out: TextIO | None = None) -> Progress:
+    """A one-line progress bar on ``out`` (default: stderr as it is when drawing), redrawn in
+    place on a terminal, a line per 10 % otherwise."""
+    stream = out or sys.stderr
+    tty = stream.isatty()
     started = time.monotonic()
     shown = [-1]
 
@@ -79,9 +81,9 @@ def terminal_progress(label: str, out: TextIO = sys.stderr) -> Progress:
             f"{label} [{bar:<30}] {100 * share:3.0f}% {done_s / 60:5.1f}/{total_s / 60:.1f} min "
             f"({time.monotonic() - started:.0f} s)"
         )
-        out.write(("\r" + text) if tty else text + "\n")
+        stream.write(("\r" + text) if tty else text + "\n")
         if tty and share >= 1.0:
-            out.write("\n")
-        out.flush()
+            stream.write("\n")
+        stream.flush()
 
     return show

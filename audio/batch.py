@@ -100,7 +100,9 @@ class BatchDecoder:
             compression_ratio_threshold=cfg.compression_ratio_threshold,
         )
         for seg in segments:
-            start, end = float(seg.start), float(seg.end)
+            # Whisper's last timestamp may run past the audio: a line never ends after it.
+            end = min(float(seg.end), total_s)
+            start = min(float(seg.start), end)
             if progress is not None:
                 progress(min(end, total_s), total_s)
             scores = SegmentScores(str(seg.text), float(seg.no_speech_prob), float(seg.avg_logprob))

@@ -29,6 +29,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,8 +38,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from audio.events import SAMPLE_RATE, AudioFrame, TranscriptEvent  # noqa: E402
-from audio.metrics import edit_distance, normalize_words  # noqa: E402
+from audio.metrics import ErrorCounts, edit_distance, error_counts, normalize_words  # noqa: E402
 from audio.model import load_model, resolve_model  # noqa: E402
+from audio.refine import apply_revision  # noqa: E402
 from audio.sources import FileSource  # noqa: E402
 from audio.streaming import StreamingConfig, StreamingTranscriber  # noqa: E402
 from audio.vad import VadSettings  # noqa: E402
@@ -107,7 +109,7 @@ class Run:
 
 
 def stream_frames(
-    frames: Iterator[AudioFrame], transcriber: StreamingTranscriber, clock: VirtualClock | None
+    frames: Iterator[AudioFrame], transcriber: Any, clock: VirtualClock | None
 ) -> Run:
     events: list[TranscriptEvent] = []
     busy = 0.0
@@ -155,10 +157,30 @@ def spoken_reference(seconds: float, tmp_dir: Path) -> tuple[Path, str]:
     return path, " ".join(u["text"] for u in kept)
 
 
+def long_read(tmp_dir: Path) -> tuple[Path, str]:
+    """The six LJ Speech clips back to back: 52 s of one reader (a long read, no long pause)."""
+    import soundfile as sf
+
+    rows = [(p, r) for p, r in load_references() if p.name.startswith("coqui_LJ")]
+    path = tmp_dir / "lj_long_read.wav"
+    sf.write(path, np.concatenate([decode_file(p) for p, _ in rows]), SAMPLE_RATE)
+    return path, " ".join(r for _, r in rows)
+
+
+def refined_text(events: list[TranscriptEvent]) -> str:
+    """The transcript once every revision replaced the finals it covers (the saved text)."""
+    lines: list[TranscriptEvent] = []
+    for ev in sorted((e for e in events if e.final), key=lambda e: e.emitted_s):
+        lines = apply_revision(lines, ev) if ev.revised else [*lines, ev]
+    return " ".join(e.text for e in lines)
+
+
 def quick(args: argparse.Namespace) -> None:
     import tempfile
 
     refs = load_references()[: args.files or None]
+    if args.long_read:
+        refs = [*refs, long_read(Path(tempfile.mkdtemp(prefix="mockcoach-bench-")))]
     if args.spoken:
         spoken = spoken_reference(args.spoken, Path(tempfile.mkdtemp(prefix="mockcoach-bench-")))
         refs = [*refs, spoken] if args.files else [spoken]
@@ -180,25 +202,38 @@ def quick(args: argparse.Namespace) -> None:
     load_before = os.getloadavg()[0]
     header = (
         "file                          audio_s  fin_p50 fin_p95 part_p50  WER_str WER_off"
-        "   RTF  CPU%"
+        "   RTF  CPU%  WER_ref del_str del_ref rev_p95"
     )
     print(header)
     all_final: list[float] = []
     all_first: list[float] = []
     errs_s = errs_o = n_ref = 0
+    tot_live = tot_ref = ErrorCounts(0, 0, 0, 0)
+    all_revised: list[float] = []
     tot_audio = tot_busy = tot_cpu = 0.0
     for path, ref in refs:
         audio = decode_file(path)
         off_text, off_tokens = offline_tokens(offline_model, audio, beam_size=args.offline_beam)
         clock = VirtualClock(cpu=args.cpu_clock) if args.simulate or args.cpu_clock else None
-        tr = StreamingTranscriber(
+        live = StreamingTranscriber(
             model, config=make_config(args), clock=clock or time.monotonic, glossary=args.glossary
         )
+        tr: Any = live
+        if args.refine:
+            from app.refining import RefiningTranscriber, refining_factory
+
+            tr = RefiningTranscriber(live, refining_factory(resolved, glossary=args.glossary))
         frames = FileSource(path, realtime=clock is None, frame_s=FRAME_S).frames()
         run = stream_frames(frames, tr, clock)
-        finals = " ".join(e.text for e in run.events if e.final)
-        lat = [d for _, d in final_latencies(run.events, off_tokens)]
-        first = first_seen_latencies(run.events, off_tokens)
+        finals = " ".join(e.text for e in run.events if e.final and not e.revised)
+        refined = refined_text(run.events) if args.refine else finals
+        revised_lat = [e.emitted_s - e.end_s for e in run.events if e.revised]
+        all_revised += revised_lat
+        c_live = error_counts(ref, finals)
+        c_ref = error_counts(ref, refined)
+        tot_live, tot_ref = tot_live + c_live, tot_ref + c_ref
+        lat = [d for _, d in final_latencies([e for e in run.events if not e.revised], off_tokens)]
+        first = first_seen_latencies([e for e in run.events if not e.revised], off_tokens)
         ref_words = normalize_words(ref)
         e_s = edit_distance(ref_words, normalize_words(finals))
         e_o = edit_distance(ref_words, normalize_words(off_text))
@@ -213,6 +248,8 @@ def quick(args: argparse.Namespace) -> None:
             f"{fmt(median(first))}  {100 * e_s / len(ref_words):6.1f}% "
             f"{100 * e_o / len(ref_words):6.1f}% "
             f"{run.busy_s / run.audio_s:5.2f} {100 * run.cpu_s / run.audio_s / cores:5.1f}"
+            f"  {100 * c_ref.errors / c_ref.words:6.1f}% {c_live.deletions:7d} "
+            f"{c_ref.deletions:7d} {fmt(pct(revised_lat, 95))}"
         )
         if args.verbose:
             print(f"    streamed: {finals}\n    offline:  {off_text}")
@@ -221,9 +258,17 @@ def quick(args: argparse.Namespace) -> None:
         f"{'OVERALL':29s} {tot_audio:7.1f} {fmt(median(all_final))} {fmt(pct(all_final, 95))} "
         f"{fmt(median(all_first))}  {100 * errs_s / n_ref:6.1f}% {100 * errs_o / n_ref:6.1f}% "
         f"{tot_busy / tot_audio:5.2f} {100 * tot_cpu / tot_audio / cores:5.1f}"
+        f"  {100 * tot_ref.errors / tot_ref.words:6.1f}% {tot_live.deletions:7d} "
+        f"{tot_ref.deletions:7d} {fmt(pct(all_revised, 95))}"
     )
     print(
-        f"peak RSS {peak_rss_mb():.0f} MB (two models loaded: streaming + offline reference); "
+        f"live finals: {tot_live}; refined: {tot_ref}; revised events {len(all_revised)}, "
+        f"emit - utterance end p50/p95 {fmt(median(all_revised))}/{fmt(pct(all_revised, 95))} s"
+        + ("" if args.refine else " (--no-refine)")
+    )
+    print(
+        f"peak RSS {peak_rss_mb():.0f} MB (models loaded: streaming, offline reference"
+        f"{', refine' if args.refine else ''}); "
         f"final words matched {len(all_final)}; load average before/after "
         f"{load_before:.2f}/{os.getloadavg()[0]:.2f} on {cores} cores"
     )
@@ -440,6 +485,45 @@ def noise_run(args: argparse.Namespace) -> None:
         print(f"  {ev.start_s:8.1f}s {ev.text}")
 
 
+def replay_run(args: argparse.Namespace) -> None:
+    """A recording through the batch decoder (replay, recovery) against the offline pass."""
+    from audio.batch import BatchDecoder, read_audio
+
+    path = Path(args.replay)
+    ref_path = path.with_suffix(".jsonl")
+    import json
+
+    reference = " ".join(
+        json.loads(line)["text"]
+        for line in ref_path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    )
+    resolved = resolve_model(args.model)
+    model = load_model(resolved, threads=args.threads, short_window=False)
+    audio = read_audio(path)
+    audio_s = len(audio) / SAMPLE_RATE
+    load_before = os.getloadavg()[0]
+    started, cpu0 = time.monotonic(), cpu_s()
+    events = BatchDecoder(model).transcribe(audio)
+    wall, cpu = time.monotonic() - started, cpu_s() - cpu0
+    batch = error_counts(reference, " ".join(e.text for e in events))
+    print(
+        f"batch decode of {path.name}: {audio_s:.0f} s audio in {wall:.1f} s wall "
+        f"({wall / audio_s:.3f}x real time, CPU {cpu:.0f} s), "
+        f"WER {100 * batch.errors / batch.words:.1f} % "
+        f"({batch}); load average before/after {load_before:.2f}/{os.getloadavg()[0]:.2f} "
+        f"on {os.cpu_count()} cores"
+    )
+    if args.offline_too:
+        started = time.monotonic()
+        off_text, _ = offline_tokens(model, audio, beam_size=args.offline_beam)
+        off = error_counts(reference, off_text)
+        print(
+            f"offline pass (beam {args.offline_beam}, word timestamps): "
+            f"{time.monotonic() - started:.1f} s, WER {100 * off.errors / off.words:.1f} % ({off})"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -488,9 +572,29 @@ def main() -> None:
         help="decode without timestamp tokens (default: as the app, StreamingConfig)",
     )
     parser.add_argument("--glossary", default=None)
+    parser.add_argument(
+        "--refine",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run the refine pass beside the live path (real time: its own low-priority thread)",
+    )
+    parser.add_argument(
+        "--long-read",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also the six LJ clips back to back (52 s long-form read)",
+    )
+    parser.add_argument(
+        "--replay",
+        metavar="AUDIO",
+        help="batch-decode AUDIO (with AUDIO.jsonl as reference, e.g. the spoken mock)",
+    )
+    parser.add_argument("--offline-too", action="store_true", help="with --replay: offline pass")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
-    if args.noise_minutes:
+    if args.replay:
+        replay_run(args)
+    elif args.noise_minutes:
         noise_run(args)
     elif args.long_minutes:
         long_run(args)
