@@ -27,7 +27,6 @@ DEFAULT_MODEL = "tiny.en"
 
 class Key(Enum):
     MODEL = "transcription/model"
-    LANGUAGE = "transcription/language"
     MICROPHONE = "audio/microphone"
     FRAMEWORK = "session/framework"
     DEFAULT_LENGTH_MIN = "session/default_length_min"
@@ -47,7 +46,6 @@ class _Spec:
 
 _SPECS: dict[Key, _Spec] = {
     Key.MODEL: _Spec(str, DEFAULT_MODEL),
-    Key.LANGUAGE: _Spec(str, "en"),
     Key.MICROPHONE: _Spec(str, ""),  # "" = the system default input
     Key.FRAMEWORK: _Spec(str, DEFAULT_FRAMEWORK_ID),
     Key.DEFAULT_LENGTH_MIN: _Spec(int, 45),

@@ -76,3 +76,36 @@ def test_xvfb_fixture_gives_a_screen(xvfb_display: str, monkeypatch: pytest.Monk
     with mss.MSS() as grabber:
         monitor = grabber.monitors[0]
     assert (monitor["width"], monitor["height"]) == (1920, 1080)
+
+
+OURS = {"app", "assets", *LIBRARIES}
+
+
+def _imports_ours(body: list[ast.stmt]) -> list[str]:
+    found = []
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            found += [n for n in names if n.split(".")[0] in OURS]
+    return found
+
+
+def test_the_app_has_no_import_fallbacks_for_modules_of_this_repo() -> None:
+    """Our own modules are always there (the bundle included): an ``except ImportError`` around
+    them only hides a real error behind a quieter, different behaviour."""
+    fallbacks = []
+    for source in sorted((REPO_ROOT / "app").rglob("*.py")):
+        tree = ast.parse(source.read_text(encoding="utf-8"), filename=str(source))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Try):
+                continue
+            caught = {n.id for h in node.handlers if h.type is not None
+                      for n in ast.walk(h.type) if isinstance(n, ast.Name)}
+            if caught & {"ImportError", "ModuleNotFoundError"} and _imports_ours(node.body):
+                fallbacks.append(f"{source.relative_to(REPO_ROOT)}:{node.lineno}")
+    assert fallbacks == []

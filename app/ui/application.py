@@ -48,11 +48,9 @@ def load_frameworks() -> tuple[dict[str, Framework], list[str]]:
 def load_library() -> tuple[list[LibraryEntry], list[str]]:
     """The practice prompts (bundled + the user's own); a broken user file is reported and the
     bundled prompts still load."""
-    try:
-        from capture.library import default_dirs
-        from capture.library import load_library as load
-    except ImportError as exc:
-        return [], [str(exc)]
+    from capture.library import default_dirs
+    from capture.library import load_library as load
+
     errors: list[str] = []
     try:
         entries = load(*default_dirs(), paths.user_prompts_dir())
@@ -137,7 +135,6 @@ class Application(QObject):
     def session_settings(self) -> dict[str, Any]:
         return {
             "model": self.settings.get_str(Key.MODEL),
-            "language": self.settings.get_str(Key.LANGUAGE),
             "microphone": self.settings.get_str(Key.MICROPHONE),
         }
 
@@ -283,7 +280,7 @@ class Application(QObject):
         from PySide6.QtWidgets import QPushButton
 
         from app import recovery
-        from app.ui.theme import format_clock
+        from app.presentation import clock
 
         item = unfinished[0]
         sid = int(item.session.id)
@@ -305,7 +302,7 @@ class Application(QObject):
         more = f" (and {len(unfinished) - 1} more)" if len(unfinished) > 1 else ""
         self.live.banner.show_message(
             f"<b>mockcoach did not close properly last time.</b> “{title}”{more} was being "
-            f"recorded: {item.segment_count} lines, {format_clock(item.duration_s)} saved. "
+            f"recorded: {item.segment_count} lines, {clock(item.duration_s)} saved. "
             "Recover it?", "info", (recover, later))
 
     def _recovered(self, session_id: int) -> None:

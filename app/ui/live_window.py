@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.presentation import clock
 from app.runner_events import (
     CaptureSaved,
     LagUpdate,
@@ -58,7 +59,7 @@ from app.ui.model_cache import ModelCache
 from app.ui.phase_bar import PhaseBar, PhaseSpec, PhaseTime
 from app.ui.prompt_panel import PromptPanel
 from app.ui.tasks import TaskRunner
-from app.ui.theme import colors, format_clock, icon
+from app.ui.theme import colors, icon
 from capture.prompt import Prompt
 from framework.definition import Framework
 from framework.events import Addressed, PhaseChanged, TrackerState
@@ -601,7 +602,7 @@ class LiveWindow(QMainWindow):
         self.banner.show_message(event.message, level)
 
     def _device_lost_banner(self, message: str, at_s: float | None = None) -> None:
-        when = f" at {format_clock(at_s)}" if at_s is not None else ""
+        when = f" at {clock(at_s)}" if at_s is not None else ""
         devices, _ = self.mic_panel._lister()
         picker = QComboBox(self)
         picker.setObjectName("resumeDevice")
@@ -630,7 +631,7 @@ class LiveWindow(QMainWindow):
         self.status_meter.set_level(None)
         self._update_controls()
         self.saved_label.setText(
-            f"Session #{event.session_id} saved ({format_clock(event.duration_s)}). "
+            f"Session #{event.session_id} saved ({clock(event.duration_s)}). "
             "Open it with Review (Ctrl+R)."
         )
         if event.reason == "end_of_input":

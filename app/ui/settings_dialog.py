@@ -37,9 +37,6 @@ from framework.definition import Framework
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = (("en", "English"),)
-
-
 def known_models() -> tuple[str, ...]:
     from audio.model import KNOWN_NAMES
 
@@ -114,18 +111,11 @@ class SettingsDialog(QDialog):
         model_row.addWidget(self.model, 1)
         model_row.addWidget(self.download)
         model_row.addWidget(self.cancel_download)
-        self.language = QComboBox(self)
-        for code, name in LANGUAGES:
-            self.language.addItem(name, code)
-        self.language.setCurrentIndex(max(self.language.findData(
-            settings.get_str(Key.LANGUAGE)), 0))
-        self.language.setToolTip("The *.en models understand English only")
         speech = QGroupBox("Speech", self)
         form = QFormLayout(speech)
         form.addRow("Model", model_row)
         form.addRow("", self.progress)
         form.addRow("", self.model_state)
-        form.addRow("Language", self.language)
         return speech
 
     def _audio_box(self, settings: Settings) -> QGroupBox:
@@ -257,7 +247,6 @@ class SettingsDialog(QDialog):
     def accept(self) -> None:
         s = self.settings
         s.set(Key.MODEL, self.model.currentText().strip() or DEFAULT_MODEL)
-        s.set(Key.LANGUAGE, str(self.language.currentData()))
         s.set(Key.MICROPHONE, str(self.microphone.currentData() or ""))
         if self.framework.currentData():
             s.set(Key.FRAMEWORK, str(self.framework.currentData()))

@@ -14,7 +14,6 @@ from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QP
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
 
-from app.presentation import clock
 from assets import asset_path
 
 
@@ -177,7 +176,3 @@ def icon(name: str, color: str | None = None) -> QIcon:
         painter.end()
         result.addPixmap(pixmap)
     return result
-
-
-# The one clock format lives in app.presentation; this name stays for the windows not yet moved.
-format_clock = clock
