@@ -12,10 +12,10 @@ import contextlib
 import html
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QMouseEvent, QPixmap, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 
 from app.presentation import clock, local_date, marked
 from app.settings import Key, Settings
-from app.store import SessionStore, StoreError
+from app.store import SearchHit, SessionStore, StoreError
 from app.ui.player import AudioPlayer
 from app.ui.review_model import ReviewData, build_review
 from app.ui.tasks import TaskRunner
@@ -424,7 +424,8 @@ class ReviewWindow(QMainWindow):
         close.triggered.connect(self.close)
         self.addAction(close)
 
-    def _tool(self, name: str, label: str, tip: str, slot: Any, shortcut: str) -> QToolButton:
+    def _tool(self, name: str, label: str, tip: str, slot: Callable[[], None] | None,
+              shortcut: str) -> QToolButton:
         button = QToolButton(self)
         button.setIcon(icon(name))
         button.setToolTip(tip)
@@ -493,7 +494,7 @@ class ReviewWindow(QMainWindow):
         if selected is not None:
             self.select_session(selected)
 
-    def _show_hits(self, hits: list[Any]) -> None:
+    def _show_hits(self, hits: list[SearchHit]) -> None:
         if not hits:
             self.search_hits.hide()
             return
@@ -540,7 +541,7 @@ class ReviewWindow(QMainWindow):
         if session_id is not None and (self.data is None or self.data.session_id != session_id):
             self.open_session(session_id)
 
-    def _context_menu(self, pos: Any) -> None:
+    def _context_menu(self, pos: QPoint) -> None:
         if self.current_id() is None:
             return
         menu = QMenu(self)
@@ -651,7 +652,7 @@ class ReviewWindow(QMainWindow):
     def coverage_text(self) -> str:
         return self.coverage.toPlainText()
 
-    def _coverage_clicked(self, url: Any) -> None:
+    def _coverage_clicked(self, url: QUrl) -> None:
         target = url.toString()
         if target.startswith("t:"):
             with contextlib.suppress(ValueError):
