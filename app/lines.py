@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import math
 import queue
 import threading
 import time
@@ -20,12 +19,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-import numpy as np
-
 from app.pipeline import Heard, event_from
 from app.store import is_disk_full
 from audio.errors import DeviceLost
 from audio.events import SAMPLE_RATE, AudioFrame, TranscriptEvent
+from audio.meter import dbfs
 from audio.recorder import Recorder
 from framework.types import Utterance
 
@@ -133,14 +131,6 @@ class Inbox:
         """Throw everything away up to the end (the worker failed; let the pump finish)."""
         while not isinstance(self._queue.get(), End):
             pass
-
-
-def dbfs(samples: np.ndarray) -> float:
-    """Level of a block of samples in dB full scale (-120 for silence)."""
-    if len(samples) == 0:
-        return -120.0
-    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
-    return 20.0 * math.log10(rms) if rms > 1e-6 else -120.0
 
 
 class AudioLine:

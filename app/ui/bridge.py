@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
-from app.runner_events import TrackerUpdate, TranscriptLine
+from app.runner_events import LagUpdate, LevelUpdate, TrackerUpdate, TranscriptLine
 
 #: How often the GUI takes the pending events at most (a transcript does not need more).
 DEFAULT_RATE_HZ = 15.0
@@ -29,8 +29,7 @@ DEFAULT_RATE_HZ = 15.0
 
 def default_coalesce_key(event: object) -> str | None:
     """Level and lag readings only matter in their newest version; everything else is kept."""
-    name = type(event).__name__
-    return name if name in ("LevelUpdate", "LagUpdate") else None
+    return type(event).__name__ if isinstance(event, (LevelUpdate, LagUpdate)) else None
 
 
 def default_merge(previous: object, new: object) -> object | None:

@@ -154,20 +154,18 @@ def test_bridge_delivers_worker_events_on_the_gui_thread(qtbot: QtBot) -> None:
     gui = threading.current_thread()
     bridge.received.connect(lambda e: seen.append((e, threading.current_thread() is gui)))
 
-    class LevelUpdate:  # coalesced by name
-        def __init__(self, n: int) -> None:
-            self.n = n
+    from app.runner_events import LevelUpdate
 
     def work() -> None:
         for i in range(200):
-            bridge.listener(LevelUpdate(i))
+            bridge.listener(LevelUpdate(dbfs=-60.0, at_s=float(i)))
         bridge.listener("final")
 
     thread = threading.Thread(target=work)
     thread.start()
     thread.join()
     qtbot.waitUntil(lambda: any(e == "final" for e, _ in seen))
-    qtbot.waitUntil(lambda: any(isinstance(e, LevelUpdate) and e.n == 199 for e, _ in seen))
+    qtbot.waitUntil(lambda: any(isinstance(e, LevelUpdate) and e.at_s == 199 for e, _ in seen))
     assert all(on_gui for _, on_gui in seen)
     assert sum(isinstance(e, LevelUpdate) for e, _ in seen) < 200  # stale levels were dropped
 
