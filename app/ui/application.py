@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
@@ -30,6 +30,15 @@ from app.ui.model_cache import ModelCache
 from app.ui.tasks import TaskRunner
 from app.ui.theme import apply_theme, icon
 from framework.definition import Framework, FrameworkError, available_frameworks
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+    from app.recovery import Unfinished
+    from app.store import SessionStore
+    from app.ui.region_picker import RegionPicker
+    from app.ui.review_window import ReviewWindow
+    from capture.grab import Region
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +81,7 @@ class Application(QObject):
         qapp: QApplication,
         *,
         settings: Settings | None = None,
-        store: Any | None = None,
+        store: SessionStore | None = None,
         runner_factory: RunnerFactory | None = None,
         device_lister: Callable[[], tuple[list[Device], str | None]] = list_devices,
         offer_recovery: bool = True,
@@ -102,8 +111,8 @@ class Application(QObject):
         self.live.settings_requested.connect(self.show_settings)
         self.live.capture_requested.connect(self.capture)
         self.live.session_finished.connect(self._on_session_finished)
-        self.review: Any = None
-        self._picker: Any = None
+        self.review: ReviewWindow | None = None
+        self._picker: RegionPicker | None = None
         problems = [self._store_problem] if self._store_problem else []
         problems += [f"Framework: {e}" for e in framework_errors] + [
             f"Prompt library: {e}" for e in library_errors
@@ -116,7 +125,7 @@ class Application(QObject):
 
     # ------------------------------------------------------------------ building parts
 
-    def _open_store(self) -> Any:
+    def _open_store(self) -> SessionStore:
         """The same database the ``mockcoach sessions`` commands use (unless Settings chose
         another data folder). A damaged or newer database has been moved aside by the store:
         the banner says where, and the app carries on with a new one. A database that another
@@ -132,7 +141,7 @@ class Application(QObject):
             self._store_problem = str(exc)
             return self.settings.open_store()
 
-    def session_settings(self) -> dict[str, Any]:
+    def session_settings(self) -> dict[str, str]:
         return {
             "model": self.settings.get_str(Key.MODEL),
             "microphone": self.settings.get_str(Key.MICROPHONE),
@@ -225,7 +234,7 @@ class Application(QObject):
         picker.region_selected.connect(lambda region: self._grab_and_read(monitor, region))
         picker.pick()
 
-    def _grab_and_read(self, monitor: int | None, region: Any) -> None:
+    def _grab_and_read(self, monitor: int | None, region: Region) -> None:
         """Runs while our windows are still hidden: grab now (tens of ms), read off-thread."""
         from capture.grab import grab
 
@@ -238,7 +247,7 @@ class Application(QObject):
             return
         self.read_capture(image)
 
-    def read_capture(self, image: Any) -> None:
+    def read_capture(self, image: Image) -> None:
         """OCR + parse a captured image on a worker; the result goes to the live window."""
         self.live.statusBar().showMessage("Reading the prompt…")
 
@@ -274,7 +283,7 @@ class Application(QObject):
                           on_error=lambda e: log.warning("cannot look for unfinished: %s", e),
                           name="mockcoach-find-unfinished")
 
-    def _show_recovery_offer(self, unfinished: list[Any]) -> None:
+    def _show_recovery_offer(self, unfinished: list[Unfinished]) -> None:
         if not unfinished:
             return
         from PySide6.QtWidgets import QPushButton
