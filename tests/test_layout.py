@@ -109,3 +109,35 @@ def test_the_app_has_no_import_fallbacks_for_modules_of_this_repo() -> None:
             if caught & {"ImportError", "ModuleNotFoundError"} and _imports_ours(node.body):
                 fallbacks.append(f"{source.relative_to(REPO_ROOT)}:{node.lineno}")
     assert fallbacks == []
+
+
+def _imports(source: str) -> set[str]:
+    tree = ast.parse((REPO_ROOT / source).read_text(encoding="utf-8"), filename=source)
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return names
+
+
+# The session pipeline's seams (app/runner.py composes them): the step is the one place where
+# a transcript becomes tracker events, store rows and UI events, and stays testable alone.
+PIPELINE_FORBIDDEN = {
+    "app/pipeline.py": {"threading", "queue", "time", "sqlite3", "PySide6", "app.store.store",
+                        "app.writer", "app.lines", "app.runner"},
+    "app/lines.py": {"sqlite3", "PySide6", "app.store.store", "app.writer", "app.runner",
+                     "framework.tracker"},
+    "app/writer.py": {"PySide6", "framework.tracker", "app.lines", "app.runner"},
+    "app/runner.py": {"PySide6", "sqlite3", "framework.tracker"},
+}
+
+
+@pytest.mark.parametrize("source", sorted(PIPELINE_FORBIDDEN))
+def test_the_pipeline_parts_keep_to_their_job(source: str) -> None:
+    """The step has no thread, clock, database or Qt; the line has no tracker or database;
+    the writer no tracker; the runner only composes (no Qt, no SQL, no tracker of its own)."""
+    found = {name for name in _imports(source)
+             if any(name == f or name.startswith(f + ".") for f in PIPELINE_FORBIDDEN[source])}
+    assert not found, f"{source} imports {sorted(found)}"
