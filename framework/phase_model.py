@@ -55,8 +55,6 @@ def utterance_features(keys: Sequence[str], context: Sequence[str], hits: Sequen
         feats[name] = min(3.0, feats.get(name, 0.0) + 1.0)
         if h.cue and h.lead:
             feats["lead=" + h.phase] = 1.0
-    if len(words) <= 3:
-        feats["short"] = 1.0
     if "?" in text:
         feats["question"] = 1.0
     if speaker == "interviewer":
@@ -98,18 +96,30 @@ class ChecklistModel:
                 if v >= limit and item in candidates]
 
     def to_json(self) -> dict[str, Any]:
+        """Sparse weights as three flat lists (feature, item, weight): quick to parse."""
+        names = sorted(self.weights)
+        feature: list[int] = []
+        item: list[int] = []
+        weight: list[float] = []
+        for n, name in enumerate(names):
+            for i, w in self.weights[name]:
+                feature.append(n)
+                item.append(i)
+                weight.append(round(w, 3))
         return {"items": list(self.items), "bias": [round(b, 4) for b in self.bias],
-                "threshold": self.threshold,
-                "weights": {k: [[i, round(w, 4)] for i, w in v]
-                            for k, v in sorted(self.weights.items())}}
+                "threshold": self.threshold, "features": names,
+                "feature": feature, "item": item, "weight": weight}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ChecklistModel:
         items = tuple(str(i) for i in data["items"])
-        weights = {str(k): tuple((int(i), float(w)) for i, w in v)
-                   for k, v in data["weights"].items()}
-        if any(not 0 <= i < len(items) for v in weights.values() for i, _ in v):
+        names = data["features"]
+        if any(not 0 <= i < len(items) for i in data["item"]):
             raise PhaseModelError("checklist weights name an unknown item")
+        grouped: dict[str, list[tuple[int, float]]] = {}
+        for f, i, w in zip(data["feature"], data["item"], data["weight"], strict=True):
+            grouped.setdefault(names[f], []).append((i, w))
+        weights = {k: tuple(v) for k, v in grouped.items()}
         return cls(items, tuple(float(b) for b in data["bias"]), weights,
                    float(data.get("threshold", 0.5)))
 
@@ -118,9 +128,9 @@ class ChecklistModel:
 class PhaseModel:
     """Weights of the linear model plus what the tracker needs to decode with it.
 
-    ``evidence`` is the log-probability of each phase minus ``prior_power`` times its log prior:
-    the filter already holds its own belief about where the mock is, so the emission should say
-    what this utterance adds, not how common a phase is in the corpus. ``params`` are the
+    ``evidence`` is how far the utterance moves the model from what it says about an empty
+    utterance: the filter already holds its own belief about where the mock is, so the emission
+    should say what this utterance adds, not how common a phase is. ``params`` are the
     tracker's knobs chosen with this model on the development split."""
 
     framework: str  # the framework whose labels, cues and vocabulary it was trained with
@@ -134,6 +144,7 @@ class PhaseModel:
     info: Mapping[str, Any] = field(default_factory=dict)
     checklist: ChecklistModel | None = None
     coverage: CoverageModel | None = None
+    _baseline: tuple[float, ...] = field(init=False, repr=False, compare=False, default=())
 
     def log_probs(self, feats: Mapping[str, float]) -> list[float]:
         z = list(self.bias)
@@ -147,14 +158,21 @@ class PhaseModel:
         norm = top + math.log(sum(math.exp(v - top) for v in z))
         return [v - norm for v in z]
 
+    def __post_init__(self) -> None:
+        # the log-probabilities of an utterance with no known feature: what the model says
+        # when the words tell it nothing (code read aloud, a heading in another style)
+        object.__setattr__(self, "_baseline", tuple(self.log_probs({})))
+
     def evidence(self, feats: Mapping[str, float]) -> list[float]:
-        """Per phase, how much more likely this utterance makes it than the corpus average,
-        in log-odds (positive: evidence for it)."""
+        """Per phase, how much this utterance moves the model from its baseline, in log-odds
+        (positive: evidence for it). ``prior_power`` 1 takes the baseline out entirely, so
+        words the model never saw say nothing either way; 0 keeps the raw posterior."""
         lp = self.log_probs(feats)
-        raw = [self.scale * (v - self.prior_power * p) for v, p in zip(lp, self.log_prior,
-                                                                        strict=True)]
+        base = self._baseline
+        raw = [self.scale * (v - self.prior_power * b) for v, b in zip(lp, base, strict=True)]
         mean = sum(raw) / len(raw)
         return [v - mean for v in raw]
+
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -167,7 +185,9 @@ class PhaseModel:
             "scale": self.scale,
             "params": dict(self.params),
             "info": dict(self.info),
-            "weights": {k: [round(x, 4) for x in w] for k, w in sorted(self.weights.items())},
+            # one row of len(phases) weights per feature, flattened: quick to parse
+            "features": sorted(self.weights),
+            "weights": [round(x, 3) for k in sorted(self.weights) for x in self.weights[k]],
             "checklist": self.checklist.to_json() if self.checklist else None,
             "coverage": self.coverage.to_json() if self.coverage else None,
         }
@@ -179,7 +199,11 @@ class PhaseModel:
                 raise PhaseModelError(f"unknown model format {data.get('format')!r}")
             phases = tuple(str(p) for p in data["phases"])
             n = len(phases)
-            weights = {str(k): tuple(float(x) for x in v) for k, v in data["weights"].items()}
+            names = data["features"]
+            flat = data["weights"]
+            if len(flat) != len(names) * n:
+                raise PhaseModelError("weights do not match the number of phases")
+            weights = {str(k): tuple(flat[j * n:(j + 1) * n]) for j, k in enumerate(names)}
             bias = tuple(float(b) for b in data["bias"])
             log_prior = tuple(float(p) for p in data["log_prior"])
             checklist = (ChecklistModel.from_json(data["checklist"])
@@ -214,7 +238,7 @@ class MappedModel:
 
     model: PhaseModel
     groups: tuple[tuple[int, ...], ...]  # per target phase, the source phases mapped to it
-    log_prior: tuple[float, ...]
+    log_prior: tuple[float, ...]  # per target phase, the model's baseline (empty utterance)
 
     @classmethod
     def build(cls, model: PhaseModel, targets: Sequence[str],
@@ -222,20 +246,19 @@ class MappedModel:
         mapping = mapping or {p: p for p in model.phases}
         groups = tuple(tuple(i for i, src in enumerate(model.phases) if mapping.get(src) == t)
                        for t in targets)
-        prior = []
-        for g in groups:
-            prior.append(_logsumexp([model.log_prior[i] for i in g]) if g else -30.0)
-        return cls(model, groups, tuple(prior))
+        empty = model.log_probs({})
+        base = [_logsumexp([empty[i] for i in g]) if g else -30.0 for g in groups]
+        return cls(model, groups, tuple(base))
 
     def evidence(self, feats: Mapping[str, float]) -> list[float]:
         lp = self.model.log_probs(feats)
         m = self.model
         raw: list[float | None] = []
-        for g, prior in zip(self.groups, self.log_prior, strict=True):
+        for g, base in zip(self.groups, self.log_prior, strict=True):
             if not g:
                 raw.append(None)
                 continue
-            raw.append(m.scale * (_logsumexp([lp[i] for i in g]) - m.prior_power * prior))
+            raw.append(m.scale * (_logsumexp([lp[i] for i in g]) - m.prior_power * base))
         present = [v for v in raw if v is not None]
         mean = sum(present) / len(present)
         low = min(present) - mean

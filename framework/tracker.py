@@ -95,6 +95,7 @@ class TunedParameters:
     coverage_max_events: int = 8
     checklist_reach: int = -1  # checklist items count this many phases away (-1: anywhere)
     rule_share: float = 0.0  # with a learned model: how much of the rule evidence is added
+    model_cap: float = 99.0  # ... and the most one utterance's model evidence may say
 
 
 ModelChoice = PhaseModel | Literal["auto"] | None
@@ -252,8 +253,10 @@ class Tracker:
             # the model's view of this utterance, plus a share of the cue and vocabulary
             # evidence: a phase named in so many words should not have to wait for the model
             k = self.params.rule_share
-            scores = [s + k * r for s, r in zip(self._model.evidence(self.last_features),
-                                                rule_scores, strict=True)]
+            cap = self.params.model_cap
+            scores = [max(-cap, min(cap, s)) + k * r
+                      for s, r in zip(self._model.evidence(self.last_features), rule_scores,
+                                      strict=True)]
         else:
             scores = rule_scores
         if u.final:
