@@ -96,6 +96,7 @@ class TunedParameters:
     checklist_reach: int = -1  # checklist items count this many phases away (-1: anywhere)
     rule_share: float = 0.0  # with a learned model: how much of the rule evidence is added
     model_cap: float = 99.0  # ... and the most one utterance's model evidence may say
+    announced_hold: float = 0.0  # extra lead for an unannounced change once sections are announced
 
 
 ModelChoice = PhaseModel | Literal["auto"] | None
@@ -200,6 +201,7 @@ class Tracker:
         self._checklist_keys = {k for k in self._items if k[0] == "checklist"}
         self.last_window: list[str] = []
         self._terms: dict[str, RequirementTerms] = {}
+        self._announcements = 0
         self._req_kind = {r.id: r.kind for r in self.requirements}
         self._log_trans_cache: dict[tuple[int, int], list[float]] = {}
         self._base_weights = self._order_weights()
@@ -463,6 +465,7 @@ class Tracker:
         elif scores[best] <= 0:
             return None  # the challenger must have fresh evidence of its own
         if announced is not None:
+            self._announcements += 1
             # the filter follows the announcement, so the next stray word does not undo it
             f = self._filter
             f.log_p[best] = max(f.log_p[best], max(f.log_p) + self.params.switch_margin)
@@ -479,14 +482,22 @@ class Tracker:
         step forward ("we should discuss the use cases" mid-design is not one), unless the
         speaker named that phase a moment ago ("we'll use a public REST API:" and then the
         call itself)."""
+        hold = self._hold_margin()
         if best > cur:
-            return self.params.switch_margin
+            return self.params.switch_margin + hold
         best_id = self._ids[best]
         since = u.start_s - RETURN_CUE_S
         recent = (h for r in self._recent if r.start_s >= since for h in r.hits)
         if any(h.cue and h.words >= 2 and h.phase == best_id for h in (*hits, *recent)):
             return self.params.switch_margin
-        return self.params.back_margin
+        return self.params.back_margin + hold
+
+    def _hold_margin(self) -> float:
+        """A speaker who announces their sections ("now let us do a high-level design") keeps
+        the announced phase until the next announcement: the talk inside a section names parts
+        of other phases all the time. Once two transitions have been announced, a change the
+        speaker did not announce must be clearer by ``announced_hold``."""
+        return self.params.announced_hold if self._announcements >= 2 else 0.0
 
     def _announced(self, cur: int, scores: Sequence[float], hits: Sequence[Hit]) -> int | None:
         """A later phase announced in so many words ("let's dive into", "to wrap up") whose
