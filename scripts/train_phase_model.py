@@ -59,6 +59,7 @@ L2 = 1e-3
 STEPS = 400
 # The walkthroughs written for the rule-based tracker (own dev set and blind..blind6): they were
 # all looked at while tuning the rules, so they are development material here.
+SHARED = ROOT.parent / "shared" / "data" / "transcripts"
 LEGACY_DIRS = [DATA] + [DATA / f"blind{s}" for s in ("", "2", "3", "4", "5", "6")]
 
 
@@ -253,13 +254,12 @@ def tune(train: list[Walk], dev: list[Walk], framework: Framework, phases: list[
          design: Design, weights: np.ndarray, bias: np.ndarray) -> tuple[dict[str, float], float]:
     """The decoding knobs, one at a time over its grid (two passes), on the development split."""
     grid: dict[str, tuple[float, ...]] = {
-        "prior_power": (0.0, 0.5, 1.0), "scale": (0.4, 0.6, 1.0, 1.5),
-        "switch_margin": (0.25, 0.5, 1.0, 2.0), "back_margin": (1.0, 2.0, 3.0, 4.5),
-        "dwell_s": (60.0, 120.0, 240.0), "rule_share": (0.0, 0.2, 0.5),
-        "model_cap": (2.0, 3.0, 5.0, 99.0),
+        "rule_share": (0.2, 0.4, 0.6, 0.8), "prior_power": (0.3, 0.5, 0.8),
+        "scale": (0.4, 0.6, 0.8), "switch_margin": (1.0, 2.0, 3.0),
+        "back_margin": (2.0, 3.0, 4.5), "dwell_s": (120.0, 240.0), "model_cap": (3.0, 99.0),
     }
-    chosen = {"prior_power": 0.5, "scale": 0.6, "evidence_scale": 1.0, "switch_margin": 1.0,
-              "back_margin": 3.0, "dwell_s": 120.0, "rule_share": 0.2, "model_cap": 3.0}
+    chosen = {"prior_power": 0.5, "scale": 0.6, "evidence_scale": 1.0, "switch_margin": 2.0,
+              "back_margin": 3.0, "dwell_s": 120.0, "rule_share": 0.4, "model_cap": 99.0}
     cache: dict[tuple[tuple[str, float], ...], float] = {}
 
     def score(knobs: dict[str, float]) -> float:
@@ -543,8 +543,18 @@ def main() -> int:
     phases = list(framework.phase_ids)
     train = load_dirs([CORPUS / "train"])
     dev = load_dirs([CORPUS / "dev"]) + load_dirs(LEGACY_DIRS, domain="legacy (own sets)")
+    tuning = list(dev)
+    if SHARED.is_dir():
+        # the shared study-guide answers (read in place, never trained on) weigh as one style
+        # in the choice of the knobs: the learned model must not lose what the rules did there
+        shared = load_dirs([SHARED], domain="shared")
+        for w in shared:
+            w.style = "shared study-guide"
+        tuning += shared
+    else:
+        print(f"note: {SHARED} is absent; knobs are tuned on dev alone", file=sys.stderr)
     print(f"train: {len(train)} walkthroughs, dev: {len(dev)}", flush=True)
-    featurize(train + dev, framework)
+    featurize(train + tuning, framework)
 
     design = build_design(train)
     weights, bias = fit(train, phases, design)
@@ -555,13 +565,20 @@ def main() -> int:
         dev_a8, _ = agreement(dev, framework, model,
                               replace(TunedParameters(), **split_knobs(chosen)[2]))
     else:
-        chosen, dev_a8 = tune(train, dev, framework, phases, design, weights, bias)
-    rules8, rules4 = agreement(dev, framework, None)
-    print(f"dev: learned (trained on train) {dev_a8:.3f}; rules {rules8:.3f} / {rules4:.3f}")
-
+        chosen, dev_a8 = tune(train, tuning, framework, phases, design, weights, bias)
+    print(f"tuning objective (style-balanced 8-phase): {dev_a8:.3f} with {chosen}")
     prior_power, scale, knobs = split_knobs(chosen)
-    items = [i.id for i in framework.checklist]
     train_model = to_model(weights, bias, phases, design, train, prior_power, scale, knobs)
+    for name in sorted({w.domain if w.style != "shared study-guide" else "shared"
+                        for w in tuning}):
+        group = [w for w in tuning
+                 if (w.domain if w.style != "shared study-guide" else "shared") == name]
+        a8, a4 = agreement(group, framework, train_model, replace(TunedParameters(), **knobs))
+        r8, r4 = agreement(group, framework, None)
+        print(f"  {name:40s} learned (train only) {a8:.3f} / {a4:.3f}   rules {r8:.3f} / {r4:.3f}",
+              flush=True)
+
+    items = [i.id for i in framework.checklist]
     checklist = fit_items(*item_examples(train, framework, train_model), items)
     threshold = tune_threshold(replace(train_model, checklist=checklist),
                                [w for w in dev if w.checklist is not None], framework)
@@ -590,7 +607,7 @@ def main() -> int:
         "command": "scripts/train_phase_model.py",
         "corpus": {"train": len(train), "dev": len(dev),
                    "minutes": round(sum(w.utterances[-1].end_s for w in everything) / 60, 1)},
-        "dev_agreement_8_trained_on_train": round(dev_a8, 4),
+        "tuning_objective_trained_on_train": round(dev_a8, 4),
         "features": len(design.names),
     }
     model = replace(phase_only, info=info,
