@@ -43,9 +43,9 @@ class TaskRunner(QObject):
                 result = fn()
             except BaseException as exc:  # reported to the GUI, traceback to the log
                 log.exception("background task %s failed", name)
-                self._carrier.finished.emit(on_error, None, exc)
+                self._report(on_error, None, exc, name)
             else:
-                self._carrier.finished.emit(on_done, result, None)
+                self._report(on_done, result, None, name)
             finally:
                 with self._lock:
                     self._threads.discard(threading.current_thread())
@@ -55,6 +55,12 @@ class TaskRunner(QObject):
             self._threads.add(thread)
         thread.start()
         return thread
+
+    def _report(self, callback: object, result: object, error: object, name: str) -> None:
+        try:
+            self._carrier.finished.emit(callback, result, error)
+        except RuntimeError:  # the window (and this runner) went away while the job ran
+            log.info("background task %s finished after its window closed", name)
 
     @property
     def busy(self) -> bool:
