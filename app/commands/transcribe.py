@@ -14,7 +14,16 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+
+    from app.refining import RefiningTranscriber
+    from app.runner_events import RunnerEvent
+    from audio.model import ResolvedModel
+    from audio.sources import FileSource, MicrophoneSource
+    from audio.streaming import StreamingStats, StreamingTranscriber
 
 
 def register(sub: Any) -> None:
@@ -111,7 +120,45 @@ class _Printer:
             self.out.flush()
 
 
-def _resolve_model(args: argparse.Namespace) -> Any:
+class _Output:
+    """What ``transcribe`` prints: every transcript line, then a summary; JSON lines with
+    ``--json`` (the contract in README.md), readable text otherwise."""
+
+    def __init__(self, as_json: bool, out: TextIO) -> None:
+        self.out = out
+        self.printer = None if as_json else _Printer(out)
+
+    def show(self, event: RunnerEvent) -> None:
+        """The runner's listener (called on its worker thread)."""
+        from app.runner_events import TranscriptLine
+
+        if not isinstance(event, TranscriptLine):
+            return
+        if self.printer is not None:
+            self.printer.show(event.final, event.text, event.start_s, event.revised)
+            return
+        kind = "revised" if event.revised else "final" if event.final else "partial"
+        self._line({"event": kind, "text": event.text, "start": round(event.start_s, 3),
+                    "end": round(event.end_s, 3), "emitted": round(event.emitted_s, 3)})
+
+    def summary(self, stats: StreamingStats, decode_s: float, wall_s: float) -> None:
+        audio_s = stats.audio_s
+        rtf = round(decode_s / audio_s, 3) if audio_s > 0 else 0.0
+        lag_max_s = round(stats.lag_max_s, 3)
+        if self.printer is not None:
+            self.printer.close()
+            print(f"-- {audio_s:.1f} s of audio in {wall_s:.1f} s "
+                  f"(compute {rtf}x real time, max lag {lag_max_s} s)", file=sys.stderr)
+            return
+        self._line({"event": "summary", "audio_s": round(audio_s, 3), "wall_s": round(wall_s, 3),
+                    "rtf": rtf, "lag_max_s": lag_max_s, "peak_rss_mb": round(_peak_rss_mb(), 1)})
+
+    def _line(self, record: dict[str, object]) -> None:
+        self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.out.flush()
+
+
+def _resolve_model(args: argparse.Namespace) -> ResolvedModel:
     from audio.model import ModelError, download_model, resolve_model
 
     try:
@@ -130,31 +177,20 @@ def _resolve_model(args: argparse.Namespace) -> Any:
     return resolved
 
 
-def run(args: argparse.Namespace) -> int:
-    from app.lines import AudioLine
-    from app.refining import with_refine
-    from app.runner import SessionRunner, run_to_end
-    from app.runner_events import RunnerEvent, TranscriptLine
-    from audio.errors import AudioFileError, ModelError, NoMicrophone
-    from audio.model import load_model
-    from audio.recorder import RecorderError
-    from audio.sources import AudioSource, FileSource, MicrophoneSource
-    from audio.streaming import SYSTEM_DESIGN_GLOSSARY, StreamingConfig, StreamingTranscriber
+def _open_source(args: argparse.Namespace) -> FileSource | MicrophoneSource:
+    from audio.sources import FileSource, MicrophoneSource
 
-    if args.mic == bool(args.audio):
-        print("mockcoach transcribe: give an AUDIO file, or --mic (not both).", file=sys.stderr)
-        return 2
-    try:
-        source: AudioSource
-        if args.mic:
-            source = MicrophoneSource(args.device)
-        else:
-            source = FileSource(args.audio, realtime=args.realtime)
-        resolved = _resolve_model(args)
-        model = load_model(resolved, threads=args.threads)
-    except (AudioFileError, ModelError, NoMicrophone) as exc:
-        print(f"mockcoach transcribe: {exc}", file=sys.stderr)
-        return 2
+    if args.mic:
+        return MicrophoneSource(args.device)
+    return FileSource(args.audio, realtime=args.realtime)
+
+
+def _transcriber(args: argparse.Namespace, model: WhisperModel,
+                 resolved: ResolvedModel) -> StreamingTranscriber | RefiningTranscriber:
+    """The live streaming transcriber with the options given, and the refine pass unless
+    ``--no-refine``."""
+    from app.refining import with_refine
+    from audio.streaming import SYSTEM_DESIGN_GLOSSARY, StreamingConfig, StreamingTranscriber
 
     overrides: dict[str, Any] = {}
     if args.hop:
@@ -162,39 +198,35 @@ def run(args: argparse.Namespace) -> int:
     if args.beam_size:
         overrides["beam_size"] = args.beam_size
     glossary = SYSTEM_DESIGN_GLOSSARY if args.glossary == "default" else args.glossary
-    live = StreamingTranscriber(
-        model,
-        glossary=glossary,
-        config=StreamingConfig(**overrides),
-        live=bool(args.mic or args.realtime),
-    )
-    transcriber = with_refine(live, resolved, glossary=glossary, refine=not args.no_refine)
-    out = sys.stdout
-    printer = None if args.json else _Printer(out)
+    live = StreamingTranscriber(model, glossary=glossary, config=StreamingConfig(**overrides),
+                                live=bool(args.mic or args.realtime))
+    return with_refine(live, resolved, glossary=glossary, refine=not args.no_refine)
 
-    def show(event: RunnerEvent) -> None:
-        if not isinstance(event, TranscriptLine):
-            return
-        revised = bool(getattr(event, "revised", False))
-        if printer is not None:
-            printer.show(event.final, event.text, event.start_s, revised)
-            return
-        record = {
-            "event": "revised" if revised else "final" if event.final else "partial",
-            "text": event.text,
-            "start": round(event.start_s, 3),
-            "end": round(event.end_s, 3),
-            "emitted": round(event.emitted_s, 3),
-        }
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        out.flush()
 
+def run(args: argparse.Namespace) -> int:
+    from app.lines import AudioLine
+    from app.runner import SessionRunner, run_to_end
+    from audio.errors import AudioFileError, ModelError, NoMicrophone
+    from audio.model import load_model
+    from audio.recorder import RecorderError
+
+    if args.mic == bool(args.audio):
+        print("mockcoach transcribe: give an AUDIO file, or --mic (not both).", file=sys.stderr)
+        return 2
+    try:
+        source = _open_source(args)
+        resolved = _resolve_model(args)
+        transcriber = _transcriber(args, load_model(resolved, threads=args.threads), resolved)
+    except (AudioFileError, ModelError, NoMicrophone) as exc:
+        print(f"mockcoach transcribe: {exc}", file=sys.stderr)
+        return 2
+    output = _Output(args.json, sys.stdout)
     # The one session pipeline, with nothing to save and no framework to track.
-    runner = SessionRunner(None, None, AudioLine(source, transcriber=transcriber), listener=show,
+    runner = SessionRunner(None, None, AudioLine(source, transcriber=transcriber),
+                           listener=output.show,
                            record_to=Path(args.record) if args.record else None)
     started = time.monotonic()
-    interrupted = False
-    failure = None
+    interrupted, failure = False, None
     try:
         failure = run_to_end(runner).error
     except KeyboardInterrupt:
@@ -202,26 +234,7 @@ def run(args: argparse.Namespace) -> int:
     except RecorderError as exc:
         print(f"mockcoach transcribe: {exc}", file=sys.stderr)
         return 2
-    wall_s = time.monotonic() - started
-    audio_s = transcriber.stats.audio_s
-    summary = {
-        "event": "summary",
-        "audio_s": round(audio_s, 3),
-        "wall_s": round(wall_s, 3),
-        "rtf": round(runner.decode_s / audio_s, 3) if audio_s > 0 else 0.0,
-        "lag_max_s": round(transcriber.stats.lag_max_s, 3),
-        "peak_rss_mb": round(_peak_rss_mb(), 1),
-    }
-    if printer is not None:
-        printer.close()
-        print(
-            f"-- {audio_s:.1f} s of audio in {wall_s:.1f} s "
-            f"(compute {summary['rtf']}x real time, max lag {summary['lag_max_s']} s)",
-            file=sys.stderr,
-        )
-    else:
-        out.write(json.dumps(summary) + "\n")
-        out.flush()
+    output.summary(transcriber.stats, runner.decode_s, time.monotonic() - started)
     if source.error is not None:
         print(f"mockcoach transcribe: {source.error}", file=sys.stderr)
         return 3
