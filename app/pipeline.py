@@ -96,6 +96,14 @@ class StepOutput:
         self.events.extend(other.events)
 
 
+@dataclass(frozen=True)
+class Past:
+    """What the tracker was fed, in order, as of ``generation`` (see ``SessionStep.past``)."""
+
+    inputs: tuple[TrackerInput, ...]
+    generation: int
+
+
 @dataclass
 class Replay:
     """A tracker brought up to date from recorded inputs (see ``SessionStep.replay_with``)."""
@@ -103,6 +111,7 @@ class Replay:
     tracker: Tracker
     fed: int
     addressed: list[Addressed]
+    generation: int
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,10 @@ class Revision:
     inputs: tuple[TrackerInput, ...]
     base: int
     replay: bool
+    generation: int
+
+    def past(self) -> Past:
+        return Past(self.inputs, self.generation)
 
 
 def prompt_items(prompt: Prompt | None) -> list[PromptItem]:
@@ -193,6 +206,7 @@ class SessionStep:
         self._covered: set[tuple[str, str]] = set()
         self._last_phase: str | None = None
         self._next_tick_s = TICK_S
+        self._generation = 0  # bumped when the past is rewritten (a revision, new requirements)
 
     # ------------------------------------------------------------------ inputs
 
@@ -260,28 +274,36 @@ class SessionStep:
 
     # ------------------------------------------------------------------ new requirements
 
-    def inputs(self) -> list[TrackerInput]:
-        """A copy of what the tracker was fed, in order (for ``replay_with``)."""
-        return list(self._inputs)
+    def past(self) -> Past:
+        """What the tracker was fed so far (for ``replay_with``; quick, under the lock)."""
+        return Past(tuple(self._inputs), self._generation)
 
     @property
     def requirements(self) -> tuple[PromptItem, ...]:
         return tuple(self.tracker.requirements) if self.tracker is not None else ()
 
-    def replay_with(self, requirements: Sequence[PromptItem],
-                    inputs: Sequence[TrackerInput]) -> Replay:
-        """A new tracker that also watches ``requirements``, fed ``inputs`` (the tracker is pure,
-        so the past comes out the same). Reads nothing that ``take`` changes: the runner runs
-        this long part outside its lock, then ``adopt`` catches up under it."""
+    def replay_with(self, requirements: Sequence[PromptItem], past: Past) -> Replay:
+        """A new tracker that watches ``requirements``, fed ``past`` (the tracker is pure, so
+        the past comes out the same). Reads nothing that ``take`` changes: the runner runs this
+        long part outside its lock, then ``adopt`` catches up under it."""
         assert self.framework is not None
         replay = Replay(Tracker(self.framework, requirements=requirements, round_s=self.round_s),
-                        0, [])
-        self._feed(replay, inputs)
+                        0, [], past.generation)
+        self._feed(replay, past.inputs)
         return replay
+
+    def _current(self, replay: Replay, requirements: Sequence[PromptItem]) -> Replay:
+        """``replay`` if the past it was fed still stands, else one fed the past as it is now
+        (a revision or new requirements came in between: rare, so done here, under the lock)."""
+        if replay.generation == self._generation:
+            return replay
+        return self.replay_with(requirements, self.past())
 
     def adopt(self, replay: Replay) -> StepOutput:
         """Catch ``replay`` up with what arrived meanwhile and make it the tracker. The output
         has only what is new: requirements the replay found addressed, nudges due now."""
+        replay = self._current(replay, replay.tracker.requirements)
+        self._generation += 1
         self._feed(replay, self._inputs[replay.fed:])
         new: list[TrackerEvent] = [e for e in replay.addressed
                                    if isinstance(e, Addressed) and e.kind == "requirement"]
@@ -306,7 +328,8 @@ class SessionStep:
         inputs = kept[:at] + ([new] if text else []) + kept[at:]
         same_words = _words(" ".join(g.text for g in gone)) == _words(text)
         return Revision(event, speaker, tuple(inputs), len(self._inputs),
-                        replay=self.tracker is not None and not same_words)
+                        replay=self.tracker is not None and not same_words,
+                        generation=self._generation)
 
     def adopt_revision(self, revision: Revision, replay: Replay | None) -> StepOutput:
         """Make the revision the step's truth: the store and the view replace the stretch, and a
@@ -314,8 +337,12 @@ class SessionStep:
         arrived meanwhile. Only what is new comes out of it: items it now finds addressed and
         nudges due; the phase timeline already saved stays as it was."""
         event = revision.event
+        if revision.generation != self._generation:  # new requirements meanwhile: plan again
+            revision = self.revision(event, revision.speaker)
+            replay = self.replay_with(self.requirements, revision.past()) if replay else None
         later = self._inputs[revision.base:]
         self._inputs = list(revision.inputs) + later
+        self._generation += 1
         out = StepOutput()
         if replay is not None and self.tracker is not None:
             self._feed(replay, later)

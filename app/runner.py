@@ -258,9 +258,9 @@ class SessionRunner:
         if prompt is not None and self.framework is not None:
             step = self._step
             with self._lock:
-                inputs = step.inputs()
+                past = step.past()
             # The long replay runs outside the lock, so live transcription never waits for it.
-            replay = step.replay_with(prompt_items(prompt), inputs)
+            replay = step.replay_with(prompt_items(prompt), past)
             self._emit_all(self._apply(lambda s: s.adopt(replay)))
         return capture
 
@@ -371,7 +371,7 @@ class SessionRunner:
             step = self._step
             revision = step.revision(event, speaker)
             requirements = step.requirements
-        replay = step.replay_with(requirements, revision.inputs) if revision.replay else None
+        replay = step.replay_with(requirements, revision.past()) if revision.replay else None
         self._emit_all(self._apply(lambda s: s.adopt_revision(revision, replay)))
 
     def _report_lag(self) -> None:

@@ -115,7 +115,7 @@ def test_a_prompt_captured_late_is_caught_up_as_if_known_from_the_start() -> Non
     half = len(utterances) // 2
     for batch in _finals(utterances[:half]):
         late.take(batch, batch[0][0].end_s)
-    caught_up = late.adopt(late.replay_with(requirements, late.inputs()))
+    caught_up = late.adopt(late.replay_with(requirements, late.past()))
     assert any(isinstance(r, CoverageEvent) and r.kind == "requirement" for r in caught_up.rows)
     assert isinstance(caught_up.events[-1], TrackerUpdate)
     for batch in _finals(utterances[half:]):
@@ -138,7 +138,7 @@ def test_without_a_framework_the_step_is_a_transcript() -> None:
 def _revise(step: SessionStep, event: TranscriptEvent, speaker: str = "candidate") -> StepOutput:
     """What the runner does: plan under its lock, rebuild outside it, adopt under it."""
     revision = step.revision(event, speaker)
-    replay = step.replay_with(step.requirements, revision.inputs) if revision.replay else None
+    replay = step.replay_with(step.requirements, revision.past()) if revision.replay else None
     return step.adopt_revision(revision, replay)
 
 
@@ -183,3 +183,36 @@ def test_a_revision_with_the_same_words_rebuilds_nothing() -> None:
     out = step.adopt_revision(revision, None)
     assert step.tracker is tracker
     assert [type(r) for r in out.rows] == [SegmentRevision]
+
+
+def test_a_revision_and_a_late_prompt_in_flight_together_lose_neither() -> None:
+    """The runner rebuilds trackers outside its lock, so a captured prompt and a revision can
+    overlap, in either order: the step ends as if both had been there from the start."""
+    from capture.prompt import parse_prompt
+
+    requirements = prompt_items(parse_prompt(PROMPT_TEXT))
+    misheard = [Utterance("let me start with the use cases", 0.0, 2.0),
+                Utterance("users paced a block of texts", 2.0, 4.0),
+                Utterance("and get a link", 4.0, 5.0)]
+    better = TranscriptEvent("a user enters a block of text and gets a random link", 2.0, 5.0,
+                             True, 6.0)
+    straight = SessionStep(small_framework(), requirements=requirements)
+    _run(straight, _finals([misheard[0], Utterance(better.text, 2.0, 5.0)]))
+    for revision_first in (True, False):
+        step = SessionStep(small_framework())
+        step.start()
+        for batch in _finals(misheard):
+            step.take(batch, batch[0][0].end_s)
+        prompt_replay = step.replay_with(requirements, step.past())
+        revision = step.revision(better, "candidate")
+        revision_replay = step.replay_with(step.requirements, revision.past())
+        if revision_first:
+            step.adopt_revision(revision, revision_replay)
+            step.adopt(prompt_replay)
+        else:
+            step.adopt(prompt_replay)
+            step.adopt_revision(revision, revision_replay)
+        step.finish(straight.now_s)
+        assert step.report is not None and straight.report is not None
+        for key in ("phases", "requirements", "checklist", "signals"):
+            assert step.report[key] == straight.report[key], (revision_first, key)
