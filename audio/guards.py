@@ -15,6 +15,7 @@ __all__ = [
     "SegmentScores",
     "collapse_loops",
     "drop_echoes",
+    "drop_repeated_phrase",
     "drop_unaligned",
     "is_non_speech",
     "is_phantom",
@@ -84,6 +85,17 @@ def collapse_loops(words: list[Word], phrase_repeats: int = 2) -> list[Word]:
             if repeats > allowed and any(gram):
                 return words[: i + allowed * n]
             i += 1
+    return words
+
+
+def drop_repeated_phrase(words: list[Word], min_words: int = 3) -> list[Word]:
+    """Cut at a phrase of ``min_words`` or more said twice in a row, however long (a decode
+    that reads a whole sentence out again); the second copy and what follows go."""
+    keys = norm_words(words)
+    for i in range(len(keys)):
+        for n in range(min_words, (len(keys) - i) // 2 + 1):
+            if keys[i : i + n] == keys[i + n : i + 2 * n]:
+                return words[: i + n]
     return words
 
 

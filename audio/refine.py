@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from audio.events import SAMPLE_RATE, TranscriptEvent
-from audio.guards import SegmentScores, collapse_loops, is_phantom
+from audio.guards import SegmentScores, collapse_loops, drop_repeated_phrase, is_phantom
 from audio.words import Word, join_words, norm, norm_words
 
 __all__ = [
@@ -75,15 +75,17 @@ class Refiner:
         self.phantoms = 0
 
     def prompt(self, utterance: ClosedUtterance) -> str | None:
+        """The glossary, then the committed text before the utterance. (The refined text of
+        the utterances before, tried instead, did worse on the spoken mock: 62 vs 55 errors.)"""
         parts = [self.glossary] if self.glossary else []
-        if utterance.prompt:
+        if utterance.prompt and self.config.prompt_words > 0:
             parts.append(" ".join(utterance.prompt.split()[-self.config.prompt_words :]))
         return " ".join(parts) or None
 
     def text(self, utterance: ClosedUtterance) -> str:
-        """The utterance's words from one beam-search pass (phantoms and loops removed: on a
-        short utterance Whisper may say it twice, "And so my fellow Americans. And so my
-        fellow Americans.", so a phrase of 3+ words may not repeat at all here)."""
+        """The utterance's words from one beam-search pass (phantoms and loops removed: Whisper
+        may read a whole sentence twice, "And so my fellow Americans. And so my fellow
+        Americans.", so a phrase of 3+ words may not repeat in a row here)."""
         cfg = self.config
         duration = len(utterance.audio) / SAMPLE_RATE
         self.decodes += 1
@@ -115,7 +117,7 @@ class Refiner:
             parts.append(str(seg.text).strip())
         tokens = [Word(" " + t, 0.0, 0.0) for t in " ".join(parts).split()]
         return join_words(
-            strip_prompt_echo(collapse_loops(tokens, phrase_repeats=1), utterance.prompt)
+            strip_prompt_echo(drop_repeated_phrase(collapse_loops(tokens)), utterance.prompt)
         )
 
     def refine(self, utterance: ClosedUtterance, emitted_s: float) -> TranscriptEvent | None:

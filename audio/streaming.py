@@ -38,7 +38,7 @@ from audio.hypothesis import CommitPolicy, HypothesisBuffer
 from audio.lag import LagPolicy, LagSettings
 from audio.refine import ClosedUtterance
 from audio.sources import AudioSource
-from audio.vad import SpeechScorer, StreamingVad, VadSettings
+from audio.vad import WINDOW_S, SpeechScorer, StreamingVad, VadSettings
 from audio.words import Word, join_words
 
 __all__ = [
@@ -95,7 +95,7 @@ class StreamingConfig:
     min_agree_prob: float = 0.2
     max_utterance_s: float = 12.0
     """A long stretch of talk without a pause is handed to the refine pass in pieces: after this
-    long, at the next committed sentence end (or at the last committed word after 1.25× this)."""
+    long, at the end of a final where the speech dips (a breath), at the latest after 1.25×."""
     keep_closed: int = 32
     """Closed utterances waiting for :meth:`StreamingTranscriber.take_closed`; the oldest go
     first when nobody takes them (no refine pass): memory stays bounded."""
@@ -205,6 +205,10 @@ class StreamingTranscriber:
         self._started = False
         self._last_partial = ""
         self._closed: deque[ClosedUtterance] = deque()
+        self._final_ends: list[float] = []
+        """Ends of the finals of the piece not yet handed out: where a piece may be closed."""
+        self._speechiness: deque[tuple[float, float]] = deque(maxlen=round(30 / WINDOW_S))
+        """(window end, speech probability) of recent VAD windows: the dips are the pauses."""
 
     # ------------------------------------------------------------------ public surface
 
@@ -278,6 +282,7 @@ class StreamingTranscriber:
         # Window by window, so that an utterance ending and the next one starting inside the
         # same frame are handled in order (the first is finalised before the buffer moves on).
         for prob in self._vad.feed(samples):
+            self._speechiness.append((self.gate.pos_s + WINDOW_S, float(prob)))
             change = self.gate.step(float(prob))
             if change is not None:
                 events += self._on_gate(change)
@@ -332,6 +337,7 @@ class StreamingTranscriber:
         self.words.drop_pending()
         self._last_partial = ""
         self._hand_out(upto)
+        self._final_ends = []
         self._audio.drop_before(upto)
         self._decoded_s = max(self._decoded_s, upto)
         return events
@@ -351,16 +357,36 @@ class StreamingTranscriber:
             self.stats.closed_dropped += 1
 
     def _split_long_utterance(self, new_finals: list[Word]) -> None:
-        """After ``max_utterance_s`` of talk without a pause, close a piece at a committed
-        sentence end (or any committed word after 1.25×) so the refine pass sees it soon."""
+        """After ``max_utterance_s`` of talk without a pause, close a piece at the end of a final
+        where the speech dips most (a breath the gate did not count as a pause), so the refine
+        pass sees it soon and decodes whole words: a piece cut inside a word gives two halves
+        ("movablet." then "types."). Past 1.25× the limit, the best end so far is taken."""
         if not new_finals:
             return
-        length = new_finals[-1].end_s - self._audio.piece_s
-        sentence = new_finals[-1].text.rstrip().endswith((".", "?", "!"))
+        self._final_ends.append(new_finals[-1].end_s)
         limit = self.config.max_utterance_s
-        if length >= 1.25 * limit or (sentence and length >= limit):
-            self._hand_out(new_finals[-1].end_s)
+        start = self._audio.piece_s
+        length = new_finals[-1].end_s - start
+        if length < limit:
+            return
+        candidates = [e for e in self._final_ends if e - start >= limit / 2]
+        if not candidates:
+            return
+        dip, cut = min(self._dip_near(e) for e in candidates)
+        if dip < 0.5 or length >= 1.25 * limit:
+            self._hand_out(cut)
+            self._final_ends = [e for e in self._final_ends if e > cut]
             self._audio.drop_before(min(self._audio.piece_s, self._audio.window_s))
+
+    def _dip_near(self, end_s: float) -> tuple[float, float]:
+        """The quietest VAD window near a final's end (word ends are often early): its speech
+        probability and its middle, where the piece is cut."""
+        near = [
+            (p, t - WINDOW_S / 2)
+            for t, p in self._speechiness
+            if end_s - 0.1 <= t - WINDOW_S / 2 <= end_s + 0.2
+        ]
+        return min(near, default=(1.0, end_s))
 
     # ------------------------------------------------------------------ decoding
 

@@ -6,6 +6,7 @@ from audio.guards import (
     SegmentScores,
     collapse_loops,
     drop_echoes,
+    drop_repeated_phrase,
     drop_unaligned,
     is_non_speech,
     is_phantom,
@@ -69,3 +70,13 @@ def test_error_counts_tell_deletions_from_substitutions() -> None:
     assert (counts.substitutions, counts.deletions, counts.insertions) == (1, 1, 0)
     assert counts.words == 6 and counts.errors == 2
     assert error_counts("a b", "a b b c").insertions == 2
+
+
+def test_a_sentence_read_out_twice_is_cut() -> None:
+    twice = words("and so my fellow americans and so my fellow americans ask not")
+    assert " ".join(w.text.strip() for w in drop_repeated_phrase(twice)) == (
+        "and so my fellow americans"
+    )
+    said = words("we shard by user and by time")
+    assert drop_repeated_phrase(said) == said
+    assert drop_repeated_phrase(words("no no no")) == words("no no no"), "short repeats stay"
