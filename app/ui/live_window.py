@@ -521,7 +521,9 @@ class LiveWindow(QMainWindow):
 
     def handle_event(self, event: object) -> None:
         if isinstance(event, TranscriptLine):
-            if event.final:
+            if event.revised:
+                self.transcript.revise(event.text, event.start_s, event.end_s, event.phase)
+            elif event.final:
                 self.transcript.add_final(event.text, event.start_s, event.end_s, event.phase)
             else:
                 self.transcript.set_partial(event.text, event.start_s)

@@ -91,8 +91,10 @@ class ModelCache:
         thread and reuses the preloaded model (loading it there if the warm-up has not)."""
 
         def make() -> Transcriber:
+            from app.refining import with_refine
             from audio.streaming import StreamingTranscriber
 
-            return StreamingTranscriber(self.get(spec), glossary=glossary)
+            live = StreamingTranscriber(self.get(spec), glossary=glossary)
+            return with_refine(live, spec, glossary=glossary)
 
         return make

@@ -117,6 +117,57 @@ class TranscriptView(QWidget):
         self._starts.insert(index, start_s)
         self._lines.insert(index, line)
 
+    def revise(self, text: str, start_s: float, end_s: float, phase: str | None = None) -> None:
+        """The refine pass decoded [start_s, end_s) again: the lines that started in it become
+        this one line, edited in place (their first block keeps its tags); the scroll position
+        stays where the user left it (or keeps following the live end)."""
+        text = text.strip()
+        covered = [
+            i for i, line in enumerate(self._lines) if start_s - 0.05 <= line.start_s < end_s
+        ]
+        if not covered:
+            if text:
+                self.add_final(text, start_s, end_s, phase)
+            return
+        bar = self._edit.verticalScrollBar()
+        scrolled = bar.value()
+        partial, partial_start = self._partial_text, self._partial_start_s
+        self._remove_partial()
+        doc = self._edit.document()
+        first = self._lines[covered[0]]
+        for index in reversed(covered[1:]):  # later blocks first: earlier numbers stay valid
+            gone = self._lines.pop(index)
+            self._starts.pop(index)
+            gone_block = doc.findBlockByNumber(gone.block)
+            cursor = QTextCursor(doc)
+            cursor.setPosition(max(0, gone_block.position() - 1))  # its line break too
+            end = gone_block.position() + gone_block.length() - 1
+            cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+            cursor.removeSelectedText()
+            for later in self._lines:
+                if later.block > gone.block:
+                    later.block -= 1
+        block = doc.findBlockByNumber(first.block)
+        cursor = QTextCursor(block)
+        cursor.setPosition(block.position() + _utf16_len(first.prefix))
+        words_end = block.position() + _utf16_len(first.prefix + first.text)
+        cursor.setPosition(words_end, QTextCursor.MoveMode.KeepAnchor)
+        cursor.insertText(text, self._text_format())
+        first.text = text
+        first.end_s = max(end_s, first.end_s)
+        if phase is not None:
+            first.phase = phase
+        if partial:
+            self.set_partial(partial, partial_start)
+        if self._follow:
+            self._scroll_to_end()
+        else:
+            self._programmatic = True
+            try:
+                bar.setValue(min(scrolled, bar.maximum()))
+            finally:
+                self._programmatic = False
+
     def set_partial(self, text: str, start_s: float) -> None:
         """Show the current hypothesis greyed at the end, replacing the previous one: on the
         last line when the words will join it, else on a line of its own."""
