@@ -233,26 +233,7 @@ class CoverageMatcher:
     def match(self, window: Sequence[Token], open_ids: Set[tuple[str, str]]) -> list[CoverageHit]:
         sequence = [t.key for t in window if t.key not in _ARTICLES]
         words = [t.word for t in window if t.key not in _ARTICLES]
-        present: dict[str, list[str]] = {}
-        where: dict[str, list[int]] = {}  # positions among the words that carry meaning
-        keyseq: list[str] = []
-        for i, tok in enumerate(window):
-            if tok.key in _ONE_OF and i and window[i - 1].key in _ARTICLES:
-                # "for a year", "an hour": one of the unit, so it meets "1 year", "1 hour"
-                present.setdefault(_ONE, []).append(window[i - 1].word)
-                where.setdefault(_ONE, []).append(len(keyseq))
-            if tok.word in STOPWORDS and tok.number is None:
-                if tok.key in _PAIR_JOINERS and keyseq:
-                    keyseq.append(tok.key)
-                continue
-            pos = len(keyseq)
-            keyseq.append(concept(tok.key))
-            present.setdefault(tok.key, []).append(tok.word)
-            where.setdefault(tok.key, []).append(pos)
-            grouped = concept(tok.key)
-            if grouped != tok.key:
-                present.setdefault(grouped, []).append(tok.word)
-                where.setdefault(grouped, []).append(pos)
+        present, where, keyseq = _index_window(window)
         candidates: set[int] = set()
         for key in present:
             candidates |= self._index.get(key, set())
@@ -268,6 +249,19 @@ class CoverageMatcher:
             if evidence is not None:
                 out.append(CoverageHit(target, evidence))
         return out
+
+    @staticmethod
+    def guards(target: CoverageTarget, window: Sequence[Token]) -> bool:
+        """The hard conditions of a requirement, whatever its wording: all its numbers, each
+        measure with its unit, the sides of a ratio in their order. A paraphrase must meet them
+        too ("kept for two years" is not "kept for 1 year")."""
+        present, where, keyseq = _index_window(window)
+        if any(num not in present for num in target.numbers):
+            return False
+        for number, unit in target.measures:
+            if not any(-2 <= b - a <= 1 for a in where[number] for b in where.get(unit, ())):
+                return False
+        return all(_pair(where, keyseq, a, b) for a, b in target.ordered)
 
     def _check(self, target: CoverageTarget, present: dict[str, list[str]],
                where: dict[str, list[int]], seq: Sequence[str]) -> tuple[str, ...] | None:
@@ -311,6 +305,33 @@ class CoverageMatcher:
         if len(informative) == 2 and len(said) == 2 and not _near(where, *said):
             return None  # two words far apart in a sentence do not make a two-word requirement
         return tuple(present[k][0] for k in matched)
+
+
+def _index_window(window: Sequence[Token]
+                  ) -> tuple[dict[str, list[str]], dict[str, list[int]], list[str]]:
+    """The recent words as look-up tables: key -> words said, key -> positions among the words
+    that carry meaning, and those keys in order (joined concepts)."""
+    present: dict[str, list[str]] = {}
+    where: dict[str, list[int]] = {}  # positions among the words that carry meaning
+    keyseq: list[str] = []
+    for i, tok in enumerate(window):
+        if tok.key in _ONE_OF and i and window[i - 1].key in _ARTICLES:
+            # "for a year", "an hour": one of the unit, so it meets "1 year", "1 hour"
+            present.setdefault(_ONE, []).append(window[i - 1].word)
+            where.setdefault(_ONE, []).append(len(keyseq))
+        if tok.word in STOPWORDS and tok.number is None:
+            if tok.key in _PAIR_JOINERS and keyseq:
+                keyseq.append(tok.key)
+            continue
+        pos = len(keyseq)
+        keyseq.append(concept(tok.key))
+        present.setdefault(tok.key, []).append(tok.word)
+        where.setdefault(tok.key, []).append(pos)
+        grouped = concept(tok.key)
+        if grouped != tok.key:
+            present.setdefault(grouped, []).append(tok.word)
+            where.setdefault(grouped, []).append(pos)
+    return present, where, keyseq
 
 
 _ONE = number_key(1.0)

@@ -613,13 +613,16 @@ class Tracker:
             # the learned checklist model decides the items; synonyms are one of its inputs
             open_items = {k[1] for k in open_ids if k[0] == "checklist"}
             picked = set(checklist_model.addressed(self.last_item_features, open_items))
+            # a synonym said while the talk is in the item's own phase counts as well: the
+            # model knows little of misheard words ("low latensy"), the fuzzy synonyms do
+            picked.update(i for i in said if i in open_items and self._in_phase(i))
             evidence = {h.target.id: h.evidence for h in hits if h.target.kind == "checklist"}
             hits = [h for h in hits if h.target.kind != "checklist"]
             hits += [CoverageHit(self._items[("checklist", i)].target,
                                  evidence.get(i, tuple(u.text.split()[:8])))
                      for i in sorted(picked)]
         self.last_window = [concept(t.key) for t in canon]
-        hits += self._paraphrased(hits, open_ids)
+        hits += self._paraphrased(hits, open_ids, canon)
         hits = [h for h in hits if (h.target.kind, h.target.id) in open_ids]
         events: list[TrackerEvent] = []
         for hit in hits:
@@ -630,8 +633,8 @@ class Tracker:
                                     hit.target.label))
         return events
 
-    def _paraphrased(self, hits: Sequence[CoverageHit],
-                     open_ids: Set[tuple[str, str]]) -> list[CoverageHit]:
+    def _paraphrased(self, hits: Sequence[CoverageHit], open_ids: Set[tuple[str, str]],
+                     window_tokens: Sequence[Token]) -> list[CoverageHit]:
         """Requirements the rules missed that the learned coverage model finds in the recent
         words (a paraphrase that shares few words with the prompt's phrasing)."""
         model = self._model.model.coverage if self._model is not None else None
@@ -649,7 +652,8 @@ class Tracker:
             if not present.intersection(terms.concepts):
                 continue
             p = model.probability(overlap_features(terms, window, self.phase))
-            if p >= model.threshold:
+            target = self._items[("requirement", req_id)].target
+            if p >= model.threshold and self._coverage.guards(target, window_tokens):
                 said = tuple(c.lstrip("~") for c in terms.concepts if c in present)
                 out.append(CoverageHit(self._items[("requirement", req_id)].target, said))
         return out
@@ -663,6 +667,10 @@ class Tracker:
                                     model.idf, model.default_idf)
             for t in targets
         }
+
+    def _in_phase(self, item_id: str) -> bool:
+        target = self._items[("checklist", item_id)].target
+        return target.phase == self.phase
 
     def _checklist_model(self) -> ChecklistModel | None:
         """The learned checklist model, for the framework it was trained on (another

@@ -488,16 +488,17 @@ def coverage_pr(walks: list[Walk], framework: Framework, model: PhaseModel
 
 
 def tune_coverage(model: PhaseModel, dev: list[Walk], framework: Framework) -> float:
-    """The lowest threshold whose dev precision is at least 0.96 (rules and model together)."""
+    """The threshold with the most dev recall whose precision is no lower than the rules'
+    alone: paraphrases count, and the share of false ticks does not grow."""
     assert model.coverage is not None
-    p, r = coverage_pr(dev, framework, replace(model, coverage=None))
-    print(f"  coverage, rules only: precision {p:.3f} recall {r:.3f}", flush=True)
+    rules_p, r = coverage_pr(dev, framework, replace(model, coverage=None))
+    print(f"  coverage, rules only: precision {rules_p:.3f} recall {r:.3f}", flush=True)
     best, best_recall = 0.99, -1.0
     for th in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
         trial = replace(model, coverage=replace(model.coverage, threshold=th))
         p, r = coverage_pr(dev, framework, trial)
         print(f"  coverage threshold {th}: precision {p:.3f} recall {r:.3f}", flush=True)
-        if p >= 0.96 and r > best_recall:
+        if p >= rules_p and r > best_recall:
             best, best_recall = th, r
     return best
 
