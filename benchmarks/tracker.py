@@ -321,7 +321,8 @@ def print_comparison(result: dict[str, Any]) -> None:
             return "-"
         return f"{x:.1%}" if pct else f"{x}"
 
-    rows = [("8-phase", "agreement_8", True), ("4-group", "agreement_4", True),
+    rows = [("phase agreement (8 phases; own phases for another framework)", "agreement_8", True),
+            ("4-group", "agreement_4", True),
             ("median boundary error (s)", "median_boundary_error_s", False),
             ("phase changes / true", "changes_ratio", False),
             ("coverage precision", "coverage_precision", False),
@@ -329,10 +330,12 @@ def print_comparison(result: dict[str, Any]) -> None:
             ("checklist precision", "checklist_precision", False),
             ("checklist recall", "checklist_recall", False)]
     for name, row in result.items():
+        for side in ("rules", "learned"):  # another framework: agreement with its own phases
+            row[side].setdefault("agreement_8", row[side].get("agreement"))
         print(f"== {name}: {row['walkthroughs']} walkthroughs, {row['minutes']} min")
-        print(f"   {'':28} {'rules (last stop)':>18} {'learned':>10}")
+        print(f"   {'':60} {'rules (last stop)':>18} {'learned':>10}")
         for title, key, pct in rows:
-            print(f"   {title:28} {f(row['rules'].get(key), pct):>18} "
+            print(f"   {title:60} {f(row['rules'].get(key), pct):>18} "
                   f"{f(row['learned'].get(key), pct):>10}")
 
 
