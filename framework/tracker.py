@@ -44,6 +44,7 @@ from framework.phase_model import (
     load_phase_model,
     utterance_features,
 )
+from framework.report import CoveredItem, NudgeNote, PhaseSpan, TrackerReport
 from framework.signals import DeliverySignals
 from framework.text import (
     FuzzyVocabulary,
@@ -334,42 +335,41 @@ class Tracker:
             nudges=tuple(self._active_nudges()),
         )
 
-    def report(self, now_s: float) -> dict[str, Any]:
-        """The ``mockcoach replay --json`` object (shape documented in README.md)."""
+    def summary(self, now_s: float) -> TrackerReport:
+        """What the mock came to at ``now_s``: timeline, time against budget, coverage with
+        its evidence, nudges, delivery signals."""
         now_s = max(now_s, self._now)
         elapsed = self._elapsed(now_s)
-        phases: list[dict[str, Any]] = []
+        phases: list[PhaseSpan] = []
         for i, seg in enumerate(self._segments):
             end = self._segments[i + 1].start_s if i + 1 < len(self._segments) else now_s
             if end > seg.start_s or (i == len(self._segments) - 1 and not phases):
-                phases.append({"id": seg.phase, "start": _r(seg.start_s), "end": _r(end)})
-        checklist = []
-        requirements = []
+                phases.append(PhaseSpan(seg.phase, seg.start_s, end))
+        checklist: list[CoveredItem] = []
+        requirements: list[CoveredItem] = []
         for cov in self._items.values():
             t = cov.target
-            base = {
-                "id": t.id,
-                "addressed": cov.at_s is not None,
-                "at": _r(cov.at_s) if cov.at_s is not None else None,
-                "evidence": " ".join(cov.evidence),
-            }
+            addressed = cov.at_s is not None
+            evidence = " ".join(cov.evidence)
             if t.kind == "checklist":
-                checklist.append({"id": t.id, "label": t.label, "phase": t.phase, **base})
+                checklist.append(CoveredItem(t.id, t.label, addressed, cov.at_s, evidence,
+                                             phase=t.phase))
             else:
-                requirements.append({"id": t.id, "text": t.label,
-                                     "kind": self._req_kind.get(t.id, ""), **base})
-        return {
-            "framework": self.framework.id,
-            "duration_s": _r(now_s),
-            "phases": phases,
-            "time_per_phase": {pid: _r(elapsed[pid]) for pid in self._ids},
-            "budget": {p.id: _r(p.budget_s) for p in self.framework.phases},
-            "checklist": checklist,
-            "requirements": requirements,
-            "nudges": [{"at": _r(n.at_s), "kind": n.kind, "text": n.text} for n in self._nudges],
-            "signals": self.signals.report(now_s),
-            "phase_model": self.phase_model,
-        }
+                requirements.append(CoveredItem(t.id, t.label, addressed, cov.at_s, evidence,
+                                                kind=self._req_kind.get(t.id, "")))
+        return TrackerReport(
+            framework=self.framework.id, duration_s=now_s, phases=tuple(phases),
+            time_per_phase={pid: elapsed[pid] for pid in self._ids},
+            budget={p.id: p.budget_s for p in self.framework.phases},
+            checklist=tuple(checklist), requirements=tuple(requirements),
+            nudges=tuple(NudgeNote(n.at_s, n.kind, n.text) for n in self._nudges),
+            signals=self.signals.report(now_s), phase_model=self.phase_model,
+        )
+
+    def report(self, now_s: float) -> dict[str, Any]:
+        """The ``mockcoach replay --json`` object (shape documented in README.md):
+        ``summary(now_s).to_json()``."""
+        return self.summary(now_s).to_json()
 
     # ------------------------------------------------------------------ phase detection
     def _model_params(self) -> TunedParameters:
@@ -770,10 +770,6 @@ class Tracker:
     def _next_label(self, phase_id: str) -> str | None:
         i = self._ids.index(phase_id)
         return self.framework.phases[i + 1].label if i + 1 < self._n else None
-
-
-def _r(x: float) -> float:
-    return round(float(x), 2)
 
 
 def _mmss(seconds: float) -> str:

@@ -360,3 +360,17 @@ def test_words_of_code_and_paths_are_not_api_vocabulary() -> None:
     transcript, benchmarks/tracker.py --spoken); the API phase is found by its cue phrases."""
     api = next(p for p in FW.phases if p.id == "api")
     assert not {"return", "slash"} & set(api.vocabulary)
+
+
+def test_the_typed_report_is_the_json_report() -> None:
+    from framework.report import CoveredItem, PhaseSpan, TrackerReport
+
+    tracker, utterances, _ = run(WALKTHROUGH)
+    end = utterances[-1].end_s
+    summary = tracker.summary(end)
+    assert isinstance(summary, TrackerReport)
+    assert all(isinstance(p, PhaseSpan) for p in summary.phases)
+    assert summary.phases[0].start_s == 0.0 and summary.phases[-1].end_s == end
+    assert all(isinstance(c, CoveredItem) and c.phase for c in summary.checklist)
+    assert summary.to_json() == tracker.report(end)
+    assert json.loads(json.dumps(summary.to_json())) == tracker.report(end)
