@@ -26,6 +26,7 @@ import math
 import re
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -152,34 +153,23 @@ def matrix(walks: list[Walk], design: Design) -> tuple[np.ndarray, np.ndarray, n
     return np.array(rows), np.array(cols), np.array(vals, dtype=np.float64)
 
 
-def fit(walks: list[Walk], phases: list[str], design: Design,
-        weight_by_time: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Multinomial logistic regression, L2, full-batch Adam. Each utterance weighs by its
-    duration (the benchmark scores time, and a long explanation says more than "okay")."""
-    rows, cols, vals = matrix(walks, design)
-    y = np.array([phases.index(lab) for w in walks for lab in w.labels])
-    dur = np.array([max(0.5, u.end_s - u.start_s) for w in walks for u in w.utterances])
-    sample_w = dur / dur.mean() if weight_by_time else np.ones_like(dur)
-    n, k, f = len(y), len(phases), len(design.names)
-    onehot = np.zeros((n, k))
-    onehot[np.arange(n), y] = 1.0
+def adam_linear(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int, int, int],
+                bias: np.ndarray, data_gradient: Callable[[np.ndarray], np.ndarray]
+                ) -> np.ndarray:
+    """Full-batch Adam for a linear model over sparse features (``rows``/``cols``/``vals``):
+    ``shape`` is (examples, outputs, features); ``data_gradient`` turns the scores into the
+    loss gradient per example and output; L2 on the weights. ``bias`` is updated in place."""
+    n, k, f = shape
     weights = np.zeros((f, k))
-    bias = np.log(np.bincount(y, minlength=k) + 1.0)
-    bias -= bias.mean()
-    m_w = np.zeros_like(weights)
-    v_w = np.zeros_like(weights)
-    m_b = np.zeros_like(bias)
-    v_b = np.zeros_like(bias)
+    m_w, v_w = np.zeros_like(weights), np.zeros_like(weights)
+    m_b, v_b = np.zeros_like(bias), np.zeros_like(bias)
     lr, b1, b2 = 0.05, 0.9, 0.999
     for step in range(1, STEPS + 1):
         z = np.empty((n, k))
         for c in range(k):
             z[:, c] = np.bincount(rows, weights=vals * weights[cols, c], minlength=n)
         z += bias
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        d = (p - onehot) * sample_w[:, None] / n
+        d = data_gradient(z)
         g_w = np.zeros_like(weights)
         for c in range(k):
             g_w[:, c] = np.bincount(cols, weights=vals * d[rows, c], minlength=f)
@@ -192,6 +182,31 @@ def fit(walks: list[Walk], phases: list[str], design: Design,
         corr1, corr2 = 1 - b1**step, 1 - b2**step
         weights -= lr * (m_w / corr1) / (np.sqrt(v_w / corr2) + 1e-8)
         bias -= lr * (m_b / corr1) / (np.sqrt(v_b / corr2) + 1e-8)
+    return weights
+
+
+def fit(walks: list[Walk], phases: list[str], design: Design,
+        weight_by_time: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression, L2, full-batch Adam. Each utterance weighs by its
+    duration (the benchmark scores time, and a long explanation says more than "okay")."""
+    rows, cols, vals = matrix(walks, design)
+    y = np.array([phases.index(lab) for w in walks for lab in w.labels])
+    dur = np.array([max(0.5, u.end_s - u.start_s) for w in walks for u in w.utterances])
+    sample_w = dur / dur.mean() if weight_by_time else np.ones_like(dur)
+    n, k, f = len(y), len(phases), len(design.names)
+    onehot = np.zeros((n, k))
+    onehot[np.arange(n), y] = 1.0
+    bias = np.log(np.bincount(y, minlength=k) + 1.0)
+    bias -= bias.mean()
+
+    def data_gradient(z: np.ndarray) -> np.ndarray:
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        grad: np.ndarray = (p - onehot) * sample_w[:, None] / n
+        return grad
+
+    weights = adam_linear(rows, cols, vals, (n, k, f), bias, data_gradient)
     return weights, bias
 
 
@@ -327,30 +342,14 @@ def fit_items(feats: list[dict[str, float]], labels: list[list[str]], items: lis
         for it in labs:
             if it in pos:
                 y[r, pos[it]] = 1.0
-    weights = np.zeros((nf, k))
     bias = np.full(k, -4.0)
-    m_w, v_w = np.zeros_like(weights), np.zeros_like(weights)
-    m_b, v_b = np.zeros_like(bias), np.zeros_like(bias)
-    lr, b1, b2 = 0.05, 0.9, 0.999
-    for step in range(1, STEPS + 1):
-        z = np.empty((n, k))
-        for c in range(k):
-            z[:, c] = np.bincount(rows_a, weights=vals_a * weights[cols_a, c], minlength=n)
-        z += bias
+
+    def data_gradient(z: np.ndarray) -> np.ndarray:
         p = 1.0 / (1.0 + np.exp(-z))
-        d = (p - y) / n * 20.0  # positives are rare: a larger step size for the data term
-        g_w = np.zeros_like(weights)
-        for c in range(k):
-            g_w[:, c] = np.bincount(cols_a, weights=vals_a * d[rows_a, c], minlength=nf)
-        g_w += L2 * weights
-        g_b = d.sum(axis=0)
-        m_w = b1 * m_w + (1 - b1) * g_w
-        v_w = b2 * v_w + (1 - b2) * g_w**2
-        m_b = b1 * m_b + (1 - b1) * g_b
-        v_b = b2 * v_b + (1 - b2) * g_b**2
-        corr1, corr2 = 1 - b1**step, 1 - b2**step
-        weights -= lr * (m_w / corr1) / (np.sqrt(v_w / corr2) + 1e-8)
-        bias -= lr * (m_b / corr1) / (np.sqrt(v_b / corr2) + 1e-8)
+        grad: np.ndarray = (p - y) / n * 20.0  # positives are rare: a larger step for the data
+        return grad
+
+    weights = adam_linear(rows_a, cols_a, vals_a, (n, k, nf), bias, data_gradient)
     sparse: dict[str, tuple[tuple[int, float], ...]] = {}
     for j, name in enumerate(names):
         nz = tuple((c, float(weights[j, c])) for c in range(k) if abs(weights[j, c]) >= 0.02)
