@@ -87,7 +87,10 @@ class BatchDecoder:
             np.asarray(audio, dtype=np.float32),
             language=cfg.language,
             beam_size=cfg.beam_size,
-            word_timestamps=False,
+            # Word timestamps cost ~10 % more time but move each 30 s window on from the last
+            # word instead of the last segment timestamp: on the 13 min spoken mock, WER 25.8 %
+            # with them, 26.6 % without (the offline pass: 25.7 %).
+            word_timestamps=True,
             condition_on_previous_text=True,
             initial_prompt=initial,
             vad_filter=True,
