@@ -647,7 +647,8 @@ def run_spoken(data: Path, framework: object, round_s: float,
         t0 = time.perf_counter()
         end = 0.0
         for ev in transcribe_stream(FileSource(audio, realtime=False), StreamingTranscriber(model)):
-            tracker.feed(Utterance(ev.text, ev.start_s, ev.end_s, ev.final))
+            if ev.final:  # as the app does: partials are shown, finals are tracked
+                tracker.feed(Utterance(ev.text, ev.start_s, ev.end_s))
             end = max(end, ev.end_s)
         wall = time.perf_counter() - t0
         end = max(end, labelled[-1][0].end_s)

@@ -68,6 +68,8 @@ DEEP_DIVE_WARNING_S = 600.0
 RETURN_CUE_S = 15.0
 CONTEXT_WORDS = 12  # words of the previous utterance the phase model sees as context ...
 CONTEXT_GAP_S = 10.0  # ... when it ended this recently
+PHRASE_GAP_S = 0.5  # a pause this long ends a phrase (see Tracker._phrase_step)
+PHRASE_SPAN_S = 6.0  # ... and so does this much speech
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class TunedParameters:
     rule_share: float = 0.0  # with a learned model: how much of the rule evidence is added
     model_cap: float = 99.0  # ... and the most one utterance's model evidence may say
     announced_hold: float = 0.0  # extra lead for an unannounced change once sections are announced
+    phrase_words: int = 8  # with a learned model: finals gathered into a phrase of this many words
 
 
 ModelChoice = PhaseModel | Literal["auto"] | None
@@ -203,6 +206,7 @@ class Tracker:
         self.last_window: list[str] = []
         self._terms: dict[str, RequirementTerms] = {}
         self._announcements = 0
+        self._phrase: list[Utterance] = []
         self._req_kind = {r.id: r.kind for r in self.requirements}
         self._log_trans_cache: dict[tuple[int, int], list[float]] = {}
         self._base_weights = self._order_weights()
@@ -242,6 +246,49 @@ class Tracker:
         """Take one transcript event. Partials move the phase early; finals are what count."""
         events = self._start()
         toks = tokens(u.text)
+        if self._model is None:
+            events.extend(self._phase_step(u, toks))
+        elif u.final:
+            events.extend(self._phrase_step(u))
+        if u.final:
+            self._now = max(self._now, u.end_s)
+            if u.speaker != "interviewer":
+                # the interviewer's words are evidence for the phase, nothing more: they
+                # address no requirement and say nothing about the candidate's delivery
+                if any(t.number is not None for t in toks):
+                    self._numbers_seen = True
+                self.signals.add(u, self.phase, toks)
+                events.extend(self._cover(u, toks))
+        events.extend(self._check_nudges(max(self._now, u.end_s)))
+        return events
+
+    def _phrase_step(self, u: Utterance) -> list[TrackerEvent]:
+        """The learned model reads phrases, not fragments: a live transcriber commits two or
+        three words at a time, and the model was trained on what a person says in one breath.
+        Finals are gathered until ``phrase_words`` words, a pause of ``PHRASE_GAP_S`` or a
+        change of speaker, then the phrase goes through the phase step as one utterance."""
+        events: list[TrackerEvent] = []
+        pending = self._phrase
+        if pending and (u.start_s - pending[-1].end_s > PHRASE_GAP_S
+                        or u.speaker != pending[-1].speaker):
+            events.extend(self._flush_phrase())
+        self._phrase.append(u)
+        words = sum(len(p.text.split()) for p in self._phrase)
+        if words >= self.params.phrase_words or u.end_s - self._phrase[0].start_s >= PHRASE_SPAN_S:
+            events.extend(self._flush_phrase())
+        return events
+
+    def _flush_phrase(self) -> list[TrackerEvent]:
+        if not self._phrase:
+            return []
+        parts, self._phrase = self._phrase, []
+        merged = Utterance(" ".join(p.text for p in parts), parts[0].start_s, parts[-1].end_s,
+                           speaker=parts[-1].speaker)
+        return self._phase_step(merged, tokens(merged.text))
+
+    def _phase_step(self, u: Utterance, toks: list[Token]) -> list[TrackerEvent]:
+        """Evidence of one utterance for each phase, into the filter; a change if one is due."""
+        events: list[TrackerEvent] = []
         # phases: a word the recogniser split ("data base") is the known word again
         keys = [self._fuzzy.canon(t.key) for t in merge_split_words(toks, self._fuzzy)]
         tail = self._tail if u.start_s - self._tail_end_s <= TAIL_GAP_S else []
@@ -282,20 +329,14 @@ class Tracker:
             self._tail_end_s = u.end_s
             self._context = keys[-CONTEXT_WORDS:]
             self._context_end_s = u.end_s
-            self._now = max(self._now, u.end_s)
-            if u.speaker != "interviewer":
-                # the interviewer's words are evidence for the phase, nothing more: they
-                # address no requirement and say nothing about the candidate's delivery
-                if any(t.number is not None for t in toks):
-                    self._numbers_seen = True
-                self.signals.add(u, self.phase, toks)
-                events.extend(self._cover(u, toks))
-        events.extend(self._check_nudges(max(self._now, u.end_s)))
         return events
 
     def advance(self, now_s: float) -> list[TrackerEvent]:
-        """Let time pass without speech (silence, or a UI tick): time-based nudges fire here."""
+        """Let time pass without speech (silence, or a UI tick): time-based nudges fire here,
+        and a phrase the speaker paused after is decided."""
         events = self._start()
+        if self._phrase and now_s - self._phrase[-1].end_s > PHRASE_GAP_S:
+            events.extend(self._flush_phrase())
         self._now = max(self._now, now_s)
         events.extend(self._check_nudges(self._now))
         return events
@@ -337,7 +378,8 @@ class Tracker:
 
     def summary(self, now_s: float) -> TrackerReport:
         """What the mock came to at ``now_s``: timeline, time against budget, coverage with
-        its evidence, nudges, delivery signals."""
+        its evidence, nudges, delivery signals. A phrase still being gathered is decided."""
+        self._flush_phrase()
         now_s = max(now_s, self._now)
         elapsed = self._elapsed(now_s)
         phases: list[PhaseSpan] = []

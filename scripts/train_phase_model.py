@@ -114,8 +114,13 @@ def load_dirs(dirs: list[Path], domain: str | None = None) -> list[Walk]:
 
 
 def featurize(walks: list[Walk], framework: Framework) -> None:
+    """Each utterance's features as the tracker computes them, one line at a time (the
+    corpus lines are what a person says in one breath; the tracker gathers a live
+    transcriber's fragments into such phrases before the model reads them)."""
+    one_line = replace(TunedParameters(), phrase_words=0)
     for w in walks:
-        tracker = Tracker(framework, w.prompt, round_s=ROUND_S, phase_model=None)
+        tracker = Tracker(framework, w.prompt, round_s=ROUND_S, params=one_line,
+                          phase_model=None)
         w.features = []
         for u in w.utterances:
             tracker.feed(u)

@@ -77,7 +77,6 @@ def test_model_round_trips_through_json() -> None:
 
 def test_evidence_prefers_the_phase_the_words_belong_to() -> None:
     model = load_phase_model(str(FW.phase_model_path()))
-    tracker = Tracker(FW)
     samples = {
         "requirements": "Do we need to support editing, and how many daily users are we expecting?",
         "estimation": "So that is about twelve thousand requests per second on average at peak "
@@ -85,7 +84,8 @@ def test_evidence_prefers_the_phase_the_words_belong_to() -> None:
         "wrap_up": "To sum up, if I had more time I would revisit the storage choice.",
     }
     for phase, text in samples.items():
-        tracker.feed(Utterance(text, 0.0, 5.0, final=False))
+        tracker = Tracker(FW)
+        tracker.feed(Utterance(text, 0.0, 5.0))
         evidence = model.evidence(tracker.last_features)
         best = FW.phase_ids[max(range(len(evidence)), key=evidence.__getitem__)]
         assert best == phase, (text, best)
@@ -100,6 +100,8 @@ def test_an_announced_transition_moves_at_once() -> None:
     ]
     tracker = Tracker(FW)
     events = [e for u in script(lines) for e in tracker.feed(u)]
+    # a short line is a phrase of its own once the speaker pauses (the app ticks twice a second)
+    events += tracker.advance(script(lines)[-1].end_s + 0.6)
     changes = [e for e in events if isinstance(e, PhaseChanged) and e.previous is not None]
     assert changes and changes[-1].phase == "high_level"
     assert changes[-1].at_s >= script(lines)[-1].start_s - 0.01
@@ -142,3 +144,18 @@ def test_the_blind_split_keeps_its_measured_floor() -> None:
 
     a8, a4 = trainer.agreement(trainer.load_dirs([BLIND]), FW, "auto")
     assert a8 >= 0.83 and a4 >= 0.86, (a8, a4)
+
+
+def test_live_fragments_are_gathered_into_phrases_for_the_model() -> None:
+    """A live transcriber commits two or three words at a time; the model reads phrases."""
+    lines = ["so we need", "about forty", "thousand requests", "per second at", "peak and",
+             "roughly two", "terabytes a", "day of storage"]
+    tracker = Tracker(FW)
+    t = 0.0
+    seen = []
+    for text in lines:
+        tracker.feed(Utterance(text, t, t + 0.7))
+        seen.append(dict(tracker.last_features))
+        t += 0.75
+    assert not seen[0]  # nothing decided on the first fragment
+    assert "w=second" in seen[4] and "w=need" in seen[4]  # one phrase of eight words or more
