@@ -242,7 +242,10 @@ def _mmss(seconds: float | None) -> str:
 def format_report(report: dict[str, Any], framework: Framework) -> str:
     """The report for a person: timers, timeline, what is covered, nudges, delivery."""
     labels = {p.id: p.label for p in framework.phases}
-    out = [f"Framework {report['framework']} · {_mmss(float(report['duration_s']))} of speech"]
+    how = ("phases by the learned model" if report.get("phase_model") == "learned"
+           else "phases by cue phrases and vocabulary (this framework has no trained model)")
+    out = [f"Framework {report['framework']} · {_mmss(float(report['duration_s']))} of speech"
+           f" · {how}"]
     for section in (_timers(report, labels), _timeline(report, labels),
                     _checklist(report, labels), _requirements(report), _nudges(report),
                     _delivery(report)):

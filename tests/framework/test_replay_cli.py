@@ -99,6 +99,7 @@ def test_readable_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     out = capsys.readouterr().out
     assert "Time per phase" in out and "Requirements" in out and "Checklist" in out
     assert "estimation check" in out
+    assert "phases by the learned model" in out
 
 
 def test_prompt_text_file_goes_through_the_prompt_parser(
@@ -165,6 +166,8 @@ def test_a_malformed_user_framework_is_reported_with_file_line_and_field(
     )
     report = replay_json([str(mock), "--framework", "mine", "--no-save"], capsys)
     assert report["framework"] == "mine" and report["budget"] == {"talk": 600.0}
+    assert report["phase_model"] == "rules"  # a framework of yours with no trained model
+    assert replay_json([str(mock), "--no-save"], capsys)["phase_model"] == "learned"
 
 
 @pytest.mark.slow
