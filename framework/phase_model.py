@@ -24,7 +24,7 @@ from typing import Any
 
 from framework.coverage_model import CoverageModel
 from framework.matching import Hit
-from framework.text import is_number_key
+from framework.text import STOPWORDS, is_number_key
 
 MODEL_FORMAT = 1
 CONTEXT_WEIGHT = 0.5  # the words of the previous utterance count half
@@ -94,6 +94,27 @@ class ChecklistModel:
         limit = math.log(self.threshold / (1.0 - self.threshold))
         return [item for item, v in zip(self.items, z, strict=True)
                 if v >= limit and item in candidates]
+
+    def reasons(self, feats: Mapping[str, float], item_id: str, most: int = 3) -> list[str]:
+        """The words of this utterance that weigh most for ``item_id`` (its evidence to show):
+        "per second" for qps, not the first words of a long sentence."""
+        i = self.items.index(item_id)
+        scored = []
+        for name, value in feats.items():
+            if not name.startswith(("w=", "b=")) or all(
+                    k in STOPWORDS or k == "#" for k in name[2:].split()):
+                continue  # "as we", "the": weight without meaning to a reader
+            w = next((w for j, w in self.weights.get(name, ()) if j == i), 0.0)
+            if w > 0:
+                scored.append((w * value, name[2:]))
+        scored.sort(reverse=True)
+        out: list[str] = []
+        for _, words in scored:
+            if not any(words in kept or kept in words for kept in out):
+                out.append(words)
+            if len(out) == most:
+                break
+        return out
 
     def to_json(self) -> dict[str, Any]:
         """Sparse weights as three flat lists (feature, item, weight): quick to parse."""

@@ -661,7 +661,8 @@ class Tracker:
             evidence = {h.target.id: h.evidence for h in hits if h.target.kind == "checklist"}
             hits = [h for h in hits if h.target.kind != "checklist"]
             hits += [CoverageHit(self._items[("checklist", i)].target,
-                                 evidence.get(i, tuple(u.text.split()[:8])))
+                                 evidence.get(i) or self._reasons(checklist_model, i, canon)
+                                 or tuple(u.text.split()[:8]))
                      for i in sorted(picked)]
         self.last_window = [concept(t.key) for t in canon]
         hits += self._paraphrased(hits, open_ids, canon)
@@ -709,6 +710,13 @@ class Tracker:
                                     model.idf, model.default_idf)
             for t in targets
         }
+
+    def _reasons(self, model: ChecklistModel, item_id: str,
+                 window: Sequence[Token]) -> tuple[str, ...]:
+        """The words that made the checklist model tick an item, as they were said."""
+        said = {("#" if t.number is not None else t.key): t.word for t in window}
+        return tuple(" ".join(said.get(k, k) for k in reason.split())
+                     for reason in model.reasons(self.last_item_features, item_id))
 
     def _in_phase(self, item_id: str) -> bool:
         target = self._items[("checklist", item_id)].target
