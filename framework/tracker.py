@@ -96,10 +96,8 @@ class TunedParameters:
     coverage_span_s: float = 15.0  # ... within this span
     coverage_gap_s: float = 2.0  # ... with no pause longer than this between them
     coverage_max_events: int = 8
-    checklist_reach: int = -1  # checklist items count this many phases away (-1: anywhere)
     rule_share: float = 0.0  # with a learned model: how much of the rule evidence is added
     model_cap: float = 99.0  # ... and the most one utterance's model evidence may say
-    announced_hold: float = 0.0  # extra lead for an unannounced change once sections are announced
     phrase_words: int = 8  # with a learned model: finals gathered into a phrase of this many words
 
 
@@ -205,7 +203,6 @@ class Tracker:
         self._checklist_keys = {k for k in self._items if k[0] == "checklist"}
         self.last_window: list[str] = []
         self._terms: dict[str, RequirementTerms] = {}
-        self._announcements = 0
         self._phrase: list[Utterance] = []
         self._req_kind = {r.id: r.kind for r in self.requirements}
         self._log_trans_cache: dict[tuple[int, int], list[float]] = {}
@@ -507,7 +504,6 @@ class Tracker:
         elif scores[best] <= 0:
             return None  # the challenger must have fresh evidence of its own
         if announced is not None:
-            self._announcements += 1
             # the filter follows the announcement, so the next stray word does not undo it
             f = self._filter
             f.log_p[best] = max(f.log_p[best], max(f.log_p) + self.params.switch_margin)
@@ -524,22 +520,14 @@ class Tracker:
         step forward ("we should discuss the use cases" mid-design is not one), unless the
         speaker named that phase a moment ago ("we'll use a public REST API:" and then the
         call itself)."""
-        hold = self._hold_margin()
         if best > cur:
-            return self.params.switch_margin + hold
+            return self.params.switch_margin
         best_id = self._ids[best]
         since = u.start_s - RETURN_CUE_S
         recent = (h for r in self._recent if r.start_s >= since for h in r.hits)
         if any(h.cue and h.words >= 2 and h.phase == best_id for h in (*hits, *recent)):
             return self.params.switch_margin
-        return self.params.back_margin + hold
-
-    def _hold_margin(self) -> float:
-        """A speaker who announces their sections ("now let us do a high-level design") keeps
-        the announced phase until the next announcement: the talk inside a section names parts
-        of other phases all the time. Once two transitions have been announced, a change the
-        speaker did not announce must be clearer by ``announced_hold``."""
-        return self.params.announced_hold if self._announcements >= 2 else 0.0
+        return self.params.back_margin
 
     def _announced(self, cur: int, scores: Sequence[float], hits: Sequence[Hit]) -> int | None:
         """A later phase announced in so many words ("let's dive into", "to wrap up") whose
@@ -645,9 +633,7 @@ class Tracker:
         else:
             canon = [t for _, event_toks in chosen for t in event_toks]
         checklist_model = self._checklist_model()
-        gated = checklist_model is None
-        open_ids = {k for k, c in self._items.items()
-                    if c.at_s is None and (not gated or self._in_context(c.target))}
+        open_ids = {k for k, c in self._items.items() if c.at_s is None}
         hits = self._coverage.match(canon, self._checklist_keys | open_ids)
         said = [h.target.id for h in hits if h.target.kind == "checklist"]
         self.last_item_features = item_features(self.last_features, self.phase, said)
@@ -728,16 +714,6 @@ class Tracker:
         if self._model is None or self._model.model.framework != self.framework.id:
             return None
         return self._model.model.checklist
-
-    def _in_context(self, target: CoverageTarget) -> bool:
-        """A checklist item is ticked only while the talk is in its phase (or within
-        ``checklist_reach`` phases of it): "improve" during the high-level design is not what
-        you would change, and "grpc" in passing is not the API's endpoints. Prompt
-        requirements can be met anywhere."""
-        reach = self.params.checklist_reach
-        if target.kind != "checklist" or reach < 0 or not target.phase:
-            return True
-        return abs(self._index[target.phase] - self._index[self.phase]) <= reach
 
     def _item_status(self, cov: _Coverage) -> ItemStatus:
         t = cov.target
