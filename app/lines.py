@@ -133,7 +133,22 @@ class Inbox:
             pass
 
 
-class AudioLine:
+class _Pumped:
+    """A line whose pump runs on its own thread: join it (never from itself) and ask if it
+    is still running."""
+
+    _thread: threading.Thread | None = None
+
+    def join(self, timeout_s: float | None = None) -> None:
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout_s)
+
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+
+class AudioLine(_Pumped):
     """A microphone or an audio file through the streaming transcriber.
 
     Pump side (its own thread): frames are rebased on the session clock (samples taken in, so a
@@ -187,14 +202,6 @@ class AudioLine:
     def stop(self) -> None:
         with contextlib.suppress(Exception):
             self.source.stop()
-
-    def join(self, timeout_s: float | None = None) -> None:
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout_s)
-
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
 
     def switch_device(self, device: str | None, inbox: Inbox, gate: Gate,
                       on_end: Callable[[PumpEnd], None]) -> None:
@@ -289,7 +296,7 @@ class AudioLine:
         self._transcriber = None
 
 
-class TranscriptFeed:
+class TranscriptFeed(_Pumped):
     """Already-transcribed speech (a transcript file, a benchmark) as a source.
 
     ``speed`` paces utterances against the wall clock (2.0: twice as fast as spoken; None: as
@@ -315,14 +322,6 @@ class TranscriptFeed:
 
     def stop(self) -> None:
         """The gate stops the pump; nothing to close."""
-
-    def join(self, timeout_s: float | None = None) -> None:
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout_s)
-
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
 
     def pause(self) -> None:
         self._pause_started = time.monotonic()

@@ -238,13 +238,7 @@ class SessionStep:
         """Let session time pass without speech: timers move, time-based nudges fire."""
         self._next_tick_s = (math.floor(self.now_s / TICK_S) + 1) * TICK_S
         out = StepOutput()
-        state = None
-        if self.tracker is not None:
-            events = self.tracker.advance(self.now_s)
-            state = self.tracker.state(self.now_s)
-            out.rows += self._rows(events, state)
-            out.events.append(TrackerUpdate(events=tuple(events), state=state))
-        out.rows.append(Progress(self.now_s, coverage_pct(state)))
+        self._advance(out, show=True)
         return out
 
     def override(self, phase_id: str, at_s: float) -> StepOutput:
@@ -260,14 +254,22 @@ class SessionStep:
         """The last step: time runs to ``end_s`` and the tracker writes its report."""
         self.now_s = max(self.now_s, end_s)
         out = StepOutput()
+        self._advance(out, show=False)
+        if self.tracker is not None:
+            self.report = self.tracker.report(self.now_s)
+        return out
+
+    def _advance(self, out: StepOutput, *, show: bool) -> None:
+        """Time moves to ``now_s``: the tracker's time-based events become rows (and, when
+        ``show``, an update for the windows), then the progress row."""
         state = None
         if self.tracker is not None:
             events = self.tracker.advance(self.now_s)
             state = self.tracker.state(self.now_s)
             out.rows += self._rows(events, state)
-            self.report = self.tracker.report(self.now_s)
+            if show:
+                out.events.append(TrackerUpdate(events=tuple(events), state=state))
         out.rows.append(Progress(self.now_s, coverage_pct(state)))
-        return out
 
     def state(self) -> TrackerState | None:
         return self.tracker.state(self.now_s) if self.tracker is not None else None
