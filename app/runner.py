@@ -87,6 +87,16 @@ class RunnerStateError(RuntimeError):
     """A method was called in a state where it makes no sense (e.g. ``start`` twice)."""
 
 
+def session_title(title: str | None, prompt: Prompt | None, fallback: str | None) -> str:
+    """What a session is called: the caller's explicit title, else the prompt's title, else the
+    caller's fallback (a replay's file name), else "Mock interview".
+
+    A file name is only a fallback: a replay given ``--prompt`` is about that prompt, and the
+    session list should say so rather than "Replay of mock.jsonl".
+    """
+    return title or (prompt.title if prompt is not None else "") or fallback or "Mock interview"
+
+
 class SessionRunner:
     """One session, live or replayed. Create, ``start()``, then ``stop()`` (or ``wait()``).
 
@@ -113,6 +123,7 @@ class SessionRunner:
         prompt_image: Image | Path | None = None,
         round_s: float | None = None,
         title: str | None = None,
+        fallback_title: str | None = None,
         settings: Mapping[str, Any] | None = None,
         record_audio: bool = True,
         record_to: Path | None = None,
@@ -129,7 +140,7 @@ class SessionRunner:
         self._listener = listener
         self._prompt = prompt
         self._prompt_image = prompt_image
-        self._title = title
+        self._title = session_title(title, prompt, fallback_title)
         self._settings = dict(settings or {})
         self._record = record_audio and isinstance(self.line, AudioLine)
         self._record_to = record_to
@@ -284,9 +295,8 @@ class SessionRunner:
             self._writer = SessionWriter(self.store, on_failure=self._write_failed,
                                          clock=self.now_s,
                                          commit_interval_s=self._commit_interval_s)
-            title = self._title or (self._prompt.title if self._prompt else "") or "Mock interview"
             self._recorder = self._writer.create(
-                title=title, framework_id=self.framework.id if self.framework else "",
+                title=self._title, framework_id=self.framework.id if self.framework else "",
                 round_s=self.round_s, settings=self._settings, record_audio=self._record)
         elif self._record_to is not None and self._record:
             self._recorder = Recorder(self._record_to, append=False)
@@ -602,6 +612,6 @@ def replay_audio(
         transcriber_factory=None if transcriber else model_transcriber_factory(
             model_spec, live=realtime))
     return run_to_end(SessionRunner(
-        store, framework, line, prompt=prompt, title=title or Path(path).stem,
+        store, framework, line, prompt=prompt, title=title, fallback_title=Path(path).stem,
         round_s=round_s, listener=listener, settings=settings))
 

@@ -103,7 +103,7 @@ def _run(args: argparse.Namespace) -> int:
 
     line = _audio_line(path, args.model) if is_audio else TranscriptFeed(_read_transcript(path))
     report = _replay(line, framework, prompt, round_s, save=not args.no_save,
-                     title=f"Replay of {path.name}")
+                     fallback_title=f"Replay of {path.name}")
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     else:
@@ -138,16 +138,17 @@ def _audio_line(path: Path, model_spec: str | None) -> AudioLine:
 
 
 def _replay(line: Line, framework: Framework, prompt: Prompt | None, round_s: float, *,
-            save: bool, title: str) -> dict[str, Any]:
+            save: bool, fallback_title: str) -> dict[str, Any]:
     """The mock through the one session pipeline, saved as a session unless ``save`` is False
-    (same transcriber, same step, same tracker: the report does not depend on the flag)."""
+    (same transcriber, same step, same tracker: the report does not depend on the flag).
+    The session is titled after the prompt when there is one, else ``fallback_title``."""
     from app.runner import SessionRunner, run_to_end
     from app.settings import Settings
 
     with contextlib.ExitStack() as stack:
         store = stack.enter_context(Settings().open_store()) if save else None
-        result = run_to_end(SessionRunner(store, framework, line, prompt=prompt, title=title,
-                                          round_s=round_s))
+        result = run_to_end(SessionRunner(store, framework, line, prompt=prompt,
+                                          fallback_title=fallback_title, round_s=round_s))
     if result.error is not None:
         raise ReplayInputError(result.error.message)
     if result.session is not None:
