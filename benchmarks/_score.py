@@ -43,6 +43,24 @@ def normalise_for_cer(text: str) -> str:
     return "\n".join(lines)
 
 
+def normalise_strict(text: str) -> str:
+    """Layout only: one space between words, no blank lines, no "# " comment marks, and every
+    list marker ("-", "*", "•") written "•". A letter where a bullet was ("e", "¢") counts."""
+    lines = []
+    for line in text.splitlines():
+        line = re.sub(r"^\s*#+\s+", "", line)
+        line = re.sub(r"^\s*[-*•]\s+", "• ", line)
+        if line.strip():
+            lines.append(" ".join(line.split()))
+    return "\n".join(lines)
+
+
+def strict_cer(truth: str, found: str) -> float:
+    """CER that sees bullets read as letters (``cer`` forgives them, as the parser does)."""
+    t, f = normalise_strict(truth), normalise_strict(found)
+    return levenshtein(t, f) / max(1, len(t))
+
+
 def cer(truth: str, found: str) -> float:
     t, f = normalise_for_cer(truth), normalise_for_cer(found)
     return levenshtein(t, f) / max(1, len(t))

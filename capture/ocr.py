@@ -15,13 +15,14 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
 
-from capture.preprocess import PreprocessOptions, prepare
+from capture.preprocess import Box, PreprocessOptions, prepare
 
 NO_TEXT_FOUND = "no text found"
 DEFAULT_TIMEOUT_S = 30.0
@@ -93,6 +94,7 @@ def read_text(
     if prepared.blank:
         return OcrResult("", time.perf_counter() - started, prepared.steps)
     pages = [page.image for page in prepared.pages]
+    bullets = {id(page.image): page.bullets for page in prepared.pages}
     groups = split_pages(pages, workers if workers is not None else default_workers())
     steps = prepared.steps + ((f"{len(groups)} tesseract runs",) if len(groups) > 1 else ())
 
@@ -101,7 +103,8 @@ def read_text(
     mode = psm
 
     def run(group: list[Image.Image]) -> list[str]:
-        return run_tesseract(group, command=command, psm=mode, lang=lang, timeout_s=timeout_s)
+        return run_tesseract(group, command=command, psm=mode, lang=lang, timeout_s=timeout_s,
+                             bullets=[bullets[id(page)] for page in group])
 
     if len(groups) == 1:
         texts = run(groups[0])
@@ -205,11 +208,13 @@ def tesseract_env() -> dict[str, str]:
 
 
 def run_tesseract(
-    pages: list[Image.Image], *, command: str, psm: int, lang: str, timeout_s: float
+    pages: list[Image.Image], *, command: str, psm: int, lang: str, timeout_s: float,
+    bullets: Sequence[Sequence[Box]] | None = None,
 ) -> list[str]:
     """One Tesseract run over ``pages`` (an uncompressed multi-page TIFF on stdin, so no encode
     or decode cost and one model load); word boxes (TSV) come back on stdout and give one text
-    per page. Killed after ``timeout_s``."""
+    per page. ``bullets``: per page, the bullet glyphs ``prepare`` erased; the lines they
+    stood before start with "• ". Killed after ``timeout_s``."""
     buffer = io.BytesIO()
     first, *rest = pages
     first.save(buffer, format="TIFF", save_all=True, append_images=rest, compression="raw")
@@ -237,10 +242,11 @@ def run_tesseract(
         if "Failed loading language" in done.stderr.decode("utf-8", "replace"):
             message += f" (install the Tesseract language data for {lang!r})"
         raise OcrError(f"Tesseract failed: {message}")
-    return page_texts(done.stdout.decode("utf-8", "replace"), len(pages))
+    return page_texts(done.stdout.decode("utf-8", "replace"), len(pages), bullets)
 
 
-def page_texts(tsv: str, count: int) -> list[str]:
+def page_texts(tsv: str, count: int,
+               bullets: Sequence[Sequence[Box]] | None = None) -> list[str]:
     """The text of each page of a multi-page TSV (``""`` for a page with no words)."""
     lines = tsv.splitlines()
     header, rows = (lines[0], lines[1:]) if lines else ("", [])
@@ -249,7 +255,10 @@ def page_texts(tsv: str, count: int) -> list[str]:
         page = row.split("\t", 2)[1] if row.count("\t") >= 2 else ""
         if page.isdigit():
             by_page.setdefault(int(page), []).append(row)
-    return [text_from_tsv("\n".join([header, *by_page.get(n, [])])) for n in range(1, count + 1)]
+    marks = list(bullets or [])
+    marks += [()] * (count - len(marks))
+    return [text_from_tsv("\n".join([header, *by_page.get(n, [])]), bullets=marks[n - 1])
+            for n in range(1, count + 1)]
 
 
 @dataclass
@@ -278,7 +287,8 @@ class _Segment:
         return max(1, self.bottom - self.top)
 
 
-def text_from_tsv(tsv: str, *, gap_factor: float = 8.0, join_factor: float = 1.5) -> str:
+def text_from_tsv(tsv: str, *, gap_factor: float = 8.0, join_factor: float = 1.5,
+                  bullets: Sequence[Box] = ()) -> str:
     """Rebuild lines from Tesseract's word boxes, fixing its two layout slips on screenshots.
 
     - A gap many times the text height inside one line means two columns (a sidebar item next
@@ -286,6 +296,8 @@ def text_from_tsv(tsv: str, *, gap_factor: float = 8.0, join_factor: float = 1.5
     - A line cut in two at an ordinary word gap, its tail put in a block of its own (seen with
       long monospace lines), is joined back.
     Blank lines separate Tesseract's paragraphs and blocks, as in its plain-text output.
+    A line that had a bullet glyph before it (``bullets``, found and erased by ``prepare``)
+    starts with "• ".
     """
     rows: dict[tuple[str, str, str], list[tuple[int, int, int, int, str]]] = {}
     for row in tsv.splitlines()[1:]:
@@ -320,6 +332,10 @@ def text_from_tsv(tsv: str, *, gap_factor: float = 8.0, join_factor: float = 1.5
         else:
             host.words, host.right = host.words + segment.words, segment.right
             host.tops, host.bottoms = host.tops + segment.tops, host.bottoms + segment.bottoms
+    for dot in bullets:
+        marked = _bulleted_segment(kept, dot)
+        if marked is not None:
+            marked.words.insert(0, BULLET_MARK)
     lines: list[str] = []
     previous: tuple[str, str] | None = None
     for segment in kept:
@@ -328,6 +344,28 @@ def text_from_tsv(tsv: str, *, gap_factor: float = 8.0, join_factor: float = 1.5
         lines.append(" ".join(segment.words))
         previous = segment.par
     return "\n".join(lines)
+
+
+BULLET_MARK = "•"
+
+
+def _bulleted_segment(segments: list[_Segment], dot: Box) -> _Segment | None:
+    """The line a bullet stood before: level with it, starting just right of it."""
+    x0, y0, x1, y1 = dot
+    centre = (y0 + y1) / 2
+    best: _Segment | None = None
+    for segment in segments:
+        if segment.words[:1] == [BULLET_MARK]:
+            continue
+        slack = 0.35 * segment.height
+        if not segment.top - slack <= centre <= segment.bottom + slack:
+            continue
+        gap = segment.left - x1
+        if -1 <= gap <= 3 * max(segment.height, x1 - x0) and (
+            best is None or segment.left < best.left
+        ):
+            best = segment
+    return best
 
 
 _BULLET_GLYPHS = set("•·●○◦▪■-–—*+>#")

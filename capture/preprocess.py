@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageDraw, ImageOps
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom
 MAX_SIDE_PX = 4096  # Tesseract time grows with pixels; beyond ~4K nothing readable is gained
@@ -35,6 +35,7 @@ class PreprocessOptions:
     small_glyph_px: int = 20  # lines shorter than this get the 2x upscale
     max_side_px: int = MAX_SIDE_PX
     blocks: bool = True  # OCR only the text blocks (needs crop), each at its own scale
+    bullets: bool = True  # find list bullets by shape, erase them, mark their lines "• "
     split_px: int = 60_000  # bigger blocks are cut at line gaps (so 2 Tesseracts can share)
 
 
@@ -50,6 +51,8 @@ class Page:
     box: tuple[int, int, int, int]
     scale: int = 1
     continues: bool = False
+    bullets: tuple[Box, ...] = ()
+    """Bullet glyphs found by their shape and erased from ``image`` (page coordinates)."""
 
 
 @dataclass(frozen=True)
@@ -118,10 +121,17 @@ def prepare(image: Image.Image, options: PreprocessOptions | None = None) -> Pre
             steps.append("crop")
     else:
         groups = [Block([whole])]
+    found: list[list[Box]] = [[] for _ in groups]
+    if opts.bullets and opts.crop:
+        found = [[dot for leaf in block.leaves for dot in find_bullets(mask, leaf)]
+                 for block in groups]
+        if any(found):
+            img = erase(img, [dot for dots in found for dot in dots])
+            steps.append(f"bullets {sum(map(len, found))}")
     pages: list[Page] = []
     heights: list[float] = []
     upscaled = 0
-    for block in groups:
+    for block, dots in zip(groups, found, strict=True):
         leaves = block.leaves
         box = _union(leaves)
         piece = _compose(img, leaves, box) if len(leaves) > 1 else img.crop(box)
@@ -135,15 +145,85 @@ def prepare(image: Image.Image, options: PreprocessOptions | None = None) -> Pre
             upscaled += 1
         if noisy:
             piece = otsu_threshold(piece.convert("L"))
+        margin = 0
         if len(groups) > 1:  # a margin of the block's own page colour, as on a page
-            piece = _with_margin(piece, 8 * scale)
-        pages.append(Page(piece, box, scale, block.continues))
+            margin = 8 * scale
+            piece = _with_margin(piece, margin)
+        moved = tuple(
+            ((x0 - box[0]) * scale + margin, (y0 - box[1]) * scale + margin,
+             (x1 - box[0]) * scale + margin, (y1 - box[1]) * scale + margin)
+            for x0, y0, x1, y1 in dots
+        )
+        pages.append(Page(piece, box, scale, block.continues, moved))
     if upscaled:
         steps.append("upscale x2" if upscaled == len(groups) else f"upscale x2 ({upscaled})")
     if noisy:
         steps.append("otsu")
     line_px_all = float(np.median(heights)) if heights else None
     return Prepared(tuple(pages), tuple(steps), False, line_px_all)
+
+
+def find_bullets(mask: np.ndarray, leaf: Box) -> list[Box]:
+    """List bullets in one line box: a small filled blob at the line's left edge, then a gap.
+
+    Why by shape: Tesseract has no glyph for a small "•" in a light theme and reads it as
+    "e", "¢" or "e«" (as "*" or nothing in a dark one), so the text a user sees starts with a
+    stray letter. A bullet is told from a letter by what letters lack: it is solid in the
+    middle ("e", "o", "c" have a hole or an opening there), about as wide as tall, no taller
+    than about half the line, lifted off the baseline (not a "." or ","), and separated from
+    the text by a gap. A line that starts with a real word keeps it: no letter passes.
+    """
+    x0, y0, x1, y1 = leaf
+    sub = mask[y0:y1, x0:x1]
+    out: list[Box] = []
+    for top, bottom in _runs(np.asarray(sub.any(axis=1)), 1):
+        band = sub[top:bottom]
+        line_px = bottom - top
+        columns = _runs(np.asarray(band.any(axis=0)), 1)
+        if line_px < 6 or len(columns) < 2:
+            continue
+        (left, right), (after, _) = columns[0], columns[1]
+        blob = band[:, left:right]
+        rows = np.flatnonzero(blob.any(axis=1))
+        b_top, b_bottom = int(rows[0]), int(rows[-1]) + 1
+        width, height = right - left, b_bottom - b_top
+        if min(width, height) < 3 or max(width, height) > 0.6 * line_px:
+            continue
+        if not 0.6 <= width / height <= 1.6:
+            continue
+        solid = blob[b_top:b_bottom]
+        if float(solid.mean()) < 0.6:
+            continue
+        middle = solid[height // 3 : height - height // 3 or None,
+                       width // 3 : width - width // 3 or None]
+        if middle.size == 0 or not bool(middle.all()):
+            continue  # a hole or an opening: a letter ("o", "e", "c"), not a bullet
+        text = band[:, after:]
+        counts = text.sum(axis=1)
+        if int(counts.max()) == 0 or text.any(axis=0).sum() < 2 * width:
+            continue
+        baseline = int(np.flatnonzero(counts >= 0.35 * counts.max())[-1]) + 1
+        if b_bottom > baseline - 1:
+            continue  # sits on the baseline: a full stop or a comma
+        if (b_top + b_bottom) / 2 < 0.25 * line_px:
+            continue  # up at the cap line: a quote mark or a degree sign
+        if after - right < max(2.0, 0.5 * width):
+            continue  # no gap: part of a word
+        out.append((x0 + left, y0 + top + b_top, x0 + right, y0 + top + b_bottom))
+    return out
+
+
+def erase(img: Image.Image, boxes: list[Box]) -> Image.Image:
+    """A copy of ``img`` with each box (grown by 1 px for anti-aliasing) painted page colour."""
+    gray = np.asarray(img.convert("L") if img.mode != "L" else img)
+    out = img.copy()
+    draw = ImageDraw.Draw(out)
+    for x0, y0, x1, y1 in boxes:
+        near = gray[max(0, y0 - 3) : y1 + 3, max(0, x0 - 3) : x1 + 3]
+        level = int(np.bincount(near.ravel(), minlength=256).argmax())
+        fill: int | tuple[int, int, int] = level if img.mode == "L" else (level, level, level)
+        draw.rectangle((x0 - 1, y0 - 1, x1, y1), fill=fill)
+    return out
 
 
 def _with_margin(piece: Image.Image, margin: int) -> Image.Image:
