@@ -11,7 +11,8 @@ RUN_PACKAGES=(tesseract-ocr tesseract-ocr-eng libportaudio2 libsndfile1
     libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libegl1 libgl1
     libfontconfig1 libdbus-1-3 fonts-dejavu-core)
 # What the integration tests add: a virtual screen, a virtual sound card, speech synthesis.
-TEST_PACKAGES=(xvfb pulseaudio pulseaudio-utils libasound2-plugins espeak-ng sox binutils)
+TEST_PACKAGES=(xvfb pulseaudio pulseaudio-utils libasound2-plugins espeak-ng sox binutils
+    fonts-comic-neue fonts-dkg-handwriting fonts-liberation2)  # the last three: diagram renders
 
 say() { printf '\033[1mmockcoach:\033[0m %s\n' "$*" >&2; }
 
