@@ -13,12 +13,12 @@ import sys
 from collections.abc import Sequence
 
 from app import __version__
-from app.commands import devices, doctor, ocr, prompts, replay, sessions, transcribe
+from app.commands import devices, doctor, ocr, progress, prompts, replay, sessions, transcribe
 from app.logs import setup_logging
 
 # Imported explicitly (not by name) so that PyInstaller sees them; each module keeps its heavy
 # imports inside ``run`` so that ``mockcoach --help`` stays instant.
-COMMANDS = (doctor, devices, transcribe, ocr, prompts, replay, sessions)
+COMMANDS = (doctor, devices, transcribe, ocr, prompts, replay, sessions, progress)
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,155 @@
+"""Progress across the saved mocks, read from the store: what ``mockcoach progress``, its HTML
+page and the review window's progress view all show.
+
+Qt-free. One pass over the ``sessions`` table: every figure comes from the tracker's report and
+the coverage the runner saved when the session closed, so 200 sessions cost one query and the
+JSON parsing of their reports, never a replay. The pure rules (metrics, weaknesses, trends) live
+in ``framework.progress``; this module only gathers their inputs and picks the next prompt.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from framework.progress import MockFacts, Progress, build_progress, least_practised
+
+if TYPE_CHECKING:
+    from app.store import Session, SessionStore
+    from framework.definition import Framework
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Debriefed:
+    """What the scorecard and the study list (issue 12, parts 1-2) say about one session:
+    the seam through which progress gets the dimension scores and the next prompt."""
+
+    scores: Mapping[str, int] = field(default_factory=dict)  # dimension id -> 1..4 (measured)
+    study_prompts: tuple[str, ...] = ()  # library prompt ids to practise next, first is best
+    why: str = ""  # the study list's reason for the first prompt
+    dimension_labels: Mapping[str, str] = field(default_factory=dict)
+
+
+def debriefed(store: SessionStore, session: Session) -> Debriefed:
+    """The scorecard's scores and the study list's prompts for ``session``.
+
+    The scorecard is not part of the app yet: until it is, no scores and no study prompt, and
+    the next prompt is ``least_practised``'s choice."""
+    return Debriefed()
+
+
+def library_index() -> list[tuple[str, str]]:
+    """``(id, title)`` of the practice prompts (bundled and the user's own), by title; a broken
+    user file leaves the bundled ones."""
+    from app import paths
+    from capture.library import default_dirs, load_library
+
+    try:
+        entries = load_library(*default_dirs(), paths.user_prompts_dir())
+    except Exception as exc:  # a broken user prompt file: the bundled library still counts
+        log.warning("prompt library: %s", exc)
+        try:
+            entries = load_library(*default_dirs())
+        except Exception:
+            log.exception("bundled prompt library")
+            return []
+    return sorted(((e.id, e.title) for e in entries), key=lambda e: e[1].casefold())
+
+
+def phase_labels(frameworks: Mapping[str, Framework] | None = None) -> dict[str, str]:
+    """Phase id -> label over the frameworks (the default framework's words win)."""
+    if frameworks is None:
+        from framework.definition import available_frameworks
+
+        try:
+            frameworks = available_frameworks()
+        except Exception:  # labels are cosmetic: ids read well enough
+            log.exception("frameworks for progress labels")
+            return {}
+    labels: dict[str, str] = {}
+    for fid in sorted(frameworks, key=lambda f: f != "system-design"):
+        for phase in frameworks[fid].phases:
+            labels.setdefault(phase.id, phase.label)
+    return labels
+
+
+def saved_sessions(store: SessionStore, last: int | None = None) -> list[Session]:
+    """Closed sessions (finished or recovered), oldest first; the last ``last`` of them. A
+    session still running (being recorded, or waiting for recovery) has no report yet."""
+    closed = [s for s in store.list_sessions() if s.status != "running"]
+    closed.reverse()
+    return closed[-last:] if last else closed
+
+
+def load_progress(
+    store: SessionStore,
+    *,
+    last: int | None = None,
+    library: Sequence[tuple[str, str]] | None = None,
+    frameworks: Mapping[str, Framework] | None = None,
+) -> Progress:
+    """Progress over the saved sessions (the last ``last``), with the next prompt to practise:
+    the newest session's study list's first prompt when there is one, else the library prompt
+    practised least (never, or longest ago)."""
+    sessions = saved_sessions(store, last)
+    debriefs = {s.id: debriefed(store, s) for s in sessions}
+    facts = [
+        MockFacts(s.id, s.started_at, s.title, s.coverage_pct, s.report, debriefs[s.id].scores)
+        for s in sessions
+    ]
+    dimension_labels: dict[str, str] = {}
+    for d in debriefs.values():
+        dimension_labels.update(d.dimension_labels)
+    index = list(library) if library is not None else library_index()
+    next_prompt, why = choose_next_prompt(store, index, sessions, debriefs)
+    return build_progress(facts, next_prompt=next_prompt, next_prompt_why=why,
+                          phase_labels=phase_labels(frameworks),
+                          dimension_labels=dimension_labels)
+
+
+def choose_next_prompt(
+    store: SessionStore,
+    library: Sequence[tuple[str, str]],
+    shown: Sequence[Session],
+    debriefs: Mapping[int, Debriefed],
+) -> tuple[str | None, str]:
+    """The prompt to practise next and why, in words."""
+    if not shown:
+        return None, ""  # nothing practised yet: nothing to build on
+    known = {pid for pid, _ in library}
+    latest = debriefs.get(shown[-1].id) or Debriefed()
+    for study in latest.study_prompts:
+        if study in known:
+            return study, latest.why or "from the study list of your last mock"
+    everything = store.list_sessions()
+    chosen = least_practised(library, [(s.title, s.started_at) for s in everything])
+    if chosen is None:
+        return None, ""
+    practised = {s.title.strip().casefold() for s in everything}
+    title = dict(library).get(chosen, "")
+    why = ("practised longest ago" if title.strip().casefold() in practised
+           else "a prompt you have not practised yet")
+    return chosen, why
+
+
+def figure(value: float | None, unit: str) -> str:
+    """A progress value for people, the same in the terminal, the page and the view: ``71%``,
+    ``4.5 min``, ``2.1/min``, ``3/4``, ``132 wpm``; ``–`` when not measured."""
+    if value is None:
+        return "–"
+    if unit == "%":
+        return f"{value:.0f}%"
+    if unit == "min":
+        return f"{value:.1f} min"
+    if unit == "/min":
+        return f"{value:.1f}/min"
+    if unit == "of 4":
+        return f"{value:.0f}/4"
+    if unit == "wpm":
+        return f"{value:.0f} wpm"
+    number = f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+    return f"{number} {unit}".strip()
