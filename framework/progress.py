@@ -292,7 +292,7 @@ def nice_ceiling(value: float) -> float:
     if value <= 1.0:
         return 1.0
     power = 10 ** math.floor(math.log10(value))
-    return next(power * m for m in (1.0, 2.0, 2.5, 5.0, 10.0) if power * m >= value)
+    return float(next(power * m for m in (1.0, 2.0, 2.5, 5.0, 10.0) if power * m >= value))
 
 
 def trends(sessions: Sequence[SessionMetrics],
