@@ -12,7 +12,7 @@ RUN_PACKAGES=(tesseract-ocr tesseract-ocr-eng libportaudio2 libsndfile1
     libfontconfig1 libdbus-1-3 fonts-dejavu-core)
 # What the integration tests add: a virtual screen, a virtual sound card, speech synthesis.
 TEST_PACKAGES=(xvfb pulseaudio pulseaudio-utils libasound2-plugins espeak-ng sox binutils
-    fonts-comic-neue fonts-dkg-handwriting fonts-liberation2)  # the last three: diagram renders
+    fonts-comic-neue fonts-dkg-handwriting fonts-breip fonts-bwht fonts-liberation2)  # fonts: diagram renders
 
 say() { printf '\033[1mmockcoach:\033[0m %s\n' "$*" >&2; }
 
