@@ -315,6 +315,13 @@ class CaptureDAO:
             )
         return out
 
+    def prompt_titles(self) -> dict[int, str]:
+        """Each session's prompt title (its last capture with one): which prompts were practised."""
+        rows = self._conn.execute(
+            "SELECT session_id, prompt_title FROM captures WHERE prompt_title != '' "
+            "ORDER BY session_id, at_s, id"
+        ).fetchall()
+        return {int(sid): str(title) for sid, title in rows}
 
 
 class CoverageDAO:

@@ -334,6 +334,11 @@ class SessionStore:
                 nudges=tuple(self.nudges.for_session(session_id)),
             )
 
+    def prompt_titles(self) -> dict[int, str]:
+        """Session id -> the title of the prompt it practised (sessions with a prompt only)."""
+        with self._read():
+            return self.captures.prompt_titles()
+
     def search(self, text: str, limit: int = 200) -> list[SearchHit]:
         query = fts_query(text)
         if not query:

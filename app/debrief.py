@@ -1,0 +1,236 @@
+"""After a mock: its scorecard and what to study next, from what the store saved.
+
+``session_debrief(store, session_id)`` is the one entry point the CLI, the exports, the review
+window and the progress view share. It reads the saved session once, turns it into the
+framework's own input (``framework.scorecard.SessionFacts``) and runs the pure scorecard and
+study functions. It reuses the tracker report saved with the session; only a session without
+one (cut short and never recovered) has its report rebuilt by replaying the saved transcript.
+
+The rubric, the topics, the frameworks and the prompt library are read once per process
+(``debrief_data``), so a caller that debriefs 200 sessions pays for them once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from framework.report import CoveredItem, PhaseSpan, TrackerReport
+from framework.scorecard import (
+    Roles,
+    Rubric,
+    Said,
+    Scorecard,
+    SessionFacts,
+    load_rubric,
+    report_from_json,
+    score_session,
+)
+from framework.study import StudyItem, Topic, load_topics, suggest_study
+
+if TYPE_CHECKING:
+    from app.store import SessionRecord, SessionStore
+    from capture.library import LibraryPrompt
+    from framework.definition import Framework
+
+RUBRIC_FILE = ("rubrics", "system-design.toml")
+
+
+@dataclass(frozen=True)
+class Debrief:
+    """A mock's scorecard and up to three topics to study, each with a prompt to practise.
+    ``prompt_id``: the library prompt this mock practised, when it is one."""
+
+    scorecard: Scorecard
+    study: tuple[StudyItem, ...]
+    prompt_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``sessions show --json`` keys ``scorecard`` and ``study`` (README contract)."""
+        return {"scorecard": self.scorecard.to_json(),
+                "study": [s.to_json() for s in self.study]}
+
+
+@dataclass(frozen=True)
+class DebriefData:
+    """What every debrief reads besides the session: loaded once, then shared."""
+
+    rubric: Rubric
+    topics: tuple[Topic, ...]
+    frameworks: Mapping[str, Framework]
+    library: tuple[LibraryPrompt, ...]
+
+    def prompt_id(self, title: str) -> str | None:
+        """The library prompt with this title (as saved with a capture), if any."""
+        wanted = title.strip().casefold()
+        return next((e.id for e in self.library if e.title.casefold() == wanted), None)
+
+
+@lru_cache(maxsize=4)
+def _load(frameworks_dir: Path, prompts_dir: Path) -> DebriefData:
+    from assets import asset_path
+    from capture.library import LibraryError, default_dirs, load_library
+    from framework.definition import available_frameworks
+
+    try:
+        library = tuple(load_library(*default_dirs(), prompts_dir))
+    except LibraryError:
+        library = tuple(load_library(*default_dirs()))  # a broken user prompt hides only itself
+    return DebriefData(
+        rubric=load_rubric(asset_path(*RUBRIC_FILE)),
+        topics=load_topics(asset_path("topics")),
+        frameworks=available_frameworks(frameworks_dir, errors=[]),
+        library=library,
+    )
+
+
+def debrief_data() -> DebriefData:
+    """The bundled rubric and topics, the frameworks and prompts (bundled and the user's)."""
+    from app import paths
+
+    return _load(paths.user_frameworks_dir(), paths.user_prompts_dir())
+
+
+# -- from a saved session to the framework's facts -----------------------------------------------
+
+
+def _roles(framework: Framework | None, phases: Iterable[str]) -> Roles:
+    if framework is not None:
+        r = framework.rules
+        return Roles(scope=framework.phases[0].id if framework.phases else None,
+                     design_starts=r.design_starts, high_level=r.high_level,
+                     deep_dive=r.deep_dive)
+    ids = list(phases)  # the framework file is gone: go by the usual ids
+
+    def have(*names: str) -> str | None:
+        return next((n for n in names if n in ids), None)
+
+    return Roles(scope=ids[0] if ids else None, design_starts=have("api", "high_level"),
+                 high_level=have("high_level", "design"), deep_dive=have("deep_dive",
+                                                                          "deep_dives"))
+
+
+def _report_without_framework(record: SessionRecord) -> TrackerReport:
+    """What the store alone says (timeline, addressed items) when there is no saved report and
+    no framework to rebuild one: no delivery signals, so those rules say "not measured"."""
+    s = record.session
+    spans: list[PhaseSpan] = []
+    spent: dict[str, float] = {}
+    budget: dict[str, float] = {}
+    for sp in record.phase_spans:
+        end = sp.end_s if sp.end_s is not None else s.duration_s
+        spans.append(PhaseSpan(sp.phase, sp.start_s, end))
+        spent[sp.phase] = spent.get(sp.phase, 0.0) + max(0.0, end - sp.start_s)
+        if sp.budget_s:
+            budget[sp.phase] = sp.budget_s
+    addressed = {c.item_id: c for c in record.coverage}
+    checklist = tuple(CoveredItem(c.item_id, c.label or c.item_id, True, c.at_s, c.evidence,
+                                  phase="") for c in record.coverage if c.kind == "checklist")
+    requirements = tuple(
+        CoveredItem(r.id, r.text, r.id in addressed,
+                    addressed[r.id].at_s if r.id in addressed else None,
+                    addressed[r.id].evidence if r.id in addressed else "", kind=r.kind)
+        for c in record.captures[-1:] for r in c.requirements)
+    return TrackerReport(s.framework, s.duration_s, tuple(spans), spent, budget, checklist,
+                         requirements, (), {}, "rules")
+
+
+def _rebuilt_report(record: SessionRecord, framework: Framework | None) -> TrackerReport:
+    """Replay the saved transcript through the tracker (a session saved without a report)."""
+    if framework is None:
+        return _report_without_framework(record)
+    from framework.tracker import Tracker
+    from framework.types import PromptItem, Utterance
+
+    s = record.session
+    requirements = [PromptItem(r.id, r.text, r.kind)
+                    for c in record.captures[-1:] for r in c.requirements]
+    tracker = Tracker(framework, requirements=requirements, round_s=s.round_s)
+    manual = [c for c in record.phase_changes if c.manual]
+    for seg in record.segments:
+        while manual and manual[0].at_s <= seg.start_s:
+            tracker.override(manual.pop(0).phase, seg.start_s)
+        tracker.feed(Utterance(seg.text, seg.start_s, seg.end_s,
+                               speaker=_speaker(seg)))
+    end = max(s.duration_s, record.segments[-1].end_s if record.segments else 0.0)
+    return tracker.summary(end)
+
+
+def _speaker(segment: object) -> str:
+    return "interviewer" if getattr(segment, "speaker", None) == "interviewer" else "candidate"
+
+
+def session_facts(record: SessionRecord, data: DebriefData) -> SessionFacts:
+    """A saved session as the scorecard's input."""
+    s = record.session
+    framework = data.frameworks.get(s.framework)
+    if framework is not None:
+        framework = framework.scaled(s.round_s) if s.round_s > 0 else framework
+    report = (report_from_json(s.report) if s.report else _rebuilt_report(record, framework))
+    phases = framework.phase_ids if framework is not None else tuple(report.budget)
+    return SessionFacts(
+        report=report,
+        said=tuple(Said(g.start_s, g.end_s, g.text, _speaker(g)) for g in record.segments),
+        round_s=s.round_s,
+        has_prompt=any(c.requirements for c in record.captures) or bool(report.requirements),
+        # live mocks and recordings have audio behind their times; a typed transcript does not
+        timed_by_audio=s.audio_path is not None or "microphone" in (s.settings or {}),
+        roles=_roles(framework, phases),
+        phase_order=phases,
+        labels={p.id: p.label for p in framework.phases} if framework is not None else {},
+        cues={p.id: p.cues for p in framework.phases} if framework is not None else {},
+    )
+
+
+def record_prompt_id(record: SessionRecord, data: DebriefData) -> str | None:
+    """The library prompt this mock practised: the capture's title, else the closest match."""
+    for cap in reversed(record.captures):
+        found = data.prompt_id(cap.prompt_title) if cap.prompt_title else None
+        if found:
+            return found
+    if record.captures and data.library:
+        from capture.library import match_library
+        from capture.prompt import Prompt, Requirement
+
+        cap = record.captures[-1]
+        prompt = Prompt(title=cap.prompt_title, raw_text=cap.ocr_text, requirements=tuple(
+            Requirement(r.id, r.text, r.kind, r.value, r.unit) for r in cap.requirements))
+        match = match_library(prompt, data.library)
+        return match.entry.id if match else None
+    return None
+
+
+def debrief_record(record: SessionRecord, data: DebriefData | None = None,
+                   practised: Iterable[str] = ()) -> Debrief:
+    """The debrief of a loaded session; ``practised``: library prompt ids already practised
+    (the study list prefers others)."""
+    data = data or debrief_data()
+    facts = session_facts(record, data)
+    scorecard = score_session(facts, data.rubric)
+    prompt_id = record_prompt_id(record, data)
+    study = suggest_study(scorecard, facts.report, data.topics, practised=practised,
+                          current_prompt=prompt_id, labels=dict(facts.labels))
+    return Debrief(scorecard, study, prompt_id)
+
+
+def practised_prompts(store: SessionStore, data: DebriefData | None = None) -> set[str]:
+    """Library prompt ids the saved sessions practised (one query)."""
+    data = data or debrief_data()
+    return {pid for title in store.prompt_titles().values()
+            if (pid := data.prompt_id(title)) is not None}
+
+
+def session_debrief(store: SessionStore, session_id: int, *,
+                    practised: Iterable[str] | None = None,
+                    data: DebriefData | None = None) -> Debrief:
+    """Load session ``session_id`` and compute its scorecard and study list.
+
+    For many sessions, pass ``practised`` (from ``practised_prompts``) and ``data`` (from
+    ``debrief_data``) once, so each call is one load plus linear work."""
+    data = data or debrief_data()
+    record = store.load(session_id)
+    done = practised_prompts(store, data) if practised is None else practised
+    return debrief_record(record, data, done)
