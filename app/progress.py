@@ -9,10 +9,11 @@ in ``framework.progress``; this module only gathers their inputs and picks the n
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from framework.progress import MockFacts, Progress, build_progress, least_practised
 
@@ -34,12 +35,92 @@ class Debriefed:
     dimension_labels: Mapping[str, str] = field(default_factory=dict)
 
 
-def debriefed(store: SessionStore, session: Session) -> Debriefed:
-    """The scorecard's scores and the study list's prompts for ``session``.
+SUMMARY_VERSION = 1  # bump when what a summary holds changes
 
-    The scorecard is not part of the app yet: until it is, no scores and no study prompt, and
-    the next prompt is ``least_practised``'s choice."""
-    return Debriefed()
+
+def _summary(debrief_json: Mapping[str, Any]) -> dict[str, Any]:
+    """What progress keeps of a debrief (the ``sessions show --json`` ``scorecard`` and
+    ``study`` shapes, a contract): measured scores, dimension labels, the study prompts."""
+    dims = (debrief_json.get("scorecard") or {}).get("dimensions") or []
+    return {
+        "scores": {str(d["id"]): int(d["score"]) for d in dims if d.get("score") is not None},
+        "labels": {str(d["id"]): str(d.get("label") or d["id"]) for d in dims},
+        "study": [{"prompt_id": s.get("prompt_id"), "title": s.get("title", ""),
+                   "why": s.get("why", "")} for s in debrief_json.get("study") or []],
+    }
+
+
+def _from_summary(summary: Mapping[str, Any]) -> Debriefed:
+    study = [s for s in summary.get("study") or [] if s.get("prompt_id")]
+    why = ""
+    if study:
+        first = study[0]
+        why = f"to study {first.get('title') or 'the first topic'}: {first.get('why', '')}"
+        why = why.rstrip(": ")
+    return Debriefed(
+        scores={str(k): int(v) for k, v in (summary.get("scores") or {}).items()},
+        study_prompts=tuple(str(s["prompt_id"]) for s in study),
+        why=why,
+        dimension_labels={str(k): str(v) for k, v in (summary.get("labels") or {}).items()},
+    )
+
+
+def rules_fingerprint() -> str:
+    """Which rules a summary was computed with: mockcoach's version, the rubric and topic files
+    and the scorecard's and study list's code (when its source is at hand). A change to any of
+    them makes every summary stale."""
+    import hashlib
+    import inspect
+
+    from app import __version__
+
+    digest = hashlib.sha1(f"{__version__}:{SUMMARY_VERSION}".encode(), usedforsecurity=False)
+    try:
+        from assets import asset_path
+
+        for folder in ("rubrics", "topics"):
+            root = asset_path(folder)
+            for path in sorted(root.rglob("*")) if root.is_dir() else []:
+                if path.is_file():
+                    digest.update(path.name.encode() + path.read_bytes())
+        import framework.scorecard
+        import framework.study
+
+        for module in (framework.scorecard, framework.study):
+            with contextlib.suppress(OSError, TypeError):  # frozen bundle: its version says
+                digest.update(inspect.getsource(module).encode())
+    except (ImportError, OSError) as exc:
+        log.info("scorecard rules not fingerprinted: %s", exc)
+    return digest.hexdigest()[:16]
+
+
+def debriefs(store: SessionStore, sessions: Sequence[Session]) -> dict[int, Debriefed]:
+    """The scorecard's scores and the study list's prompts for ``sessions``: the saved summary
+    when it is still valid, else computed (``app.debrief``) and saved for next time."""
+    try:
+        from app.debrief import debrief_data, practised_prompts, session_debrief
+    except ImportError:  # a build without the scorecard: progress without scores
+        return {}
+    from app.store.summaries import read_summaries, save_summaries
+
+    rules = rules_fingerprint()
+    saved = read_summaries(store, rules, sessions)
+    missing = [s for s in sessions if s.id not in saved]
+    fresh: dict[int, tuple[Session, dict[str, Any]]] = {}
+    if missing:
+        data = debrief_data()
+        practised = practised_prompts(store, data)
+        for s in missing:
+            try:
+                summary = _summary(session_debrief(store, s.id, practised=practised,
+                                                   data=data).to_json())
+            except Exception:  # one session the scorecard cannot read: no scores for it
+                log.exception("debrief of session %s", s.id)
+                continue
+            fresh[s.id] = (s, summary)
+        save_summaries(store, rules, fresh)
+    summaries = {**saved, **{sid: summary for sid, (_, summary) in fresh.items()}}
+    return {sid: _from_summary(summary) for sid, summary in summaries.items()}
 
 
 def library_index() -> list[tuple[str, str]]:
@@ -96,16 +177,18 @@ def load_progress(
     the newest session's study list's first prompt when there is one, else the library prompt
     practised least (never, or longest ago)."""
     sessions = saved_sessions(store, last)
-    debriefs = {s.id: debriefed(store, s) for s in sessions}
+    found = debriefs(store, sessions)
+    empty = Debriefed()
     facts = [
-        MockFacts(s.id, s.started_at, s.title, s.coverage_pct, s.report, debriefs[s.id].scores)
+        MockFacts(s.id, s.started_at, s.title, s.coverage_pct, s.report,
+                  found.get(s.id, empty).scores)
         for s in sessions
     ]
     dimension_labels: dict[str, str] = {}
-    for d in debriefs.values():
+    for d in found.values():
         dimension_labels.update(d.dimension_labels)
     index = list(library) if library is not None else library_index()
-    next_prompt, why = choose_next_prompt(store, index, sessions, debriefs)
+    next_prompt, why = choose_next_prompt(store, index, sessions, found)
     return build_progress(facts, next_prompt=next_prompt, next_prompt_why=why,
                           phase_labels=phase_labels(frameworks),
                           dimension_labels=dimension_labels)

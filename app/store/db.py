@@ -155,9 +155,22 @@ def _v2_progress_columns(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX sessions_by_start ON sessions(started_at)")
 
 
+def _v3_session_summaries(conn: sqlite3.Connection) -> None:
+    """A small summary per closed session (its scorecard scores and study prompts), computed
+    once so progress over hundreds of sessions never re-scores them (app/store/summaries.py)."""
+    conn.execute(
+        "CREATE TABLE session_summaries ("
+        " session_id INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,"
+        " rules TEXT NOT NULL,"  # fingerprint of the code and data that computed it
+        " session_key TEXT NOT NULL,"  # the session as it was (ended_at, duration_s)
+        " summary_json TEXT NOT NULL)"
+    )
+
+
 # MIGRATIONS[n] upgrades a database from user_version n to n + 1 (schema.sql makes version 1).
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _v2_progress_columns,
+    2: _v3_session_summaries,
 }
 LATEST_VERSION = 1 + len(MIGRATIONS)
 
