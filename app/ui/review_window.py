@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QMouseEvent, QPixmap, QTextCursor
@@ -51,6 +52,9 @@ from app.ui.tasks import TaskRunner
 from app.ui.theme import colors, icon
 from app.ui.timeline import PhaseTimeline
 from framework.definition import Framework
+
+if TYPE_CHECKING:
+    from app.ui.progress_view import ProgressView
 
 log = logging.getLogger(__name__)
 
@@ -226,6 +230,7 @@ class ReviewWindow(QMainWindow):
         self.data: ReviewData | None = None
         self.last_load_s = 0.0
         self._loading_id: int | None = None
+        self.progress_view: ProgressView | None = None
         self.setWindowTitle("mockcoach — review")
         self.setWindowIcon(icon("app"))
         self.setMinimumSize(980, 640)
@@ -276,10 +281,16 @@ class ReviewWindow(QMainWindow):
         self.search_hits = QLabel(self)
         self.search_hits.setWordWrap(True)
         self.search_hits.setTextFormat(Qt.TextFormat.RichText)
+        self.btn_progress = self._tool("lag", "Progress", "How your mocks trend, and what keeps "
+                                       "going wrong (Ctrl+Shift+P)", self.show_progress,
+                                       "Ctrl+Shift+P")
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search, 1)
+        search_row.addWidget(self.btn_progress)
         library = QWidget(self)
         lib_layout = QVBoxLayout(library)
         lib_layout.setContentsMargins(0, 0, 0, 0)
-        lib_layout.addWidget(self.search)
+        lib_layout.addLayout(search_row)
         lib_layout.addWidget(self.search_hits)
         lib_layout.addWidget(self.table, 1)
         lib_layout.addWidget(self.empty_label)
@@ -830,7 +841,7 @@ class ReviewWindow(QMainWindow):
             if dark != self._dark_shown:
                 self.subtitle.setStyleSheet(f"color: {colors().muted.name()};")
                 for button, name in ((self.btn_rename, "rename"), (self.btn_export, "export"),
-                                     (self.btn_delete, "delete")):
+                                     (self.btn_delete, "delete"), (self.btn_progress, "lag")):
                     button.setIcon(icon(name))
                 if self.data is not None:
                     notes = self.notes.toPlainText()
@@ -840,9 +851,25 @@ class ReviewWindow(QMainWindow):
                     self.notes.blockSignals(False)
             self._dark_shown = dark
 
+    def show_progress(self) -> None:
+        """The progress view (its own window), computed afresh each time it is opened."""
+        from app.ui.progress_view import ProgressView
+
+        if self.progress_view is None:
+            self.progress_view = ProgressView(self.store, self.frameworks)
+        self.progress_view.show()
+        self.progress_view.raise_()
+        self.progress_view.activateWindow()
+        self.progress_view.reload()
+
     # ------------------------------------------------------------------ closing
 
     def shutdown(self) -> None:
+        if self.progress_view is not None:
+            self.progress_view.shutdown()
+            self.progress_view.close()
+            self.progress_view.deleteLater()
+            self.progress_view = None
         self._notes_timer.stop()
         if self.data is not None and self.notes.document().isModified():
             self._save_notes()
