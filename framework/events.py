@@ -36,6 +36,7 @@ class Addressed:
     at_s: float
     evidence: tuple[str, ...] = ()
     label: str = ""
+    source: Literal["speech", "diagram"] = "speech"  # said, or drawn on a captured diagram
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class ItemStatus:
     at_s: float | None
     evidence: tuple[str, ...]
     requirement_kind: str | None = None
+    source: Literal["speech", "diagram"] = "speech"
 
 
 @dataclass(frozen=True)

@@ -37,11 +37,14 @@ class CoveredItem:
     evidence: str
     phase: str | None = None  # checklist items
     kind: str | None = None  # prompt requirements: functional, non_functional, scale, ...
+    source: Literal["speech", "diagram"] = "speech"
 
     def to_json(self) -> dict[str, Any]:
         base = {"id": self.id, "addressed": self.addressed,
                 "at": _r(self.at_s) if self.at_s is not None else None,
                 "evidence": self.evidence}
+        if self.source != "speech":  # only drawn items carry it: the replay shape is unchanged
+            base["source"] = self.source
         if self.kind is None:
             return {"id": self.id, "label": self.text, "phase": self.phase, **base}
         return {"id": self.id, "text": self.text, "kind": self.kind, **base}

@@ -54,7 +54,7 @@ from framework.text import (
     merge_split_words,
     tokens,
 )
-from framework.types import PromptItem, Utterance
+from framework.types import Drawn, PromptItem, Utterance
 
 __all__ = [
     "Addressed", "ItemStatus", "Nudge", "PhaseChanged", "PhaseTiming", "Tracker",
@@ -141,6 +141,7 @@ class _Coverage:
     target: CoverageTarget
     at_s: float | None = None
     evidence: tuple[str, ...] = ()
+    source: Literal["speech", "diagram"] = "speech"
 
 
 @dataclass
@@ -338,6 +339,22 @@ class Tracker:
         events.extend(self._check_nudges(self._now))
         return events
 
+    def feed_drawn(self, drawn: Drawn) -> list[TrackerEvent]:
+        """A component seen on the candidate's diagram: the checklist items it addresses that
+        are still open become addressed "by diagram" at ``drawn.at_s``. Speech that comes later
+        finds them addressed already (the first evidence stands, as for speech); the review
+        compares what was drawn with what was said."""
+        events: list[TrackerEvent] = []
+        for item_id in drawn.items:
+            cov = self._items.get(("checklist", item_id))
+            if cov is None or cov.at_s is not None:
+                continue
+            cov.at_s, cov.evidence, cov.source = drawn.at_s, (drawn.label,), "diagram"
+            events.append(Addressed(item_id, "checklist", drawn.at_s, cov.evidence,
+                                    cov.target.label, "diagram"))
+        self._now = max(self._now, drawn.at_s)
+        return events
+
     def override(self, phase_id: str, at_s: float) -> PhaseChanged:
         """The user says which phase this is; automatic detection then holds off for a while."""
         if phase_id not in self._ids:
@@ -392,7 +409,7 @@ class Tracker:
             evidence = " ".join(cov.evidence)
             if t.kind == "checklist":
                 checklist.append(CoveredItem(t.id, t.label, addressed, cov.at_s, evidence,
-                                             phase=t.phase))
+                                             phase=t.phase, source=cov.source))
             else:
                 requirements.append(CoveredItem(t.id, t.label, addressed, cov.at_s, evidence,
                                                 kind=self._req_kind.get(t.id, "")))
@@ -718,7 +735,7 @@ class Tracker:
     def _item_status(self, cov: _Coverage) -> ItemStatus:
         t = cov.target
         return ItemStatus(t.id, t.label, t.kind, t.phase, cov.at_s is not None, cov.at_s,
-                          cov.evidence, self._req_kind.get(t.id))
+                          cov.evidence, self._req_kind.get(t.id), cov.source)
 
     # ------------------------------------------------------------------ nudges
     def _nudge(self, key: str, kind: str, text: str, at_s: float) -> list[TrackerEvent]:

@@ -24,6 +24,16 @@ class Utterance:
 
 
 @dataclass(frozen=True)
+class Drawn:
+    """A component seen on the candidate's diagram at ``at_s`` and the checklist items it
+    addresses (the application maps the capture library's component ids to them)."""
+
+    label: str
+    at_s: float
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PromptItem:
     """One requirement of the interview prompt. ``kind`` is one of "functional",
     "non_functional", "scale", "out_of_scope" (the capture library's vocabulary)."""
