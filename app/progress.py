@@ -236,3 +236,17 @@ def figure(value: float | None, unit: str) -> str:
         return f"{value:.0f} wpm"
     number = f"{value:.0f}" if value == int(value) else f"{value:.1f}"
     return f"{number} {unit}".strip()
+
+
+def suggest_next_prompt(
+    store: SessionStore, library: Sequence[tuple[str, str]] | None = None
+) -> tuple[str, str, str] | None:
+    """``(prompt id, title, why)`` to offer when a mock is about to start, or None before the
+    first mock. Scores only the newest session (its summary is usually saved already)."""
+    sessions = saved_sessions(store)
+    if not sessions:
+        return None
+    index = list(library) if library is not None else library_index()
+    found = debriefs(store, sessions[-1:])
+    pid, why = choose_next_prompt(store, index, sessions, found)
+    return (pid, dict(index).get(pid, pid), why) if pid else None

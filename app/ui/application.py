@@ -189,6 +189,7 @@ class Application(QObject):
             self.offer_recovery()
         # after the window's first paint: the warm-up competes for the CPU for about a second
         QTimer.singleShot(300, self.warm_model)
+        self.suggest_next_prompt()
 
     def show_review(self, session_id: int | None = None) -> None:
         from app.ui.review_window import ReviewWindow
@@ -218,6 +219,21 @@ class Application(QObject):
     def _on_session_finished(self, session_id: int) -> None:
         if self.review is not None and self.review.isVisible():
             self.review.reload()
+        self.suggest_next_prompt()  # also keeps the new session's summary for progress
+
+    def suggest_next_prompt(self) -> None:
+        """Offer the prompt to practise next in the set-up; worked out off the GUI thread."""
+        from app.progress import suggest_next_prompt
+
+        library = [(e.id, e.title) for e in self.library]
+        self.tasks.submit(lambda: suggest_next_prompt(self.store, library),
+                          on_done=self._offer_next_prompt,
+                          on_error=lambda e: log.info("no next prompt: %s", e),
+                          name="mockcoach-next-prompt")
+
+    def _offer_next_prompt(self, found: tuple[str, str, str] | None) -> None:
+        if found is not None and self.live.status == "idle":
+            self.live.setup.next_hint.offer(*found)
 
     # ------------------------------------------------------------------ capture
 

@@ -32,6 +32,7 @@ from app.settings import ROUND_LENGTHS_MIN
 from app.store import Capture, Session
 from app.ui.mic_panel import Device, MicPanel
 from app.ui.model_cache import ModelCache
+from app.ui.next_prompt import NextPromptHint
 from app.ui.theme import colors, icon
 from capture.prompt import Prompt
 from framework.definition import Framework
@@ -111,6 +112,9 @@ class SetupPanel(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Prompt", self._prompt_source())
         form.addRow("", self._prompt_box(library, capture_tip))
+        self.next_hint = NextPromptHint(self)
+        self.next_hint.accepted.connect(self.pick_library)
+        form.addRow("", self.next_hint)
         form.addRow("Framework", self._framework_combo(frameworks))
         form.addRow("Length", self._length_row())
         self.mic_panel = MicPanel(self, device_lister=device_lister, model_spec=model_spec,
@@ -183,8 +187,21 @@ class SetupPanel(QWidget):
         self.library_combo.setVisible(source == "library")
         self.capture_button.setVisible(source == "capture")
 
+    def pick_library(self, prompt_id: str) -> None:
+        """Choose a library prompt by id, as if picked by hand (the suggested next prompt)."""
+        index = self.library_combo.findData(prompt_id)
+        if index < 0:
+            return
+        self.prompt_source.setCurrentIndex(self.prompt_source.findData("library"))
+        if self.library_combo.currentIndex() == index:
+            self.library_picked.emit(index)  # already chosen: show it again
+        else:
+            self.library_combo.setCurrentIndex(index)
+
     def set_locked(self, locked: bool) -> None:
         """While a session runs, its framework, prompt and length cannot change."""
+        if locked:
+            self.next_hint.dismiss()
         for widget in (self.framework_combo, self.prompt_source, self.library_combo):
             widget.setEnabled(not locked)
         for button in self.length_group.buttons():
@@ -193,6 +210,7 @@ class SetupPanel(QWidget):
 
     def restyle(self) -> None:
         self.hint.setStyleSheet(f"color: {colors().muted.name()};")
+        self.next_hint.restyle()
 
 
 class Banner(QFrame):
