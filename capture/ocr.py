@@ -215,6 +215,15 @@ def run_tesseract(
     or decode cost and one model load); word boxes (TSV) come back on stdout and give one text
     per page. ``bullets``: per page, the bullet glyphs ``prepare`` erased; the lines they
     stood before start with "• ". Killed after ``timeout_s``."""
+    tsv = tesseract_tsv(pages, command=command, psm=psm, lang=lang, timeout_s=timeout_s)
+    return page_texts(tsv, len(pages), bullets)
+
+
+def tesseract_tsv(
+    pages: list[Image.Image], *, command: str, psm: int, lang: str, timeout_s: float
+) -> str:
+    """Tesseract's word boxes (TSV) for ``pages``, with the errors a person can act on (also
+    what ``capture.diagram`` reads its labels from)."""
     buffer = io.BytesIO()
     first, *rest = pages
     first.save(buffer, format="TIFF", save_all=True, append_images=rest, compression="raw")
@@ -242,7 +251,7 @@ def run_tesseract(
         if "Failed loading language" in done.stderr.decode("utf-8", "replace"):
             message += f" (install the Tesseract language data for {lang!r})"
         raise OcrError(f"Tesseract failed: {message}")
-    return page_texts(done.stdout.decode("utf-8", "replace"), len(pages), bullets)
+    return done.stdout.decode("utf-8", "replace")
 
 
 def page_texts(tsv: str, count: int,
