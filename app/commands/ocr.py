@@ -2,7 +2,9 @@
 
 ``--json`` prints exactly ``{"text", "title", "requirements": [{"id", "text", "kind",
 "value"?, "unit"?}], "seconds"}`` (README, "Prompt capture"); ``seconds`` covers grab + OCR +
-parse.
+parse. With ``--diagram`` it reads a diagram instead and prints ``{"labels": [{"text", "box":
+[x, y, w, h]}], "components": [{"id", "label", "box"}], "seconds"}`` (README, "Diagram
+capture").
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ def register(sub: Any) -> None:
         "(relative to the monitor when --monitor is given)",
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--diagram", action="store_true",
+        help="read a system-design diagram: its labels and the components they name",
+    )
     parser.add_argument("--timeout", type=float, default=30.0, help="OCR time limit in seconds")
     parser.add_argument("--tesseract", default=None, help="path of the tesseract executable")
     parser.set_defaults(func=run)
@@ -59,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
             image: Image | str = grab(monitor=args.monitor, region=region)
         else:
             image = args.image
+        if args.diagram:
+            return _diagram(image, args, started)
         result = read_text(image, timeout_s=args.timeout, tesseract_cmd=args.tesseract)
     except TesseractMissing as exc:
         print(f"mockcoach ocr: {exc}", file=sys.stderr)
@@ -83,6 +91,36 @@ def run(args: argparse.Namespace) -> int:
         return 0
     _print_prompt(prompt, result.text)
     print(f"\n({seconds:.2f} s)")
+    return 0
+
+
+def _diagram(image: Image | str, args: argparse.Namespace, started: float) -> int:
+    """``--diagram``: labels and components; errors propagate to ``run``'s handlers."""
+    import time
+
+    from capture.diagram import read_diagram
+    from capture.diagram_vocabulary import default_vocabulary
+
+    reading = read_diagram(image, timeout_s=args.timeout, tesseract_cmd=args.tesseract)
+    payload = reading.to_json()
+    payload["seconds"] = round(time.perf_counter() - started, 3)
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return 0
+    if not reading.labels:
+        print("mockcoach ocr: no text found in the diagram", file=sys.stderr)
+        return 0
+    vocabulary = default_vocabulary()
+    print("Components")
+    for c in reading.components or ():
+        kind = vocabulary.get(c.id)
+        print(f"  {kind.name if kind else c.id:<16} {c.label!r} at {c.box[0]},{c.box[1]}")
+    if not reading.components:
+        print("  (none recognised)")
+    print("\nLabels")
+    for label in reading.labels:
+        print(f"  {label.text}")
+    print(f"\n({payload['seconds']:.2f} s)")
     return 0
 
 

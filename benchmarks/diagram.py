@@ -1,0 +1,94 @@
+"""Diagram reading on the rendered set: component recall and precision, label recall, seconds.
+
+    python -m benchmarks.diagram [--split tune|heldout|all] [--dir DIR] [--verbose]
+
+Renders the set with ``scripts/render_diagrams.py`` into DIR (a temporary folder by default),
+reads every image with ``capture.diagram.read_diagram`` and prints, per style and overall:
+
+- component recall / precision: per diagram, the set of component ids in the truth against
+  the set read (micro-averaged over diagrams: a diagram's cache counts once);
+- label recall: truth labels whose words were all read in one label (case-insensitive);
+- seconds per capture (wall time of ``read_diagram``), and for 1080p captures alone, with the
+  load average beside them (the target is for an otherwise idle 2-core machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from capture.diagram import read_diagram  # noqa: E402
+from capture.diagram_vocabulary import words_of  # noqa: E402
+from scripts.render_diagrams import render_set  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", choices=["tune", "heldout", "all"], default="all")
+    parser.add_argument("--dir", type=Path, default=None, help="render into (and keep) DIR")
+    parser.add_argument("--verbose", action="store_true", help="print misses per diagram")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.dir or Path(tmp)
+        truths = render_set(folder, None if args.split == "all" else args.split)
+        return report(truths, args.verbose)
+
+
+def report(truths: list[Path], verbose: bool) -> int:
+    rows: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # tp fp fn labels_ok all
+    seconds: list[float] = []
+    seconds_1080: list[float] = []
+    load_before = os.getloadavg()[0]
+    for path in truths:
+        truth = json.loads(path.read_text(encoding="utf-8"))
+        reading = read_diagram(path.with_name(truth["image"]))
+        seconds.append(reading.seconds)
+        if truth["size"] == [1920, 1080]:
+            seconds_1080.append(reading.seconds)
+        wanted = {c["id"] for c in truth["components"]}
+        got = reading.component_ids
+        read_words = [set(words_of(label.text)) for label in reading.labels]
+        labels_ok = sum(
+            1 for label in truth["labels"]
+            if any(set(words_of(label["text"])) <= words for words in read_words)
+        )
+        split = truth["split"]
+        for key in ("all", split, f"{split}:{truth['style']}", f"{split}:{truth['theme']}",
+                    f"font:{truth.get('font', '')}"):
+            row = rows[key]
+            row[0] += len(wanted & got)
+            row[1] += len(got - wanted)
+            row[2] += len(wanted - got)
+            row[3] += labels_ok
+            row[4] += len(truth["labels"])
+        if verbose and (wanted != got or labels_ok < len(truth["labels"])):
+            print(f"{path.stem}: missed {sorted(wanted - got)} extra {sorted(got - wanted)}")
+            print("   read:", " | ".join(label.text for label in reading.labels))
+    load_after = os.getloadavg()[0]
+    print(f"{'set':<22} {'recall':>7} {'precision':>9} {'label recall':>12}")
+    for key in sorted(rows, key=lambda k: (k != "all", k)):
+        tp, fp, fn, ok, total = rows[key]
+        recall = tp / (tp + fn) if tp + fn else 1.0
+        precision = tp / (tp + fp) if tp + fp else 1.0
+        print(f"{key:<22} {recall:7.3f} {precision:9.3f} {ok / max(1, total):12.3f}")
+    print(f"\n{len(truths)} diagrams; seconds per capture: median {statistics.median(seconds):.2f},"
+          f" max {max(seconds):.2f}")
+    if seconds_1080:
+        print(f"1080p captures ({len(seconds_1080)}): median {statistics.median(seconds_1080):.2f}"
+              f" s, max {max(seconds_1080):.2f} s")
+    print(f"load average (1 min) before {load_before:.2f}, after {load_after:.2f}; "
+          f"{os.cpu_count()} cores")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,400 @@
+"""Read a system-design diagram: its text labels with their boxes, and the components they name.
+
+A diagram is not a page. Its text is a scatter of short labels (box labels, arrow labels, free
+notes) among boxes, arrows and coloured fills, on a light or a dark canvas, often in a
+hand-drawn font. So, unlike ``capture.ocr`` (which cuts a page into text blocks and reads them
+in order), this module:
+
+- flattens the picture to dark ink on white whatever the polarity of each region: the
+  background is estimated locally (a median of tile medians) and a pixel's ink is how far it
+  lies from its own background, so white text on a blue box, black text on a yellow note and
+  light text on a dark canvas all come out black on white;
+- hands Tesseract only the parts of the canvas that hold ink, upscaled so that 11 px labels
+  are tall enough, and asks for sparse text (``--psm 11``: find as much text as possible in no
+  particular order);
+- groups Tesseract's word boxes into labels (words on one line, then lines stacked in one
+  box) and names components from the labels with the vocabulary in
+  ``assets/diagram/components.toml`` (see ``capture.diagram_vocabulary``).
+
+Blocking; run it off the GUI thread. No Qt here.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from capture.diagram_vocabulary import Vocabulary, default_vocabulary
+from capture.ocr import DEFAULT_TIMEOUT_S, load_image, resolve_tesseract, tesseract_tsv
+
+Box = tuple[int, int, int, int]  # x, y, width, height (the JSON contract's order)
+SPARSE_PSM = 11  # sparse text: scattered labels, no reading order to find
+TILE_PX = 8  # background is estimated per tile of this size ...
+TILE_SPAN = 5  # ... then as the median over this many tiles each way (a 40 px window)
+FLAT_SPREAD = 24  # a tile whose grey levels span less than this holds no stroke
+INK_GAIN = 2.2  # contrast above the background times this = darkness on the page
+INK_FLOOR = 40  # fainter than this is anti-aliasing or the edge of a fill: page colour
+MIN_CONFIDENCE = 35.0  # words Tesseract is less sure of are mostly arrow heads and strokes
+
+
+@dataclass(frozen=True)
+class Label:
+    """Text read from the diagram: one box label, arrow label or note, where it is (pixels of
+    the image given, ``(x, y, width, height)``)."""
+
+    text: str
+    box: Box
+    confidence: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "box": list(self.box)}
+
+
+@dataclass(frozen=True)
+class Component:
+    """A named part of the design recognised in one label (``id`` from the vocabulary)."""
+
+    id: str
+    label: str
+    box: Box
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "box": list(self.box)}
+
+
+@dataclass(frozen=True)
+class DiagramReading:
+    """What one capture of a diagram holds. ``to_json()`` is the ``mockcoach ocr --diagram
+    --json`` object (a contract documented in README.md)."""
+
+    labels: tuple[Label, ...]
+    components: tuple[Component, ...]
+    seconds: float
+    steps: tuple[str, ...] = ()
+
+    @property
+    def component_ids(self) -> frozenset[str]:
+        return frozenset(c.id for c in self.components)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "labels": [label.to_json() for label in self.labels],
+            "components": [c.to_json() for c in self.components],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True)
+class DiagramOptions:
+    """Knobs of the reading, one per step, so the benchmark can measure each."""
+
+    scale: float = 2.0  # Tesseract reads 11-16 px labels far better at twice the size
+    max_side_px: int = 2400  # a 4K capture is halved first: diagram labels stay readable
+    psm: int = SPARSE_PSM
+    min_confidence: float = MIN_CONFIDENCE
+    crop: bool = True  # only the inked parts of the canvas go to Tesseract
+    erase_lines: bool = True  # box edges and straight arrows are erased before Tesseract
+    line_px: int = 28  # a straight run of ink this long is a line, not a glyph
+
+
+@dataclass
+class _Word:
+    text: str
+    left: float
+    top: float
+    right: float
+    bottom: float
+    confidence: float
+
+    @property
+    def height(self) -> float:
+        return max(1.0, self.bottom - self.top)
+
+
+@dataclass
+class _Line:
+    words: list[_Word] = field(default_factory=list)
+
+    @property
+    def left(self) -> float:
+        return min(w.left for w in self.words)
+
+    @property
+    def right(self) -> float:
+        return max(w.right for w in self.words)
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(w.bottom for w in self.words)
+
+    @property
+    def height(self) -> float:
+        heights = sorted(w.height for w in self.words)
+        return heights[len(heights) // 2]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in sorted(self.words, key=lambda w: w.left))
+
+
+def read_diagram(
+    image: Image.Image | str | Path,
+    *,
+    vocabulary: Vocabulary | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    tesseract_cmd: str | None = None,
+    lang: str = "eng",
+    options: DiagramOptions | None = None,
+) -> DiagramReading:
+    """Labels and components of one diagram image. Never raises for an empty canvas.
+
+    Raises ``TesseractMissing`` when Tesseract cannot be started, ``OcrError`` on a timeout or
+    a Tesseract failure, ``ValueError``/``OSError`` for a file that is not an image.
+    """
+    started = time.perf_counter()
+    opts = options or DiagramOptions()
+    command = resolve_tesseract(tesseract_cmd)
+    if isinstance(image, (str, Path)):
+        image = load_image(Path(image))
+    page, origin, factor, steps = prepare_diagram(image, opts)
+    if page is None:
+        return DiagramReading((), (), time.perf_counter() - started, steps)
+    tsv = tesseract_tsv([page], command=command, psm=opts.psm, lang=lang, timeout_s=timeout_s)
+    words = [
+        _Word(w.text, origin[0] + w.left / factor, origin[1] + w.top / factor,
+              origin[0] + w.right / factor, origin[1] + w.bottom / factor, w.confidence)
+        for w in words_from_tsv(tsv, opts.min_confidence)
+    ]
+    labels = tuple(group_labels(words))
+    vocab = vocabulary or default_vocabulary()
+    components = tuple(
+        Component(match.id, label.text, label.box)
+        for label in labels
+        if (match := vocab.name_of(label.text)) is not None
+    )
+    return DiagramReading(labels, components, time.perf_counter() - started, steps)
+
+
+def prepare_diagram(
+    image: Image.Image, opts: DiagramOptions
+) -> tuple[Image.Image | None, tuple[int, int], float, tuple[str, ...]]:
+    """The page Tesseract reads, where it sits in ``image`` and its scale (page px per image
+    px); ``None`` for a canvas with no ink."""
+    steps: list[str] = []
+    rgb = image.convert("RGB") if image.mode != "RGB" else image
+    if "A" in image.getbands():
+        flat = Image.new("RGB", image.size, (255, 255, 255))
+        flat.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+        rgb = flat
+    shrink = 1.0
+    if max(rgb.size) > opts.max_side_px:
+        shrink = opts.max_side_px / max(rgb.size)
+        rgb = rgb.resize((max(1, round(rgb.width * shrink)), max(1, round(rgb.height * shrink))),
+                         Image.Resampling.BILINEAR, reducing_gap=2.0)
+        steps.append(f"downscale x{shrink:.2f}")
+    gray = np.asarray(rgb.convert("L"), dtype=np.int16)
+    ink = ink_map(gray)
+    steps.append("flatten")
+    mask = ink > 60
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return None, (0, 0), 1.0, (*steps, "blank")
+    pad = 12
+    x0, y0 = (max(0, int(cols[0]) - pad), max(0, int(rows[0]) - pad)) if opts.crop else (0, 0)
+    x1 = min(gray.shape[1], int(cols[-1]) + 1 + pad) if opts.crop else gray.shape[1]
+    y1 = min(gray.shape[0], int(rows[-1]) + 1 + pad) if opts.crop else gray.shape[0]
+    if (x0, y0, x1, y1) != (0, 0, gray.shape[1], gray.shape[0]):
+        steps.append("crop")
+    inked = ink[y0:y1, x0:x1]
+    inked = np.where(inked < INK_FLOOR, 0, inked)
+    if opts.erase_lines:
+        lines = straight_lines(inked > 60, opts.line_px)
+        inked = np.where(_grow(lines), 0, inked)
+        steps.append("erase lines")
+    page = Image.fromarray((255 - inked).astype(np.uint8), mode="L")
+    if opts.scale != 1.0:
+        page = page.resize((round(page.width * opts.scale), round(page.height * opts.scale)),
+                           Image.Resampling.BICUBIC)
+        steps.append(f"upscale x{opts.scale:g}")
+    origin = (round(x0 / shrink), round(y0 / shrink))
+    return page, origin, opts.scale * shrink, tuple(steps)
+
+
+def ink_map(gray: np.ndarray) -> np.ndarray:
+    """How far each pixel stands from its local background, 0 (background) to 255 (ink).
+
+    The background is estimated per 8 px tile: a flat tile (inside a fill, on the canvas) is
+    its own background, so a fill's edge stays sharp and a label near it keeps a clean page;
+    a tile with strokes in it takes the median of the flat tiles around it (5x5 tiles). The
+    difference is absolute, so polarity drops out: dark themes, white text on coloured fills
+    and dark text on light fills all come out alike.
+    """
+    height, width = gray.shape
+    th, tw = -(-height // TILE_PX), -(-width // TILE_PX)
+    padded = np.pad(gray, ((0, th * TILE_PX - height), (0, tw * TILE_PX - width)), mode="edge")
+    tiles = padded.reshape(th, TILE_PX, tw, TILE_PX).transpose(0, 2, 1, 3).reshape(th, tw, -1)
+    medians = np.median(tiles, axis=2)
+    flat = (tiles.max(axis=2) - tiles.min(axis=2)) < FLAT_SPREAD
+    half = TILE_SPAN // 2
+    around = np.pad(np.where(flat, medians, np.nan), half, mode="constant",
+                    constant_values=np.nan)
+    windows = np.lib.stride_tricks.sliding_window_view(around, (TILE_SPAN, TILE_SPAN))
+    windows = windows.reshape(th, tw, -1)
+    known = ~np.isnan(windows).all(axis=2)
+    near = np.full((th, tw), np.nan)
+    if known.any():
+        near[known] = np.nanmedian(windows[known], axis=1)
+    wide = np.median(np.lib.stride_tricks.sliding_window_view(
+        np.pad(medians, half, mode="edge"), (TILE_SPAN, TILE_SPAN)).reshape(th, tw, -1), axis=2)
+    background = np.where(flat, medians, np.where(known, near, wide))
+    full = np.repeat(np.repeat(background, TILE_PX, axis=0), TILE_PX, axis=1)[:height, :width]
+    diff = np.abs(gray.astype(np.float32) - full.astype(np.float32)) * INK_GAIN
+    return np.clip(diff, 0, 255).astype(np.int16)
+
+
+def straight_lines(mask: np.ndarray, length: int) -> np.ndarray:
+    """Pixels on a horizontal or vertical run of ink at least ``length`` long: box edges,
+    straight arrows, dividers. A glyph's strokes are shorter than that at diagram sizes."""
+    lines: np.ndarray = _long_runs(mask, length) | _long_runs(mask.T, length).T
+    return lines
+
+
+def _long_runs(mask: np.ndarray, length: int) -> np.ndarray:
+    rows, cols = mask.shape
+    padded = np.zeros((rows, cols + 2), dtype=np.int8)
+    padded[:, 1:-1] = mask
+    flat = padded.ravel()
+    change = np.diff(flat)
+    starts = np.flatnonzero(change == 1) + 1
+    ends = np.flatnonzero(change == -1) + 1
+    keep = (ends - starts) >= length
+    marks = np.zeros(flat.size + 1, dtype=np.int32)
+    np.add.at(marks, starts[keep], 1)
+    np.add.at(marks, ends[keep], -1)
+    return (np.cumsum(marks[:-1]) > 0).reshape(rows, cols + 2)[:, 1:-1]
+
+
+def _grow(mask: np.ndarray) -> np.ndarray:
+    """``mask`` grown by one pixel each way (the anti-aliased fringe of a line)."""
+    out = mask.copy()
+    out[1:, :] |= mask[:-1, :]
+    out[:-1, :] |= mask[1:, :]
+    out[:, 1:] |= mask[:, :-1]
+    out[:, :-1] |= mask[:, 1:]
+    return out
+
+
+def words_from_tsv(tsv: str, min_confidence: float = MIN_CONFIDENCE) -> list[_Word]:
+    """The words of a TSV that look like text: some letter or digit, and a confidence that
+    is not what Tesseract gives the strokes of arrows and box corners."""
+    words: list[_Word] = []
+    for row in tsv.splitlines()[1:]:
+        cells = row.split("\t")
+        if len(cells) < 12 or cells[0] != "5":
+            continue
+        text = cells[11].strip()
+        try:
+            confidence = float(cells[10])
+        except ValueError:
+            continue
+        if not _wordlike(text) or confidence < min_confidence:
+            continue
+        left, top, width, height = (int(c) for c in cells[6:10])
+        words.append(_Word(text, left, top, left + width, top + height, confidence))
+    return words
+
+
+def _wordlike(text: str) -> bool:
+    alnum = sum(ch.isalnum() for ch in text)
+    if alnum == 0:
+        return False
+    return alnum >= max(1, len(text) // 2) if len(text) > 1 else text.isalnum()
+
+
+def group_labels(words: list[_Word]) -> list[Label]:
+    """Words → lines (same baseline, an ordinary word gap) → labels (lines stacked close under
+    one another, overlapping sideways: a box label on two lines is one label)."""
+    lines: list[_Line] = []
+    for word in sorted(words, key=lambda w: (w.left, w.top)):
+        host = next((line for line in lines if _same_line(line, word)), None)
+        if host is None:
+            lines.append(_Line([word]))
+        else:
+            host.words.append(word)
+    lines.sort(key=lambda line: (line.top, line.left))
+    groups: list[list[_Line]] = []
+    for line in lines:
+        group = next((g for g in groups if _stacked(g[-1], line)), None)
+        if group is None:
+            groups.append([line])
+        else:
+            group.append(line)
+    labels = []
+    for group in groups:
+        left = min(line.left for line in group)
+        top = min(line.top for line in group)
+        right = max(line.right for line in group)
+        bottom = max(line.bottom for line in group)
+        text = " ".join(line.text for line in group)
+        confidence = float(np.mean([w.confidence for line in group for w in line.words]))
+        box = (round(left), round(top), round(right - left), round(bottom - top))
+        labels.append(Label(text, box, round(confidence, 1)))
+    labels.sort(key=lambda label: (label.box[1], label.box[0]))
+    return labels
+
+
+def _same_line(line: _Line, word: _Word) -> bool:
+    last = max(line.words, key=lambda w: w.right)
+    height = max(last.height, word.height)
+    if min(last.height, word.height) < 0.5 * height:
+        return False
+    overlap = min(last.bottom, word.bottom) - max(last.top, word.top)
+    gap = word.left - last.right
+    return overlap >= 0.5 * min(last.height, word.height) and -0.3 * height <= gap <= 1.0 * height
+
+
+def _stacked(upper: _Line, lower: _Line) -> bool:
+    height = max(upper.height, lower.height)
+    if min(upper.height, lower.height) < 0.6 * height:
+        return False
+    gap = lower.top - upper.bottom
+    if not -0.2 * height <= gap <= 0.8 * height:
+        return False
+    overlap = min(upper.right, lower.right) - max(upper.left, lower.left)
+    centre_shift = abs((upper.left + upper.right) - (lower.left + lower.right)) / 2
+    narrower = min(upper.right - upper.left, lower.right - lower.left)
+    return overlap > 0.5 * narrower or centre_shift < 1.5 * height
+
+
+FINGERPRINT_WIDTH = 160  # px of the thumbnail compared between captures
+FINGERPRINT_LEVELS = 32
+
+
+def fingerprint(image: Image.Image) -> bytes:
+    """A small grey thumbnail of a capture (with its size), to tell a changed diagram from the
+    same one captured again: ``same_picture`` compares two of them."""
+    width = min(FINGERPRINT_WIDTH, image.width)
+    height = max(1, round(image.height * width / max(1, image.width)))
+    small = image.convert("L").resize((width, height), Image.Resampling.BOX)
+    levels = (np.asarray(small, dtype=np.uint16) * FINGERPRINT_LEVELS // 256).astype(np.uint8)
+    return width.to_bytes(2, "big") + height.to_bytes(2, "big") + levels.tobytes()
+
+
+def same_picture(a: bytes, b: bytes, *, max_cells: int = 2) -> bool:
+    """Whether two fingerprints stand for an unchanged diagram. A cell that moves one grey
+    level (anti-aliasing, compression) is the same; a new label or box moves several cells by
+    many levels, a blinking caret at most ``max_cells``."""
+    if len(a) != len(b) or a[:4] != b[:4]:
+        return False
+    left = np.frombuffer(a[4:], dtype=np.uint8).astype(np.int16)
+    right = np.frombuffer(b[4:], dtype=np.uint8).astype(np.int16)
+    return int((np.abs(left - right) > 1).sum()) <= max_cells

@@ -1,0 +1,172 @@
+"""The components a diagram can name, as data: ``assets/diagram/components.toml``.
+
+Matching is on whole words, case-insensitive, with one letter of slip allowed in words of six
+letters or more (what Tesseract does to a hand-drawn "Postgres" or "Elasticsearch"). A label
+names at most one component: a label is one box, and a box is one thing ("Redis cache" is a
+cache, "Cassandra DB" a NoSQL database, "User service" a service).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+FUZZY_MIN_LETTERS = 6
+
+
+class VocabularyError(Exception):
+    """The components file is missing or malformed; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class ComponentKind:
+    """One entry of the components file."""
+
+    id: str
+    name: str
+    synonyms: tuple[tuple[str, ...], ...]  # each synonym as its words
+    generic: tuple[tuple[str, ...], ...]
+    checklist: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Found:
+    kind: ComponentKind
+    specific: bool
+    words: int
+    end: int
+    order: int
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case words: letters and digits, with "/" and "-" splitting ("pub/sub" = pub sub)."""
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+class Vocabulary:
+    """Component names and synonyms, and the checklist items each addresses."""
+
+    def __init__(self, kinds: Sequence[ComponentKind]) -> None:
+        self.kinds = tuple(kinds)
+        self._by_id = {k.id: k for k in self.kinds}
+
+    def get(self, component_id: str) -> ComponentKind | None:
+        return self._by_id.get(component_id)
+
+    def name_of(self, label: str) -> ComponentKind | None:
+        """The component one label names, or None (an arrow label, a note, an unknown box)."""
+        words = words_of(label)
+        if not words or len(words) > 8:  # a sentence of free text names no single box
+            return None
+        found: list[_Found] = []
+        for order, kind in enumerate(self.kinds):
+            for specific, phrases in ((True, kind.synonyms), (False, kind.generic)):
+                for phrase in phrases:
+                    end = _find(words, phrase)
+                    if end is not None:
+                        found.append(_Found(kind, specific, len(phrase), end, order))
+        if not found:
+            return None
+        best = max(found, key=lambda f: (f.specific, f.words, f.end, -f.order))
+        return best.kind
+
+    def mentioned(self, text: str) -> set[str]:
+        """The components that a stretch of speech names with a specific synonym (generic words
+        such as "service" or "database" are said of everything and prove nothing)."""
+        words = words_of(text)
+        return {k.id for k in self.kinds for p in k.synonyms if _find(words, p, fuzzy=False)
+                is not None}
+
+    def checklist_of(self, component_ids: Iterable[str]) -> dict[str, str]:
+        """Checklist item id → the first of ``component_ids`` that addresses it."""
+        out: dict[str, str] = {}
+        for cid in component_ids:
+            kind = self._by_id.get(cid)
+            for item in kind.checklist if kind else ():
+                out.setdefault(item, cid)
+        return out
+
+
+def _find(words: Sequence[str], phrase: Sequence[str], *, fuzzy: bool = True) -> int | None:
+    """Where ``phrase`` ends in ``words`` (index after its last word), or None."""
+    n = len(phrase)
+    for start in range(len(words) - n, -1, -1):
+        if all(_same_word(words[start + i], phrase[i], fuzzy) for i in range(n)):
+            return start + n
+    if n > 1:  # "loadbalancer", "objectstore": a phrase run together by the OCR
+        joined = "".join(phrase)
+        for index in range(len(words) - 1, -1, -1):
+            if _same_word(words[index], joined, fuzzy):
+                return index + 1
+    return None
+
+
+def _same_word(seen: str, wanted: str, fuzzy: bool) -> bool:
+    if seen == wanted:
+        return True
+    if not fuzzy or len(wanted) < FUZZY_MIN_LETTERS or abs(len(seen) - len(wanted)) > 1:
+        return False
+    return _within_one(seen, wanted)
+
+
+def _within_one(a: str, b: str) -> bool:
+    """Edit distance at most 1."""
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1:]
+
+
+def load_vocabulary(path: Path) -> Vocabulary:
+    """Read a components file; ``VocabularyError`` says what is wrong and where."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise VocabularyError(f"{path}: cannot read: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise VocabularyError(f"{path}: not valid TOML: {exc}") from exc
+    kinds: list[ComponentKind] = []
+    seen: set[str] = set()
+    for n, entry in enumerate(data.get("component", []), start=1):
+        cid = entry.get("id")
+        if not isinstance(cid, str) or not cid:
+            raise VocabularyError(f"{path}: component {n} has no id")
+        if cid in seen:
+            raise VocabularyError(f"{path}: component id {cid!r} appears twice")
+        seen.add(cid)
+        lists = {key: entry.get(key, []) for key in ("synonyms", "generic", "checklist")}
+        for key, value in lists.items():
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise VocabularyError(f"{path}: component {cid!r}: {key} must be a list of text")
+        synonyms = tuple(tuple(words_of(s)) for s in lists["synonyms"] if words_of(s))
+        if not synonyms:
+            raise VocabularyError(f"{path}: component {cid!r} has no synonyms")
+        kinds.append(ComponentKind(
+            cid, str(entry.get("name", cid)), synonyms,
+            tuple(tuple(words_of(s)) for s in lists["generic"] if words_of(s)),
+            tuple(lists["checklist"]),
+        ))
+    if not kinds:
+        raise VocabularyError(f"{path}: no [[component]] entries")
+    return Vocabulary(kinds)
+
+
+@lru_cache(maxsize=1)
+def default_vocabulary() -> Vocabulary:
+    """The bundled components file (read once: it never changes while the app runs)."""
+    from assets import asset_path
+
+    return load_vocabulary(asset_path("diagram", "components.toml"))
