@@ -11,7 +11,6 @@ more source, not a mode: everything after ``decode`` is the same pipeline.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import queue
 import threading
 import time
@@ -52,6 +51,14 @@ class LiveSource(Protocol):
     def frames(self) -> Iterator[AudioFrame]: ...
 
     def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class SpeakerFrame(AudioFrame):
+    """A frame on the session clock with who is heard on it: with a partner's source beside the
+    microphone (``app.partner``) two lines share one inbox and the decoder tells them apart."""
+
+    speaker: str = "candidate"
 
 
 class End:
@@ -246,7 +253,7 @@ class AudioLine(_Pumped):
                 gate.resumed.wait()
                 if gate.stopped.is_set():
                     return PumpEnd("stopped")
-            rebased = dataclasses.replace(frame, start_s=self.fed_s)
+            rebased = SpeakerFrame(frame.samples, self.fed_s, self.speaker)
             if self.recorder is not None:
                 try:
                     self.recorder.write(rebased)

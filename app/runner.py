@@ -41,6 +41,7 @@ from app.lines import (
     Transcriber,
     TranscriptFeed,
 )
+from app.partner import PartnerLine, interviewer_recorder_for
 from app.pipeline import Heard, SessionStep, StepOutput, coverage_pct, prompt_items
 from app.runner_events import (
     CaptureSaved,
@@ -110,7 +111,7 @@ class SessionRunner:
         self,
         store: SessionStore | None,
         framework: Framework | None,
-        line: Line | None = None,
+        line: Line | PartnerLine | None = None,
         *,
         listener: Listener | None = None,
         source: LiveSource | None = None,
@@ -130,8 +131,9 @@ class SessionRunner:
         commit_interval_s: float = 0.25,
         max_backlog_s: float = 300.0,
     ) -> None:
-        self.line = line or _line(source, transcriber, transcriber_factory, source_factory,
-                                  utterances, transcript_speed)
+        self.line: Line | PartnerLine = line or _line(
+            source, transcriber, transcriber_factory, source_factory, utterances,
+            transcript_speed)
         self.store = store
         self.framework = framework
         self.round_s = float(round_s or (framework.round_s if framework else 0) or 2700.0)
@@ -142,7 +144,7 @@ class SessionRunner:
         self._prompt_image = prompt_image
         self._title = session_title(title, prompt, fallback_title)
         self._settings = dict(settings or {})
-        self._record = record_audio and isinstance(self.line, AudioLine)
+        self._record = record_audio and isinstance(self.line, (AudioLine, PartnerLine))
         self._record_to = record_to
         self._commit_interval_s = commit_interval_s
         self._lock = threading.RLock()
@@ -150,6 +152,7 @@ class SessionRunner:
         self._step: SessionStep | None = None
         self._writer: SessionWriter | None = None
         self._recorder: Recorder | None = None
+        self._partner_recorder: Recorder | None = None
         self._inbox = Inbox(max_backlog_s)
         self._gate = Gate()
         self._worker: threading.Thread | None = None
@@ -181,7 +184,7 @@ class SessionRunner:
 
     def now_s(self) -> float:
         """The session clock: seconds of audio taken in (or of transcript consumed) so far."""
-        if isinstance(self.line, AudioLine):
+        if isinstance(self.line, (AudioLine, PartnerLine)):
             return self.line.fed_s
         return self._step.now_s if self._step is not None else 0.0
 
@@ -277,7 +280,8 @@ class SessionRunner:
 
     def switch_device(self, device: str | None) -> None:
         """After a lost device (or at any time while live): continue on another input."""
-        if not isinstance(self.line, AudioLine) or self.line.source_factory is None:
+        if (not isinstance(self.line, (AudioLine, PartnerLine))
+                or self.line.source_factory is None):
             raise RunnerStateError("this runner has no source_factory to open another device")
         with self._lock:
             if self._status in ("stopping", "stopped", "idle"):
@@ -300,7 +304,11 @@ class SessionRunner:
                 round_s=self.round_s, settings=self._settings, record_audio=self._record)
         elif self._record_to is not None and self._record:
             self._recorder = Recorder(self._record_to, append=False)
-        if isinstance(self.line, AudioLine):
+        if isinstance(self.line, PartnerLine) and self._recorder is not None:
+            # The session keeps both recordings: the partner's beside the microphone's.
+            self._partner_recorder = interviewer_recorder_for(self._recorder.path)
+            self.line.interviewer_recorder = self._partner_recorder
+        if isinstance(self.line, (AudioLine, PartnerLine)):
             self.line.recorder = self._recorder
             self.line.on_level = lambda dbfs, at_s: self._emit(LevelUpdate(dbfs=dbfs, at_s=at_s))
 
@@ -403,9 +411,11 @@ class SessionRunner:
             log.exception("tracker could not finish")
         self.line.join()
         self.line.close()
-        if self._recorder is not None:
+        for recorder in (self._recorder, self._partner_recorder):
+            if recorder is None:
+                continue
             try:
-                self._recorder.close()
+                recorder.close()
             except OSError as exc:
                 log.error("closing the recording failed: %s", exc)
         if self._writer is not None:
@@ -455,7 +465,8 @@ class SessionRunner:
         """A lost microphone keeps the session: everything so far is saved, the user picks
         another device (or stops). True when the runner now waits for that."""
         lost = end.reason == "device_lost"
-        can_switch = isinstance(self.line, AudioLine) and self.line.source_factory is not None
+        can_switch = (isinstance(self.line, (AudioLine, PartnerLine))
+                      and self.line.source_factory is not None)
         if not (can_switch or (lost and self.store is not None)):
             return False  # nothing saved to come back to (``transcribe --mic``): just end
         with self._lock:

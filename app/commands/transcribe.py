@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
+    from app.lines import AudioLine
+    from app.partner import PartnerLine
     from app.refining import RefiningTranscriber
     from app.runner_events import RunnerEvent
     from audio.model import ResolvedModel
@@ -39,6 +41,12 @@ def register(sub: Any) -> None:
     )
     parser.add_argument(
         "--device", metavar="D", help="input device: number or part of the name (with --mic)"
+    )
+    parser.add_argument(
+        "--interviewer", metavar="OTHER",
+        help="the partner's voice as a second source: an audio file played on the same clock "
+        "(or, with --mic, a loopback/monitor device: number or part of the name; 'default' for "
+        "the monitor of the default output). Every event then carries \"speaker\".",
     )
     parser.add_argument(
         "--realtime", action="store_true", help="pace the file at real time, like a microphone"
@@ -124,9 +132,10 @@ class _Output:
     """What ``transcribe`` prints: every transcript line, then a summary; JSON lines with
     ``--json`` (the contract in README.md), readable text otherwise."""
 
-    def __init__(self, as_json: bool, out: TextIO) -> None:
+    def __init__(self, as_json: bool, out: TextIO, speakers: bool = False) -> None:
         self.out = out
         self.printer = None if as_json else _Printer(out)
+        self.speakers = speakers
 
     def show(self, event: RunnerEvent) -> None:
         """The runner's listener (called on its worker thread)."""
@@ -135,13 +144,19 @@ class _Output:
         if not isinstance(event, TranscriptLine):
             return
         if self.printer is not None:
-            self.printer.show(event.final, event.text, event.start_s, event.revised)
+            text = f"{event.speaker.capitalize()}: {event.text}" if self.speakers else event.text
+            self.printer.show(event.final, text, event.start_s, event.revised)
             return
         kind = "revised" if event.revised else "final" if event.final else "partial"
-        self._line({"event": kind, "text": event.text, "start": round(event.start_s, 3),
-                    "end": round(event.end_s, 3), "emitted": round(event.emitted_s, 3)})
+        record: dict[str, object] = {
+            "event": kind, "text": event.text, "start": round(event.start_s, 3),
+            "end": round(event.end_s, 3), "emitted": round(event.emitted_s, 3)}
+        if self.speakers:
+            record["speaker"] = event.speaker
+        self._line(record)
 
-    def summary(self, stats: StreamingStats, decode_s: float, wall_s: float) -> None:
+    def summary(self, stats: StreamingStats, decode_s: float, wall_s: float,
+                partner: dict[str, object] | None = None) -> None:
         audio_s = stats.audio_s
         rtf = round(decode_s / audio_s, 3) if audio_s > 0 else 0.0
         lag_max_s = round(stats.lag_max_s, 3)
@@ -151,7 +166,8 @@ class _Output:
                   f"(compute {rtf}x real time, max lag {lag_max_s} s)", file=sys.stderr)
             return
         self._line({"event": "summary", "audio_s": round(audio_s, 3), "wall_s": round(wall_s, 3),
-                    "rtf": rtf, "lag_max_s": lag_max_s, "peak_rss_mb": round(_peak_rss_mb(), 1)})
+                    "rtf": rtf, "lag_max_s": lag_max_s, "peak_rss_mb": round(_peak_rss_mb(), 1),
+                    **(partner or {})})
 
     def _line(self, record: dict[str, object]) -> None:
         self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -203,8 +219,37 @@ def _transcriber(args: argparse.Namespace, model: WhisperModel,
     return with_refine(live, resolved, glossary=glossary, refine=not args.no_refine)
 
 
-def run(args: argparse.Namespace) -> int:
+def _open_partner(args: argparse.Namespace) -> FileSource | MicrophoneSource:
+    """The interviewer's source: a file (paced like the candidate's), or with --mic a
+    loopback/monitor device."""
+    from audio.loopback import open_loopback
+    from audio.sources import FileSource
+
+    if args.mic:
+        return open_loopback(None if args.interviewer == "default" else args.interviewer)
+    return FileSource(args.interviewer, realtime=args.realtime)
+
+
+def _line(args: argparse.Namespace, source: FileSource | MicrophoneSource,
+          transcriber: StreamingTranscriber | RefiningTranscriber, model: WhisperModel,
+          ) -> tuple[AudioLine | PartnerLine, StreamingTranscriber | None]:
+    """One line (the candidate alone) or, with --interviewer, the two-speaker line; and the
+    partner's transcriber (for the summary)."""
     from app.lines import AudioLine
+    from app.partner import INTERVIEWER_CONFIG, PartnerLine
+    from audio.streaming import StreamingTranscriber
+
+    candidate = AudioLine(source, transcriber=transcriber)
+    if not args.interviewer:
+        return candidate, None
+    partner = StreamingTranscriber(model, glossary=getattr(transcriber, "glossary", None),
+                                   config=INTERVIEWER_CONFIG, live=bool(args.mic or args.realtime))
+    other = AudioLine(_open_partner(args), transcriber=partner)
+    return PartnerLine(candidate, other), partner
+
+
+def run(args: argparse.Namespace) -> int:
+    from app.partner import PartnerLine
     from app.runner import SessionRunner, run_to_end
     from audio.errors import AudioFileError, ModelError, NoMicrophone
     from audio.model import load_model
@@ -216,14 +261,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         source = _open_source(args)
         resolved = _resolve_model(args)
-        transcriber = _transcriber(args, load_model(resolved, threads=args.threads), resolved)
+        model = load_model(resolved, threads=args.threads)
+        transcriber = _transcriber(args, model, resolved)
+        line, partner = _line(args, source, transcriber, model)
     except (AudioFileError, ModelError, NoMicrophone) as exc:
         print(f"mockcoach transcribe: {exc}", file=sys.stderr)
         return 2
-    output = _Output(args.json, sys.stdout)
+    output = _Output(args.json, sys.stdout, speakers=partner is not None)
     # The one session pipeline, with nothing to save and no framework to track.
-    runner = SessionRunner(None, None, AudioLine(source, transcriber=transcriber),
-                           listener=output.show,
+    runner = SessionRunner(None, None, line, listener=output.show,
                            record_to=Path(args.record) if args.record else None)
     started = time.monotonic()
     interrupted, failure = False, None
@@ -234,7 +280,16 @@ def run(args: argparse.Namespace) -> int:
     except RecorderError as exc:
         print(f"mockcoach transcribe: {exc}", file=sys.stderr)
         return 2
-    output.summary(transcriber.stats, runner.decode_s, time.monotonic() - started)
+    partner_figures: dict[str, object] | None = None
+    if isinstance(line, PartnerLine) and partner is not None:
+        partner_figures = {"interviewer_audio_s": round(partner.stats.audio_s, 3),
+                           "interviewer_lag_max_s": round(partner.stats.lag_max_s, 3),
+                           "echo_dropped_words": line.echo.stats.dropped_words}
+        if line.partner_error is not None:
+            print(f"mockcoach transcribe: the interviewer's source: {line.partner_error}",
+                  file=sys.stderr)
+    output.summary(transcriber.stats, runner.decode_s, time.monotonic() - started,
+                   partner_figures)
     if source.error is not None:
         print(f"mockcoach transcribe: {source.error}", file=sys.stderr)
         return 3

@@ -1,0 +1,172 @@
+"""Practise with a partner: speaker accuracy, echo removal and the candidate's latency.
+
+A scripted mock (benchmarks/_dialogue.py: our own sentences, two espeak-ng voices, 72 s) goes
+through the two-speaker line (app.partner.PartnerLine) exactly as ``mockcoach transcribe
+CANDIDATE --interviewer OTHER`` runs it: one session runner, one worker, the candidate's
+transcriber with the refine pass, the interviewer's decoding half as often. Printed:
+
+1. **speaker accuracy** (two-file mode, clean tracks): the share of transcribed words whose
+   speaker label is the speaker of the turn they fall in;
+2. **echo**: the interviewer mixed into the candidate's microphone at -12 dB; the words the
+   candidate's stream shows inside interviewer turns (leaked), with the filter off and on, and
+   the share dropped; also the candidate's own WER both ways (the filter must not eat them);
+3. **latency** (``--realtime``, both files paced at the speed of speech, echo on): the
+   candidate's final-word latency p50/p95 (emit time - the word's end in an offline pass of
+   the candidate track), with the load average beside it (the machine may be shared).
+
+    .venv/bin/python benchmarks/partner.py              # 1 and 2 (about 1-2 min)
+    .venv/bin/python benchmarks/partner.py --realtime   # and 3 (plus 75 s of real time)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from app.lines import AudioLine  # noqa: E402
+from app.partner import PartnerLine, partner_transcribers  # noqa: E402
+from app.refining import with_refine  # noqa: E402
+from app.runner import SessionRunner, run_to_end  # noqa: E402
+from app.runner_events import RunnerEvent, TranscriptLine  # noqa: E402
+from audio.echo import EchoConfig, EchoFilter, spread_words  # noqa: E402
+from audio.events import TranscriptEvent  # noqa: E402
+from audio.metrics import word_error_rate  # noqa: E402
+from audio.model import load_model, resolve_model  # noqa: E402
+from audio.refine import apply_revision  # noqa: E402
+from audio.sources import FileSource  # noqa: E402
+from benchmarks._audio_bench import final_latencies, offline_tokens, pct  # noqa: E402
+from benchmarks._dialogue import (  # noqa: E402
+    Dialogue,
+    build_dialogue,
+    espeak_available,
+    write_wav,
+)
+
+
+def run_pair(model: Any, resolved: Any, candidate: Path, interviewer: Path, *, echo: bool,
+             realtime: bool, refine: bool = True) -> tuple[list[tuple[TranscriptEvent, str]],
+                                                          PartnerLine, float]:
+    """Both files through the two-speaker line; the events with their speaker, the line, and
+    the wall time."""
+    cand_t, intv_t = partner_transcribers(model, live=realtime)
+    live = with_refine(cand_t, resolved, refine=refine)
+    line = PartnerLine(AudioLine(FileSource(candidate, realtime=realtime), transcriber=live),
+                       AudioLine(FileSource(interviewer, realtime=realtime),
+                                 transcriber=intv_t),
+                       EchoFilter(EchoConfig(enabled=echo)))
+    heard: list[tuple[TranscriptEvent, str]] = []
+
+    def listen(event: RunnerEvent) -> None:
+        if isinstance(event, TranscriptLine):
+            heard.append((TranscriptEvent(event.text, event.start_s, event.end_s, event.final,
+                                          event.emitted_s, event.revised), event.speaker))
+
+    started = time.monotonic()
+    result = run_to_end(SessionRunner(None, None, line, listener=listen))
+    if result.error is not None:
+        raise SystemExit(result.error.message)
+    return heard, line, time.monotonic() - started
+
+
+def transcript(heard: list[tuple[TranscriptEvent, str]], speaker: str) -> list[TranscriptEvent]:
+    """One speaker's finals once every revision replaced what it covers."""
+    lines: list[TranscriptEvent] = []
+    for event, who in heard:
+        if who != speaker or not event.final:
+            continue
+        lines = apply_revision(lines, event) if event.revised else [*lines, event]
+    return [e for e in lines if e.text.strip()]
+
+
+def labelled_words(heard: list[tuple[TranscriptEvent, str]]) -> list[tuple[str, float, str]]:
+    out = []
+    for speaker in ("candidate", "interviewer"):
+        for event in transcript(heard, speaker):
+            out += [(raw, word.mid_s, speaker) for raw, word in spread_words(event)]
+    return out
+
+
+def speaker_accuracy(dialogue: Dialogue, heard: list[tuple[TranscriptEvent, str]]
+                     ) -> tuple[int, int]:
+    words = labelled_words(heard)
+    right = sum(1 for _, at, who in words if dialogue.speaker_at(at) == who)
+    return right, len(words)
+
+
+def leaked(dialogue: Dialogue, heard: list[tuple[TranscriptEvent, str]]) -> list[str]:
+    """Candidate-labelled words that fall inside an interviewer turn."""
+    return [raw for raw, at, who in labelled_words(heard)
+            if who == "candidate" and dialogue.speaker_at(at) == "interviewer"]
+
+
+def candidate_wer(dialogue: Dialogue, heard: list[tuple[TranscriptEvent, str]]) -> float:
+    words = [raw for raw, at, who in labelled_words(heard)
+             if who == "candidate" and dialogue.speaker_at(at) == "candidate"]
+    return word_error_rate(dialogue.text_of("candidate"), " ".join(words))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--realtime", action="store_true",
+                        help="also measure the candidate's latency at real time")
+    parser.add_argument("--leak-db", type=float, default=-12.0)
+    parser.add_argument("--keep", metavar="DIR", help="keep the dialogue's WAV files here")
+    args = parser.parse_args()
+    if not espeak_available():
+        raise SystemExit("benchmarks/partner.py needs espeak-ng (apt-get install espeak-ng)")
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="partner-"))
+    dialogue = build_dialogue(work / "turns")
+    cand = write_wav(work / "candidate.wav", dialogue.candidate)
+    intv = write_wav(work / "interviewer.wav", dialogue.interviewer)
+    mix = write_wav(work / "mic_mix.wav", dialogue.mic_mix(args.leak_db))
+    resolved = resolve_model(None)
+    model = load_model(resolved)
+    n_turns = len(dialogue.turns)
+    print(f"dialogue: {dialogue.duration_s:.1f} s, {n_turns} turns, "
+          f"{len(dialogue.text_of('candidate').split())} candidate words, "
+          f"{len(dialogue.text_of('interviewer').split())} interviewer words; "
+          f"load average {os.getloadavg()[0]:.2f}")
+
+    heard, _, wall = run_pair(model, resolved, cand, intv, echo=True, realtime=False)
+    right, total = speaker_accuracy(dialogue, heard)
+    print(f"1. speaker accuracy, two files: {right}/{total} words = "
+          f"{100.0 * right / max(1, total):.1f} % (target >= 98 %; {wall:.0f} s wall)")
+
+    off, _, _ = run_pair(model, resolved, mix, intv, echo=False, realtime=False)
+    on, line, _ = run_pair(model, resolved, mix, intv, echo=True, realtime=False)
+    before, after = leaked(dialogue, off), leaked(dialogue, on)
+    dropped = 1.0 - len(after) / max(1, len(before))
+    right_on, total_on = speaker_accuracy(dialogue, on)
+    print(f"2. echo at {args.leak_db:.0f} dB: leaked words {len(before)} without the filter, "
+          f"{len(after)} with it: {100.0 * dropped:.1f} % dropped (target >= 90 %); "
+          f"{line.echo.stats.dropped_words} dropped "
+          f"({line.echo.stats.dropped_by_level} by level)")
+    print(f"   candidate WER in own turns: {100 * candidate_wer(dialogue, off):.1f} % without, "
+          f"{100 * candidate_wer(dialogue, on):.1f} % with the filter; speaker accuracy with "
+          f"echo: {100.0 * right_on / max(1, total_on):.1f} %")
+    if after:
+        print(f"   still leaked: {' '.join(after)}")
+
+    if args.realtime:
+        _, reference = offline_tokens(model, dialogue.candidate)
+        live, _, wall = run_pair(model, resolved, mix, intv, echo=True, realtime=True)
+        finals = [e for e, who in live if who == "candidate" and e.final and not e.revised]
+        lat = [d for _, d in final_latencies(finals, reference)]
+        print(f"3. candidate final-word latency, both streams at real time, echo on: "
+              f"p50 {pct(lat, 50):.2f} s, p95 {pct(lat, 95):.2f} s over {len(lat)} words "
+              f"(targets 1.2 / 2.0 s); {wall:.0f} s wall; load average "
+              f"{os.getloadavg()[0]:.2f} after, {os.cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main()
