@@ -13,6 +13,8 @@ from app.store.db import (
 from app.store.entities import (
     Capture,
     CoverageEvent,
+    DiagramCapture,
+    DrawnLabel,
     Nudge,
     PhaseChange,
     PhaseSpan,
@@ -33,7 +35,9 @@ __all__ = [
     "DatabaseCorrupt",
     "DatabaseIOError",
     "DatabaseTooNew",
+    "DiagramCapture",
     "DiskFull",
+    "DrawnLabel",
     "Nudge",
     "PhaseChange",
     "PhaseSpan",

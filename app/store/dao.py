@@ -15,6 +15,8 @@ from typing import Any
 from app.store.entities import (
     Capture,
     CoverageEvent,
+    DiagramCapture,
+    DrawnLabel,
     Nudge,
     PhaseChange,
     PhaseSpan,
@@ -330,21 +332,59 @@ class CoverageDAO:
 
     def insert(self, session_id: int, event: CoverageEvent) -> None:
         self._conn.execute(
-            "INSERT INTO coverage_events (session_id, at_s, item_id, kind, label, evidence) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (session_id, event.at_s, event.item_id, event.kind, event.label, event.evidence),
+            "INSERT INTO coverage_events (session_id, at_s, item_id, kind, label, evidence, "
+            "source) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (session_id, event.at_s, event.item_id, event.kind, event.label, event.evidence,
+             event.source),
         )
 
     def for_session(self, session_id: int) -> list[CoverageEvent]:
         rows = self._conn.execute(
-            "SELECT id, at_s, item_id, kind, label, evidence FROM coverage_events "
+            "SELECT id, at_s, item_id, kind, label, evidence, source FROM coverage_events "
             "WHERE session_id = ? ORDER BY at_s, id",
             (session_id,),
         ).fetchall()
         return [
-            CoverageEvent(id=i, at_s=a, item_id=it, kind=k, label=lb, evidence=e)
-            for i, a, it, k, lb, e in rows
+            CoverageEvent(id=i, at_s=a, item_id=it, kind=k, label=lb, evidence=e, source=s)
+            for i, a, it, k, lb, e, s in rows
         ]
+
+
+class DiagramDAO:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def insert(self, session_id: int, diagram: DiagramCapture) -> int:
+        cursor = self._conn.execute(
+            "INSERT INTO diagrams (session_id, at_s, image_path, labels_json) VALUES (?, ?, ?, ?)",
+            (session_id, diagram.at_s, diagram.image_path, diagram.labels_json()),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def for_session(self, session_id: int) -> list[DiagramCapture]:
+        rows = self._conn.execute(
+            "SELECT id, at_s, image_path, labels_json FROM diagrams WHERE session_id = ? "
+            "ORDER BY at_s, id",
+            (session_id,),
+        ).fetchall()
+        out = []
+        for i, a, path, labels in rows:
+            try:
+                items = json.loads(labels)
+            except ValueError:  # a damaged row still shows its image
+                items = []
+            drawn = tuple(
+                DrawnLabel(str(d.get("text", "")), _box(d.get("box")), d.get("component"))
+                for d in items if isinstance(d, dict)
+            )
+            out.append(DiagramCapture(at_s=a, image_path=path, labels=drawn, id=i))
+        return out
+
+
+def _box(value: Any) -> tuple[int, int, int, int]:
+    if isinstance(value, list) and len(value) == 4:
+        return (int(value[0]), int(value[1]), int(value[2]), int(value[3]))
+    return (0, 0, 0, 0)
 
 
 class NudgeDAO:

@@ -167,10 +167,26 @@ def _v3_session_summaries(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v4_diagrams(conn: sqlite3.Connection) -> None:
+    """Captures of the candidate's diagram (image file + labels read, issue 14), and which
+    coverage came from a drawn component rather than from speech."""
+    conn.execute(
+        "CREATE TABLE diagrams ("
+        " id INTEGER PRIMARY KEY,"
+        " session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+        " at_s REAL NOT NULL,"
+        " image_path TEXT NOT NULL,"  # relative to the session folder
+        " labels_json TEXT NOT NULL DEFAULT '[]')"
+    )
+    conn.execute("CREATE INDEX diagrams_by_session ON diagrams(session_id, at_s)")
+    conn.execute("ALTER TABLE coverage_events ADD COLUMN source TEXT NOT NULL DEFAULT 'speech'")
+
+
 # MIGRATIONS[n] upgrades a database from user_version n to n + 1 (schema.sql makes version 1).
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _v2_progress_columns,
     2: _v3_session_summaries,
+    3: _v4_diagrams,
 }
 LATEST_VERSION = 1 + len(MIGRATIONS)
 

@@ -118,6 +118,39 @@ class CoverageEvent:
     label: str = ""
     evidence: str = ""
     id: int | None = None
+    source: str = "speech"  # "speech" | "diagram" (a component drawn on a captured diagram)
+
+
+@dataclass(frozen=True)
+class DrawnLabel:
+    """Text read on a captured diagram, where it is (x, y, w, h in image pixels) and the
+    component it names (None: an arrow label, a note, an unknown box)."""
+
+    text: str
+    box: tuple[int, int, int, int]
+    component: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "box": list(self.box), "component": self.component}
+
+
+@dataclass(frozen=True)
+class DiagramCapture:
+    """One capture of the candidate's diagram: the image file (relative to the session folder)
+    and what was read on it, at ``at_s`` of the session."""
+
+    at_s: float
+    image_path: str
+    labels: tuple[DrawnLabel, ...] = ()
+    id: int | None = None
+
+    @property
+    def components(self) -> tuple[str, ...]:
+        """The component ids drawn, each once, in reading order."""
+        return tuple(dict.fromkeys(lb.component for lb in self.labels if lb.component))
+
+    def labels_json(self) -> str:
+        return json.dumps([lb.to_json() for lb in self.labels])
 
 
 @dataclass(frozen=True)
@@ -139,6 +172,7 @@ class SessionRecord:
     captures: tuple[Capture, ...]
     coverage: tuple[CoverageEvent, ...]
     nudges: tuple[Nudge, ...]
+    diagrams: tuple[DiagramCapture, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from typing import Any
 from app.store.dao import (
     CaptureDAO,
     CoverageDAO,
+    DiagramDAO,
     NudgeDAO,
     PhaseChangeDAO,
     PhaseSpanDAO,
@@ -32,6 +33,8 @@ from app.store.db import StoreError, connect, usage_error
 from app.store.entities import (
     Capture,
     CoverageEvent,
+    DiagramCapture,
+    DrawnLabel,
     Nudge,
     PhaseChange,
     SearchHit,
@@ -102,6 +105,7 @@ class SessionStore:
         self.captures = CaptureDAO(self._conn)
         self.coverage = CoverageDAO(self._conn)
         self.nudges = NudgeDAO(self._conn)
+        self.diagrams = DiagramDAO(self._conn)
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -316,6 +320,19 @@ class SessionStore:
             requirements=capture.requirements,
         )
 
+    def add_diagram(self, session_id: int, at_s: float, png: bytes,
+                    labels: Sequence[DrawnLabel]) -> DiagramCapture:
+        """Save one diagram capture: the PNG in the session folder (``diagrams/``), then its
+        row. The file is written first, so a row never points at a missing image."""
+        folder = self.session_dir(session_id) / "diagrams"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"diagram-{at_s:08.1f}s-{len(list(folder.glob('*.png'))) + 1:03d}.png"
+        (folder / name).write_bytes(png)
+        diagram = DiagramCapture(at_s=at_s, image_path=f"diagrams/{name}", labels=tuple(labels))
+        with self.transaction():
+            did = self.diagrams.insert(session_id, diagram)
+        return DiagramCapture(at_s, diagram.image_path, diagram.labels, did)
+
     # -- reading back --------------------------------------------------------------------------
 
     def load(self, session_id: int) -> SessionRecord:
@@ -332,6 +349,7 @@ class SessionStore:
                 captures=tuple(self.captures.for_session(session_id)),
                 coverage=tuple(self.coverage.for_session(session_id)),
                 nudges=tuple(self.nudges.for_session(session_id)),
+                diagrams=tuple(self.diagrams.for_session(session_id)),
             )
 
     def prompt_titles(self) -> dict[int, str]:
