@@ -69,6 +69,8 @@ class SegmentRevision:
     start_s: float
     end_s: float
     segment: Segment | None
+    speaker: str = "candidate"
+    """Only this speaker's lines give way (a revision of one voice leaves the other's)."""
 
 
 StoreRow = Segment | PhaseRow | CoverageEvent | Nudge | Progress | SegmentRevision
@@ -324,7 +326,8 @@ class SessionStep:
         ``[start_s, end_s)`` (quick; the runner calls it under its lock)."""
         text = event.text.strip()
         new = utterance_from(dataclasses.replace(event, text=text, final=True), speaker)
-        gone = [i for i in self._inputs if isinstance(i, Utterance) and _replaced(event, i)]
+        gone = [i for i in self._inputs if isinstance(i, Utterance) and i.speaker == speaker
+                and _replaced(event, i)]
         kept = [i for i in self._inputs if not any(i is g for g in gone)]
         at = next((n for n, i in enumerate(kept) if _start_s(i) >= new.start_s), len(kept))
         inputs = kept[:at] + ([new] if text else []) + kept[at:]
@@ -357,8 +360,9 @@ class SessionStep:
         text = event.text.strip()
         phase = self._phase_in_force(event.start_s)
         segment = Segment(start_s=event.start_s, end_s=event.end_s, text=text,
-                          phase=phase) if text else None
-        out.rows.insert(0, SegmentRevision(event.start_s, event.end_s, segment))
+                          phase=phase, speaker=revision.speaker) if text else None
+        out.rows.insert(0, SegmentRevision(event.start_s, event.end_s, segment,
+                                           revision.speaker))
         out.events.insert(0, TranscriptLine(
             text=text, start_s=event.start_s, end_s=event.end_s, final=True,
             emitted_s=event.emitted_s, phase=phase, speaker=revision.speaker, revised=True))
@@ -405,7 +409,8 @@ class SessionStep:
             out.rows += self._rows(events, state)
             phase = _phase_at(utterance.start_s, events, state)
             self._next_tick_s = (math.floor(at_s / TICK_S) + 1) * TICK_S
-        out.rows.append(Segment(start_s=event.start_s, end_s=event.end_s, text=text, phase=phase))
+        out.rows.append(Segment(start_s=event.start_s, end_s=event.end_s, text=text, phase=phase,
+                                speaker=speaker))
         out.events.append(TranscriptLine(text=text, start_s=event.start_s, end_s=event.end_s,
                                          final=True, emitted_s=event.emitted_s, phase=phase,
                                          speaker=speaker))

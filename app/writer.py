@@ -167,7 +167,8 @@ class SessionWriter:
             for revision in (r for r in rows if isinstance(r, SegmentRevision)):
                 self.store.replace_segments(  # after the batch: it may hold what is replaced
                     self.session_id, revision.start_s, revision.end_s,
-                    [revision.segment] if revision.segment is not None else [])
+                    [revision.segment] if revision.segment is not None else [],
+                    revision.speaker)
         except DiskFull as exc:
             self.failed = True
             self._on_failure("disk_full", str(exc))

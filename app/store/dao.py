@@ -144,25 +144,29 @@ class SegmentDAO:
 
     def insert_many(self, session_id: int, segments: Iterable[Segment]) -> None:
         self._conn.executemany(
-            "INSERT INTO segments (session_id, start_s, end_s, text, phase) VALUES (?, ?, ?, ?, ?)",
-            [(session_id, s.start_s, s.end_s, s.text, s.phase) for s in segments],
+            "INSERT INTO segments (session_id, start_s, end_s, text, phase, speaker) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(session_id, s.start_s, s.end_s, s.text, s.phase, s.speaker) for s in segments],
         )
 
     def for_session(self, session_id: int) -> list[Segment]:
         rows = self._conn.execute(
-            "SELECT id, start_s, end_s, text, phase FROM segments WHERE session_id = ? "
+            "SELECT id, start_s, end_s, text, phase, speaker FROM segments WHERE session_id = ? "
             "ORDER BY start_s, id",
             (session_id,),
         ).fetchall()
-        return [Segment(id=i, start_s=a, end_s=b, text=t, phase=p) for i, a, b, t, p in rows]
+        return [Segment(id=i, start_s=a, end_s=b, text=t, phase=p, speaker=w)
+                for i, a, b, t, p, w in rows]
 
-    def delete_between(self, session_id: int, start_s: float, end_s: float) -> int:
-        """Delete the segments whose middle lies in [start_s, end_s); the FTS index follows
+    def delete_between(self, session_id: int, start_s: float, end_s: float,
+                       speaker: str | None = None) -> int:
+        """Delete the segments whose middle lies in [start_s, end_s) (only ``speaker``'s, when
+        given: a revision of one voice leaves the other's lines); the FTS index follows
         (triggers). Returns how many went."""
         cursor = self._conn.execute(
             "DELETE FROM segments WHERE session_id = ? AND (start_s + end_s) / 2 >= ? "
-            "AND (start_s + end_s) / 2 < ?",
-            (session_id, start_s, end_s),
+            "AND (start_s + end_s) / 2 < ? AND (? IS NULL OR speaker = ?)",
+            (session_id, start_s, end_s, speaker, speaker),
         )
         return cursor.rowcount
 

@@ -182,11 +182,18 @@ def _v4_diagrams(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE coverage_events ADD COLUMN source TEXT NOT NULL DEFAULT 'speech'")
 
 
+def _v5_segment_speaker(conn: sqlite3.Connection) -> None:
+    """Who said each line ('candidate' | 'interviewer'), for practice with a partner; older
+    lines were all the candidate's."""
+    conn.execute("ALTER TABLE segments ADD COLUMN speaker TEXT NOT NULL DEFAULT 'candidate'")
+
+
 # MIGRATIONS[n] upgrades a database from user_version n to n + 1 (schema.sql makes version 1).
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _v2_progress_columns,
     2: _v3_session_summaries,
     3: _v4_diagrams,
+    4: _v5_segment_speaker,
 }
 LATEST_VERSION = 1 + len(MIGRATIONS)
 

@@ -54,6 +54,8 @@ class Segment:
     text: str
     phase: str | None = None
     id: int | None = None
+    speaker: str = "candidate"
+    """Who said it: "candidate" or "interviewer" (practice with a partner)."""
 
 
 @dataclass(frozen=True)

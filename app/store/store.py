@@ -294,13 +294,14 @@ class SessionStore:
                 self.sessions.update(session_id, **fields)
 
     def replace_segments(
-        self, session_id: int, start_s: float, end_s: float, segments: Sequence[Segment]
+        self, session_id: int, start_s: float, end_s: float, segments: Sequence[Segment],
+        speaker: str | None = None,
     ) -> int:
         """A revised transcript of [start_s, end_s): in one transaction, the saved segments whose
         middle lies in that range make way for ``segments`` (search follows). Returns how many
         segments were replaced."""
         with self.transaction():
-            gone = self.segments.delete_between(session_id, start_s, end_s)
+            gone = self.segments.delete_between(session_id, start_s, end_s, speaker)
             if segments:
                 self.segments.insert_many(session_id, segments)
         return gone
