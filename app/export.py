@@ -21,9 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from app.presentation import (
+    SPEAKER_NAMES,
     BudgetStatus,
+    Line,
     budget_status,
     clock,
+    has_partner,
     hedge_spans,
     marked,
     merge_lines,
@@ -41,21 +44,29 @@ class ExportError(ValueError):
 # -- transcript formats ------------------------------------------------------------------------
 
 
+def _named(line: Line, partner: bool) -> str:
+    """``Interviewer: text`` when a partner spoke in the session, the text alone otherwise."""
+    return f"{SPEAKER_NAMES.get(line.speaker, line.speaker)}: {line.text}" if partner else line.text
+
+
 def to_srt(record: SessionRecord) -> str:
     cues = []
+    partner = has_partner(record.segments)
     for n, line in enumerate(merge_lines(record.segments, max_s=7.0, max_chars=84), start=1):
         end = max(line.end_s, line.start_s + 0.5)
         stamps = f"{subtitle_stamp(line.start_s, ',')} --> {subtitle_stamp(end, ',')}"
-        cues.append(f"{n}\n{stamps}\n{line.text}\n")
+        cues.append(f"{n}\n{stamps}\n{_named(line, partner)}\n")
     return "\n".join(cues)
 
 
 def to_vtt(record: SessionRecord) -> str:
     out = ["WEBVTT", f"NOTE {_vtt_safe(record.session.title)}", ""]
+    partner = has_partner(record.segments)
     for line in merge_lines(record.segments, max_s=7.0, max_chars=84):
         end = max(line.end_s, line.start_s + 0.5)
         out.append(f"{subtitle_stamp(line.start_s, '.')} --> {subtitle_stamp(end, '.')}")
-        out.append(_vtt_safe(line.text))
+        voice = f"<v {SPEAKER_NAMES.get(line.speaker, line.speaker)}>" if partner else ""
+        out.append(voice + _vtt_safe(line.text))
         out.append("")
     return "\n".join(out)
 
@@ -65,9 +76,11 @@ def _vtt_safe(text: str) -> str:
 
 
 def to_jsonl(record: SessionRecord) -> str:
+    partner = has_partner(record.segments)
     return "".join(
         json.dumps({"start": round(s.start_s, 3), "end": round(s.end_s, 3), "text": s.text,
-                    "phase": s.phase}, ensure_ascii=False) + "\n"
+                    "phase": s.phase, **({"speaker": s.speaker} if partner else {})},
+                   ensure_ascii=False) + "\n"
         for s in record.segments
     )
 
@@ -200,9 +213,11 @@ def to_markdown(record: SessionRecord) -> str:
         out.append("")
     out += _markdown_signals(record)
     out += ["## Transcript", ""]
+    partner = has_partner(record.segments)
     for line in merge_lines(record.segments):
         phase = f" *{line.phase}*" if line.phase else ""
-        out.append(f"- `{clock(line.start_s)}`{phase} {_mark_md(line.text)}")
+        who = f" **{SPEAKER_NAMES.get(line.speaker, line.speaker)}:**" if partner else ""
+        out.append(f"- `{clock(line.start_s)}`{phase}{who} {_mark_md(line.text)}")
     out.append("")
     return "\n".join(out)
 
@@ -213,7 +228,8 @@ def _mark_md(text: str) -> str:
 
 def session_pace(record: SessionRecord) -> list[tuple[float, float]]:
     """Words per minute over the session (``presentation.words_per_minute``)."""
-    return words_per_minute(record.segments, record.session.duration_s)
+    said = [seg for seg in record.segments if seg.speaker != "interviewer"]  # the candidate's
+    return words_per_minute(said, record.session.duration_s)
 
 
 def delivery_facts(record: SessionRecord) -> list[str]:
@@ -226,7 +242,8 @@ def delivery_facts(record: SessionRecord) -> list[str]:
         facts.append(f"Words per minute: {sum(rates) / len(rates):.0f} on average, "
                      f"{min(rates):.0f}–{max(rates):.0f} minute by minute.")
     signals: dict[str, Any] = (record.session.report or {}).get("signals") or {}
-    hedges = sum(len(hedge_spans(seg.text)) for seg in record.segments)
+    hedges = sum(len(hedge_spans(seg.text)) for seg in record.segments
+                 if seg.speaker != "interviewer")
     tradeoffs = signals.get("tradeoffs")
     facts.append(f"Hedges: {hedges} (highlighted in the transcript)"
                  + (f"; trade-offs named: {tradeoffs}." if tradeoffs is not None else "."))
@@ -402,10 +419,13 @@ def to_html(record: SessionRecord, session_folder: Path | None = None) -> str:
     facts = "".join(f"<li>{e(fact)}</li>" for fact in delivery_facts(record))
     body.append("<section><h2>Delivery</h2><h3>Words per minute</h3>"
                 + wpm_svg(session_pace(record), s.duration_s) + f"<ul>{facts}</ul></section>")
+    partner = has_partner(record.segments)
     lines = "".join(
         f"<tr><td class='t'>{clock(x.start_s)}</td><td><i class='dot' style='background:"
         f"{_phase_colour(order, x.phase)}' title='{e(x.phase or '')}'></i></td>"
-        f"<td>{_mark_html(x.text)}</td></tr>"
+        + (f"<td class='who'>{e(SPEAKER_NAMES.get(x.speaker, x.speaker))}</td>" if partner
+           else "")
+        + f"<td>{_mark_html(x.text)}</td></tr>"
         for x in merge_lines(record.segments))
     body.append(f"<section><h2>Transcript</h2><table class='transcript'>{lines}</table></section>")
     return (

@@ -153,6 +153,21 @@ class Line:
     end_s: float
     text: str
     phase: str | None
+    speaker: str = "candidate"
+    """Who said it ("candidate" | "interviewer"); lines never join across speakers."""
+
+
+def speaker_of(said: object) -> str:
+    """The speaker of a segment or line (older ones carry none: the candidate's)."""
+    return str(getattr(said, "speaker", "candidate") or "candidate")
+
+
+def has_partner(said: Iterable[object]) -> bool:
+    """True when a partner spoke in this transcript (then exports name each line's speaker)."""
+    return any(speaker_of(s) == "interviewer" for s in said)
+
+
+SPEAKER_NAMES = {"candidate": "Candidate", "interviewer": "Interviewer"}
 
 
 JOIN_GAP_S = 0.8  # a longer pause starts a new line
@@ -184,12 +199,14 @@ def merge_lines(segments: Iterable[Phased], max_s: float = JOIN_MAX_S,
         text = seg.text.strip()
         if not text:
             continue
-        if lines and joins(lines[-1], seg, max_s, max_chars, gap_s):
+        speaker = speaker_of(seg)
+        if (lines and lines[-1].speaker == speaker
+                and joins(lines[-1], seg, max_s, max_chars, gap_s)):
             last = lines[-1]
             lines[-1] = Line(last.start_s, max(last.end_s, seg.end_s), f"{last.text} {text}",
-                             last.phase)
+                             last.phase, speaker)
         else:
-            lines.append(Line(seg.start_s, seg.end_s, text, seg.phase))
+            lines.append(Line(seg.start_s, seg.end_s, text, seg.phase, speaker))
     return lines
 
 

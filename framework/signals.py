@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,6 +106,13 @@ class DeliverySignals:
     quantities: list[Quantity] = field(default_factory=list)
     # where stated quantities count for the estimation check (before the design starts)
     estimation_phases: frozenset[str] = DEFAULT_ESTIMATION_PHASES
+    said: list[tuple[float, float]] = field(default_factory=list)  # the candidate's finals
+    partner: list[tuple[float, float, str]] = field(default_factory=list)  # the interviewer's
+
+    def partner_line(self, u: Utterance) -> None:
+        """An interviewer's final: counted only for talk time and time to answer (it says
+        nothing about how the candidate spoke)."""
+        self.partner.append((u.start_s, u.end_s, u.text))
 
     def add(self, u: Utterance, phase: str, toks: Sequence[Token]) -> None:
         """Count a final utterance said during ``phase``."""
@@ -115,6 +123,7 @@ class DeliverySignals:
         elif u.start_s - self.last_end_s >= LONG_SILENCE_S:
             self.silences.append((self.last_end_s, u.start_s))
         self.last_end_s = max(self.last_end_s, u.end_s)
+        self.said.append((u.start_s, u.end_s))
         self.words += n
         minute = int(((u.start_s + u.end_s) / 2) // 60)
         self.words_per_minute[minute] = self.words_per_minute.get(minute, 0) + n
@@ -158,7 +167,77 @@ class DeliverySignals:
                 for a, b in silences
             ],
             "estimation": estimation_check(self.quantities),
+            "talk_time": talk_time(self.said, [(a, b) for a, b, _ in self.partner]),
+            "answers": answer_times(self.said, self.partner),
         }
+
+
+# ------------------------------------------------------------------------------- with a partner
+
+QUESTION_GAP_S = 1.5
+"""Interviewer finals this close together are one question (a live transcriber commits a few
+words at a time: "How many" / "new links do you" / "expect each day?")."""
+_QUESTION_START = re.compile(
+    r"^(?:so,?\s+|and\s+|okay,?\s+|ok,?\s+|now,?\s+)*"
+    r"(?:how|what|why|when|where|which|who|can|could|would|will|do|does|did|is|are|should|"
+    r"tell me|walk me|talk me)\b")
+
+
+def _spoken_s(spans: Sequence[tuple[float, float]]) -> float:
+    """Seconds covered by ``spans`` (overlaps counted once)."""
+    total, reach = 0.0, -math.inf
+    for start, end in sorted(spans):
+        if end <= reach:
+            continue
+        total += end - max(start, reach)
+        reach = end
+    return total
+
+
+def talk_time(candidate: Sequence[tuple[float, float]],
+              interviewer: Sequence[tuple[float, float]]) -> dict[str, Any]:
+    """How the talking was shared: seconds each spoke and the candidate's share (in a mock the
+    candidate should carry most of it; a share far below ~70 % means the interviewer led)."""
+    mine, theirs = _spoken_s(candidate), _spoken_s(interviewer)
+    total = mine + theirs
+    return {"candidate_s": round(mine, 2), "interviewer_s": round(theirs, 2),
+            "candidate_share": round(mine / total, 3) if total > 0 else None}
+
+
+def _questions(lines: Sequence[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
+    """The interviewer's finals gathered into turns, keeping those that ask something."""
+    turns: list[list[Any]] = []
+    for start, end, text in sorted(lines):
+        if turns and start - turns[-1][1] <= QUESTION_GAP_S and not turns[-1][2].endswith("?"):
+            turns[-1][1] = max(turns[-1][1], end)
+            turns[-1][2] = f"{turns[-1][2]} {text.strip()}"
+        else:
+            turns.append([start, end, text.strip()])
+    return [(a, b, t) for a, b, t in turns
+            if t.endswith("?") or _QUESTION_START.match(t.lower())]
+
+
+def answer_times(candidate: Sequence[tuple[float, float]],
+                 interviewer: Sequence[tuple[float, float, str]]) -> dict[str, Any]:
+    """For each interviewer question, how long the candidate took to start answering (from the
+    question's end to their next words; 0 when they cut in). A question the candidate never
+    answered before the next one counts as unanswered."""
+    starts = sorted(a for a, _ in candidate)
+    questions = _questions(interviewer)
+    items = []
+    for n, (q_start, q_end, text) in enumerate(questions):
+        until = questions[n + 1][0] if n + 1 < len(questions) else math.inf
+        reply = next((s for s in starts if s >= q_start and s < until), None)
+        after = None if reply is None else round(max(0.0, reply - q_end), 2)
+        items.append({"at": round(q_end, 2), "question": text, "after_s": after})
+    answered = sorted(i["after_s"] for i in items if i["after_s"] is not None)
+    return {
+        "questions": len(items),
+        "answered": len(answered),
+        "median_s": round(statistics.median(answered), 2) if answered else None,
+        "max_s": answered[-1] if answered else None,
+        "items": items,
+    }
 
 
 # ---------------------------------------------------------------------------------- quantities
