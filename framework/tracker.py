@@ -257,6 +257,8 @@ class Tracker:
                     self._numbers_seen = True
                 self.signals.add(u, self.phase, toks)
                 events.extend(self._cover(u, toks))
+            else:  # ... but they count for talk time and time to answer
+                self.signals.partner_line(u)
         events.extend(self._check_nudges(max(self._now, u.end_s)))
         return events
 
