@@ -202,7 +202,7 @@ def test_a_saved_partner_session_keeps_speakers_both_recordings_and_the_signals(
     tmp_path: Path,
 ) -> None:
     store = SessionStore(tmp_path / "s.db")
-    heard, result = run_line(dialogue_line(True), store, get_framework("system-design"))
+    _, result = run_line(dialogue_line(True), store, get_framework("system-design"))
     session = result.session  # type: ignore[attr-defined]
     record = store.load(session.id)
     assert [(s.speaker, s.text) for s in record.segments] == [
