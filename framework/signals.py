@@ -224,13 +224,16 @@ def answer_times(candidate: Sequence[tuple[float, float]],
     answered before the next one counts as unanswered."""
     starts = sorted(a for a, _ in candidate)
     questions = _questions(interviewer)
-    items = []
+    items: list[dict[str, Any]] = []
+    answered: list[float] = []
     for n, (q_start, q_end, text) in enumerate(questions):
         until = questions[n + 1][0] if n + 1 < len(questions) else math.inf
         reply = next((s for s in starts if s >= q_start and s < until), None)
         after = None if reply is None else round(max(0.0, reply - q_end), 2)
         items.append({"at": round(q_end, 2), "question": text, "after_s": after})
-    answered = sorted(i["after_s"] for i in items if i["after_s"] is not None)
+        if after is not None:
+            answered.append(after)
+    answered.sort()
     return {
         "questions": len(items),
         "answered": len(answered),
