@@ -32,7 +32,7 @@ from audio.events import TranscriptEvent
 from framework.events import Addressed, PhaseChanged, TrackerEvent, TrackerState
 from framework.events import Nudge as TrackerNudge
 from framework.tracker import Tracker
-from framework.types import PromptItem, Utterance
+from framework.types import Drawn, PromptItem, Utterance
 
 if TYPE_CHECKING:
     from capture.prompt import Prompt
@@ -83,7 +83,7 @@ class _Override:
     at_s: float
 
 
-TrackerInput = Utterance | _Override
+TrackerInput = Utterance | _Override | Drawn
 
 
 @dataclass
@@ -252,6 +252,19 @@ class SessionStep:
         state = self.tracker.state(max(at_s, self.now_s))
         return StepOutput(self._rows([event], state), [TrackerUpdate(events=(event,), state=state)])
 
+    def drawn(self, evidence: Sequence[Drawn]) -> StepOutput:
+        """Components read on a diagram capture: the checklist items they address count as
+        addressed "by diagram" (kept among the inputs, so a rebuilt tracker has them too)."""
+        if self.tracker is None or not evidence:
+            return StepOutput()
+        events: list[TrackerEvent] = []
+        for item in evidence:
+            self._inputs.append(item)
+            events += self.tracker.feed_drawn(item)
+        state = self.tracker.state(self.now_s)
+        return StepOutput(self._rows(events, state),
+                          [TrackerUpdate(events=tuple(events), state=state)])
+
     def finish(self, end_s: float) -> StepOutput:
         """The last step: time runs to ``end_s`` and the tracker writes its report."""
         self.now_s = max(self.now_s, end_s)
@@ -381,6 +394,8 @@ class SessionStep:
             if isinstance(value, _Override):
                 events: list[TrackerEvent] = [replay.tracker.override(value.phase_id,
                                                                       value.at_s)]
+            elif isinstance(value, Drawn):
+                events = replay.tracker.feed_drawn(value)
             else:
                 events = replay.tracker.feed(value)
             replay.addressed += [e for e in events if isinstance(e, Addressed)]
@@ -432,7 +447,8 @@ class SessionStep:
                     continue
                 self._covered.add((ev.kind, ev.item_id))
                 rows.append(CoverageEvent(at_s=ev.at_s, item_id=ev.item_id, kind=ev.kind,
-                                          label=ev.label, evidence=" · ".join(ev.evidence)))
+                                          label=ev.label, evidence=" · ".join(ev.evidence),
+                                          source=ev.source))
             elif isinstance(ev, TrackerNudge):
                 rows.append(Nudge(at_s=ev.at_s, kind=ev.kind, text=ev.text))
         return rows
@@ -444,7 +460,7 @@ def _replaced(revision: TranscriptEvent, final: Utterance) -> bool:
 
 
 def _start_s(value: TrackerInput) -> float:
-    return value.at_s if isinstance(value, _Override) else value.start_s
+    return value.at_s if isinstance(value, (_Override, Drawn)) else value.start_s
 
 
 def _words(text: str) -> list[str]:

@@ -45,6 +45,7 @@ from app.partner import PartnerLine, interviewer_recorder_for
 from app.pipeline import Heard, SessionStep, StepOutput, coverage_pct, prompt_items
 from app.runner_events import (
     CaptureSaved,
+    DiagramSaved,
     ErrorKind,
     LagUpdate,
     LevelUpdate,
@@ -66,6 +67,8 @@ from framework.types import Utterance
 if TYPE_CHECKING:
     from PIL.Image import Image
 
+    from app.diagrams import DiagramResult
+    from app.store import DiagramCapture
     from capture.prompt import Prompt
     from framework.definition import Framework
 
@@ -277,6 +280,24 @@ class SessionRunner:
             replay = step.replay_with(prompt_items(prompt), past)
             self._emit_all(self._apply(lambda s: s.adopt(replay)))
         return capture
+
+    def attach_diagram(self, result: DiagramResult) -> DiagramCapture:
+        """Keep a diagram capture that was read (``app.diagrams``): the image and its labels
+        in the session, its components as tracker evidence at the capture's time. Blocking
+        (a PNG write): call it off the GUI thread."""
+        from app.diagrams import drawn_evidence, png_bytes
+        from capture.diagram_vocabulary import default_vocabulary
+
+        if self._writer is None or self._writer.session is None or self._step is None:
+            raise RunnerStateError("start a saved session first")
+        sid = self._writer.session_id
+        diagram = self._writer.store.add_diagram(sid, result.at_s, png_bytes(result.image),
+                                                 result.labels)
+        self._emit(DiagramSaved(diagram, self._writer.store.file_path(sid,
+                                                                      diagram.image_path)))
+        evidence = drawn_evidence(result.labels, result.at_s, default_vocabulary())
+        self._emit_all(self._apply(lambda s: s.drawn(evidence)))
+        return diagram
 
     def switch_device(self, device: str | None) -> None:
         """After a lost device (or at any time while live): continue on another input."""

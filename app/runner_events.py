@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from app.store.entities import Capture
+from app.store.entities import Capture, DiagramCapture
 from framework.events import TrackerEvent, TrackerState
 
 RunnerStatus = Literal[
@@ -99,6 +99,15 @@ class CaptureSaved:
 
 
 @dataclass(frozen=True)
+class DiagramSaved:
+    """A capture of the candidate's diagram was read and saved with the session."""
+
+    kind: ClassVar[str] = "diagram"
+    diagram: DiagramCapture
+    image_file: Path  # absolute path of the saved image
+
+
+@dataclass(frozen=True)
 class RunnerError:
     """Something went wrong. ``fatal``: the session is ending (what was saved stays saved).
 
@@ -133,6 +142,7 @@ RunnerEvent = (
     | LagUpdate
     | StatusChanged
     | CaptureSaved
+    | DiagramSaved
     | RunnerError
     | SessionStopped
 )

@@ -79,12 +79,13 @@ class Vocabulary:
         best = max(found, key=lambda f: (f.specific, f.words, f.end, -f.order))
         return best.kind
 
-    def mentioned(self, text: str) -> set[str]:
-        """The components that a stretch of speech names with a specific synonym (generic words
-        such as "service" or "database" are said of everything and prove nothing)."""
+    def mentioned(self, text: str, *, generic: bool = False) -> set[str]:
+        """The components a stretch of speech names: by a synonym, or with ``generic`` also by
+        a generic word ("service", "database" are said of everything, so they prove little)."""
         words = words_of(text)
-        return {k.id for k in self.kinds for p in k.synonyms if _find(words, p, fuzzy=False)
-                is not None}
+        return {k.id for k in self.kinds
+                for p in (k.synonyms + k.generic if generic else k.synonyms)
+                if _find(words, p, fuzzy=False) is not None}
 
     def checklist_of(self, component_ids: Iterable[str]) -> dict[str, str]:
         """Checklist item id → the first of ``component_ids`` that addresses it."""
