@@ -32,7 +32,7 @@ from framework.scorecard import (
 from framework.study import StudyItem, Topic, load_topics, suggest_study
 
 if TYPE_CHECKING:
-    from app.store import SessionRecord, SessionStore
+    from app.store import Segment, SessionRecord, SessionStore
     from capture.library import LibraryPrompt
     from framework.definition import Framework
 
@@ -153,14 +153,13 @@ def _rebuilt_report(record: SessionRecord, framework: Framework | None) -> Track
     for seg in record.segments:
         while manual and manual[0].at_s <= seg.start_s:
             tracker.override(manual.pop(0).phase, seg.start_s)
-        tracker.feed(Utterance(seg.text, seg.start_s, seg.end_s,
-                               speaker=_speaker(seg)))
+        tracker.feed(Utterance(seg.text, seg.start_s, seg.end_s, speaker=_speaker(seg)))
     end = max(s.duration_s, record.segments[-1].end_s if record.segments else 0.0)
     return tracker.summary(end)
 
 
-def _speaker(segment: object) -> str:
-    return "interviewer" if getattr(segment, "speaker", None) == "interviewer" else "candidate"
+def _speaker(segment: Segment) -> str:
+    return "interviewer" if segment.speaker == "interviewer" else "candidate"
 
 
 def session_facts(record: SessionRecord, data: DebriefData) -> SessionFacts:
@@ -234,3 +233,31 @@ def session_debrief(store: SessionStore, session_id: int, *,
     record = store.load(session_id)
     done = practised_prompts(store, data) if practised is None else practised
     return debrief_record(record, data, done)
+
+
+# -- for people: the CLI, the Markdown export and the review window share these ------------------
+
+
+def score_label(score: int | None) -> str:
+    """``3/4``, or ``not measured`` (never a made-up number)."""
+    return f"{score}/4" if score is not None else "not measured"
+
+
+def debrief_text(d: Debrief) -> list[str]:
+    """The scorecard and study list as plain lines (``sessions show``)."""
+    from app.presentation import clock
+
+    out = [f"Scorecard (rubric {d.scorecard.rubric})"]
+    for dim in d.scorecard.dimensions:
+        out.append(f"  {dim.label:<20} {score_label(dim.score):>12}  {dim.reason}")
+        for e in dim.evidence:
+            out.append(f"  {'':<20} {clock(e.at_s):>12}  {e.text}")
+    out.append("")
+    out.append("Study next")
+    if not d.study:
+        out.append("  Nothing stands out: no weak dimension, open item or overrun.")
+    for n, s in enumerate(d.study, 1):
+        practise = f" Practise: {s.prompt_id} (`mockcoach prompts show {s.prompt_id}`)." \
+            if s.prompt_id else ""
+        out.append(f"  {n}. {s.title}: {s.why}{practise}")
+    return out

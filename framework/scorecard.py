@@ -291,6 +291,7 @@ class _Transcript:
         self.lines = sorted((s for s in said if s.speaker != "interviewer" and s.text.strip()),
                             key=lambda s: s.start_s)
         self.starts = [s.start_s for s in self.lines]
+        self.normal = [_normal(s.text) for s in self.lines]
         others = sorted((s for s in said if s.speaker == "interviewer"), key=lambda s: s.start_s)
         self.other = [(s.start_s, s.end_s) for s in others]
         self.other_starts = [s.start_s for s in others]
@@ -374,8 +375,7 @@ def _phase_time(rule: Rule, ctx: _Ctx) -> Finding:
     ok = spent >= rule.num("min_share", 0.5) * budget
     spans = ctx.spans(phase)
     if spans:
-        evidence = [ctx.said.moment(spans[0].start_s, f"{clock(spans[0].start_s)} "
-                                    f"{values['phase']} began: ")]
+        evidence = [ctx.said.moment(spans[0].start_s, f"{values['phase']} began: ")]
         return _result(rule, ok, evidence, **values)
     # never reached: say where the time went instead
     spent_by = sorted(ctx.report.time_per_phase.items(), key=lambda kv: -kv[1])
@@ -446,7 +446,7 @@ def _phase_budget(rule: Rule, ctx: _Ctx) -> Finding:
             length = span.end_s - span.start_s
             if acc + length >= b:
                 at = span.start_s + (b - acc)
-                evidence.append(ctx.said.moment(at, f"{clock(at)} {label}'s budget ran out: "))
+                evidence.append(ctx.said.moment(at, f"{label}'s budget ran out: "))
                 break
             acc += length
     return _result(rule, not over, evidence, over="; ".join(over))
@@ -457,7 +457,7 @@ def _round_time(rule: Rule, ctx: _Ctx) -> Finding:
     if round_s <= 0:
         return _unmeasured(rule, "the round has no length")
     ok = length <= round_s * (1 + rule.num("max_over_share", 0.1))
-    evidence = [] if ok else [ctx.said.moment(round_s, f"{clock(round_s)} time was up: ")]
+    evidence = [] if ok else [ctx.said.moment(round_s, "time was up: ")]
     return _result(rule, ok, evidence, over=clock(length - round_s), round=clock(round_s),
                    length=clock(length))
 
@@ -487,11 +487,14 @@ _HEDGE = phrase_pattern(HEDGES)
 _FILLER = phrase_pattern(FILLERS)
 
 
-def _lines_with(ctx: _Ctx, pattern: re.Pattern[str], most: int) -> list[Evidence]:
+def _lines_with(ctx: _Ctx, pattern: re.Pattern[str], most: int,
+                prefix: str = "") -> list[Evidence]:
     """The candidate's lines with the most matches of ``pattern`` (ties: earliest)."""
-    hits = [(len(pattern.findall(_normal(s.text))), s) for s in ctx.said.lines]
+    lines = ctx.said.lines
+    hits = [(len(pattern.findall(text)), lines[i]) for i, text in enumerate(ctx.said.normal)]
     best = sorted((h for h in hits if h[0]), key=lambda h: (-h[0], h[1].start_s))[:most]
-    return [ctx.said.moment(s.start_s) for _, s in sorted(best, key=lambda h: h[1].start_s)]
+    return [ctx.said.moment(s.start_s, prefix)
+            for _, s in sorted(best, key=lambda h: h[1].start_s)]
 
 
 def _tradeoffs(rule: Rule, ctx: _Ctx) -> Finding:
@@ -501,8 +504,10 @@ def _tradeoffs(rule: Rule, ctx: _Ctx) -> Finding:
     trades, hedges = int(ctx.signals.get("tradeoffs") or 0), int(ctx.signals.get("hedges") or 0)
     ok = trades >= rule.num("min_tradeoffs", 3) and hedges <= trades * rule.num(
         "max_hedge_ratio", 1.0)
-    pattern = _HEDGE if (not ok and hedges > trades) else _TRADE
-    return _result(rule, ok, _lines_with(ctx, pattern, 3), tradeoffs=trades, hedges=hedges)
+    hedging = not ok and hedges > trades
+    evidence = _lines_with(ctx, _HEDGE, 3, "hedge: ") if hedging \
+        else _lines_with(ctx, _TRADE, 3, "trade-off: ")
+    return _result(rule, ok, evidence, tradeoffs=trades, hedges=hedges)
 
 
 def _estimation(rule: Rule, ctx: _Ctx) -> Finding:
@@ -516,7 +521,7 @@ def _estimation(rule: Rule, ctx: _Ctx) -> Finding:
     for c in shown[:3]:
         at = float(c.get("at") or 0.0)
         verdict = f"off by {float(c.get('ratio') or 0):.1f}x" if not c.get("ok") else "adds up"
-        evidence.append(ctx.said.moment(at, f"{clock(at)} estimate {verdict}: "))
+        evidence.append(ctx.said.moment(at, f"estimate {verdict}: "))
     worst = str(flagged[0].get("text", "")) if flagged else ""
     ok = len(flagged) <= rule.num("max_flagged", 0)
     return _result(rule, ok, evidence, flagged=len(flagged), checked=len(checks), worst=worst)
@@ -535,7 +540,7 @@ def _pace(rule: Rule, ctx: _Ctx) -> Finding:
         pick = min if wpm < low else max
         m = pick(minutes, key=lambda x: float(x["wpm"]))
         at = 60.0 * int(m["minute"])
-        evidence.append(ctx.said.moment(at, f"minute {clock(at)} at {m['wpm']} wpm: "))
+        evidence.append(ctx.said.moment(at, f"{m['wpm']} wpm this minute: "))
     return _result(rule, ok, evidence, wpm=f"{wpm:.0f}", min_wpm=f"{low:.0f}",
                    max_wpm=f"{high:.0f}")
 
@@ -548,7 +553,7 @@ def _fillers(rule: Rule, ctx: _Ctx) -> Finding:
     count, per_minute = int(fillers.get("count") or 0), float(fillers.get("per_minute") or 0)
     by_word = sorted((fillers.get("by_word") or {}).items(), key=lambda kv: -kv[1])[:3]
     ok = per_minute <= rule.num("max_per_minute", 3.0)
-    evidence = _lines_with(ctx, _FILLER, 3) if not ok else []
+    evidence = _lines_with(ctx, _FILLER, 3, "fillers: ") if not ok else []
     top = ", ".join(f"“{w}” ×{n}" for w, n in by_word) or "none"
     return _result(rule, ok, evidence, count=count, per_minute=f"{per_minute:.1f}", top=top)
 
@@ -565,7 +570,7 @@ def _silences(rule: Rule, ctx: _Ctx) -> Finding:
             long.append((a, b))
     ok = len(long) <= rule.num("max_count", 2)
     worst = sorted(long, key=lambda x: x[0] - x[1])[:3]
-    evidence = [ctx.said.moment(b, f"{clock(a)} silent {b - a:.0f} s, then: ")
+    evidence = [ctx.said.moment(b, f"after {b - a:.0f} s of silence: ")
                 for a, b in sorted(worst)]
     longest = f"{max((b - a for a, b in long), default=0.0):.0f} s"
     return _result(rule, ok, evidence, count=len(long), min_s=min_s, longest=longest)
@@ -583,14 +588,14 @@ def _signposting(rule: Rule, ctx: _Ctx) -> Finding:
         own = phrase_pattern(tuple(ctx.facts.cues.get(span.id, ())))
         lo = bisect.bisect_left(ctx.said.starts, span.start_s - 5.0)
         hi = bisect.bisect_right(ctx.said.starts, span.start_s + window)
-        said = next((s for s in ctx.said.lines[lo:hi]
-                     if general.search(_normal(s.text)) or own.search(_normal(s.text))), None)
+        said = next((ctx.said.lines[i] for i in range(lo, hi)
+                     if general.search(ctx.said.normal[i]) or own.search(ctx.said.normal[i])),
+                    None)
         label = ctx.facts.label(span.id)
         if said is not None:
             announced.append(ctx.said.moment(said.start_s, f"into {label}: "))
         else:
-            quiet.append(ctx.said.moment(span.start_s, f"{clock(span.start_s)} into {label} "
-                                         "unannounced: "))
+            quiet.append(ctx.said.moment(span.start_s, f"into {label} unannounced: "))
     ok = len(announced) >= rule.num("min_share", 0.5) * len(changes)
     return _result(rule, ok, (quiet if not ok else announced)[:3], announced=len(announced),
                    changes=len(changes))

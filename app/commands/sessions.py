@@ -4,7 +4,8 @@ JSON shapes (contracts, documented in README.md):
 - ``list --json``: an array, newest first, of ``{"id", "started_at", "ended_at", "title",
   "framework", "round_s", "duration_s", "status", "coverage_pct", "notes"}``.
 - ``show --json``: that object plus ``audio_file``, ``settings``, ``report``, ``segments``,
-  ``phases``, ``phase_changes``, ``captures``, ``coverage``, ``nudges``.
+  ``phases``, ``phase_changes``, ``captures``, ``coverage``, ``nudges``, ``scorecard`` and
+  ``study`` (``app/debrief.py``).
 """
 
 from __future__ import annotations
@@ -95,6 +96,8 @@ def _list(store: SessionStore, args: argparse.Namespace) -> int:
 
 
 def show_json(store: SessionStore, session_id: int) -> dict[str, Any]:
+    from app.debrief import debrief_record, practised_prompts
+
     record = store.load(session_id)
     s = record.session
     audio = store.audio_file(s)
@@ -120,6 +123,7 @@ def show_json(store: SessionStore, session_id: int) -> dict[str, Any]:
                       "evidence": c.evidence} for c in record.coverage],
         "nudges": [{"at": n.at_s, "kind": n.kind, "text": n.text} for n in record.nudges],
     })
+    out.update(debrief_record(record, practised=practised_prompts(store)).to_json())
     return out
 
 
@@ -151,6 +155,10 @@ def _show(store: SessionStore, args: argparse.Namespace) -> int:
         print("\nAddressed")
         for c in record.coverage:
             print(f"  {clock(c.at_s):>7}  {c.kind:<11} {c.label or c.item_id}")
+    from app.debrief import debrief_record, debrief_text, practised_prompts
+
+    print()
+    print("\n".join(debrief_text(debrief_record(record, practised=practised_prompts(store)))))
     print("\nTranscript")
     for line in merge_lines(record.segments):
         print(f"  {clock(line.start_s):>7}  {line.text}")
