@@ -141,6 +141,11 @@ class DeliverySignals:
             silences.append((0.0, now_s))
         elif self.first_s is not None and now_s - self.last_end_s >= LONG_SILENCE_S:
             silences.append((self.last_end_s, now_s))
+        if self.partner:  # the candidate listening to a question is not a silence
+            heard = [(a, b) for a, b, _ in self.partner]
+            silences = [(a, b) for a, b in silences
+                        if _spoken_s([(max(a, x), min(b, y)) for x, y in heard if y > a and x < b])
+                        < 0.5 * (b - a)]
         minutes = max(now_s, self.last_end_s) / 60.0
         filler_count = sum(self.fillers.values())
         phases = sorted(set(self.hedges) | set(self.tradeoffs))

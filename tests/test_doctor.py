@@ -24,7 +24,7 @@ from app.commands import doctor
 from app.commands.doctor import CheckResult
 from tests.conftest import REPO_ROOT, missing_service
 
-CHECK_IDS = ["python", "model", "microphone", "tesseract", "qt", "data_dir", "disk"]
+CHECK_IDS = ["python", "model", "microphone", "loopback", "tesseract", "qt", "data_dir", "disk"]
 
 
 def run_doctor(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -339,4 +339,25 @@ def test_a_chosen_microphone_that_is_gone_is_a_warning(pulse_server: str) -> Non
     mic = by_id(report)["microphone"]
     assert mic["status"] == "warn", mic
     assert "chosen in Settings" in mic["summary"]
+    assert rc == 0
+
+
+def test_no_loopback_source_is_a_warning_that_says_what_to_do(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import audio.loopback
+
+    monkeypatch.setattr(audio.loopback, "list_loopback_devices", lambda: [])
+    result = doctor.check_loopback()
+    assert result.status == "warn"
+    assert "no loopback source" in result.summary
+    assert result.fix and "alone works" in result.fix
+
+
+@pytest.mark.integration
+def test_the_monitor_of_the_output_is_the_partners_voice(pulse_server: str) -> None:
+    rc, report = doctor_json(dict(os.environ, PULSE_SERVER=pulse_server))
+    loopback = by_id(report)["loopback"]
+    assert loopback["status"] == "ok", loopback
+    assert loopback["summary"].startswith("doctor.monitor")
     assert rc == 0

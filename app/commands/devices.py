@@ -1,4 +1,6 @@
-"""``mockcoach devices``: the input devices PortAudio sees, and which one is the default."""
+"""``mockcoach devices``: the input devices PortAudio sees, and which one is the default; then,
+separately, the loopback/monitor sources that hear what the computer plays (the partner's voice
+in a practice call, ``audio.loopback``)."""
 
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "devices",
         help="list audio input devices",
-        description="List the audio input devices (microphones). Use the number or part of the "
-        "name with `mockcoach transcribe --mic --device D`.",
+        description="List the audio input devices (microphones), then the loopback/monitor "
+        "sources that hear what the computer plays (a partner on a call). Use the number or "
+        "part of the name with `mockcoach transcribe --mic --device D [--interviewer NAME]`.",
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per device")
     parser.set_defaults(func=run)
@@ -29,9 +32,12 @@ def run(args: argparse.Namespace) -> int:
     except NoMicrophone as exc:
         print(f"mockcoach devices: {exc}", file=sys.stderr)
         return 2
+    loopbacks = _loopbacks()
     if args.json:
         for device in devices:
             print(json.dumps(asdict(device)))
+        for loopback in loopbacks:  # after the inputs, marked: the input lines are unchanged
+            print(json.dumps({"loopback": True, **loopback.to_json()}))
         return 0 if devices else 2
     if not devices:
         print(
@@ -48,4 +54,29 @@ def run(args: argparse.Namespace) -> int:
             f"{', ' + device.hostapi if device.hostapi else ''})"
         )
     print("* = default. Choose one with --device NUMBER or --device 'part of the name'.")
+    _print_loopbacks(loopbacks)
     return 0
+
+
+def _loopbacks() -> list[Any]:
+    from audio.loopback import list_loopback_devices
+
+    try:
+        return list_loopback_devices()
+    except Exception:  # the list of microphones stands without it
+        return []
+
+
+def _print_loopbacks(loopbacks: list[Any]) -> None:
+    from audio.loopback import loopback_hint
+
+    print()
+    print("Loopback / monitor sources (the partner's voice on a call):")
+    if not loopbacks:
+        print(f"  none found. {loopback_hint()}")
+        return
+    for device in loopbacks:
+        mark = "*" if device.is_default else " "
+        print(f"{mark} {device.name}  ({device.kind}"
+              f"{', ' + device.hostapi if device.hostapi else ''})")
+    print("* = the default output's. Choose one with --interviewer 'part of the name'.")

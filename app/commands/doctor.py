@@ -263,6 +263,26 @@ def check_microphone() -> CheckResult:
     return make("ok", f"{default['name']}{others}", None, details)
 
 
+def check_loopback() -> CheckResult:
+    """The partner's voice (practice with a partner): a loopback/monitor source. Optional, so
+    never a failure: without one the app works as it does alone."""
+    make = _maker("loopback", "Partner's voice (loopback)")
+    try:
+        from audio.loopback import list_loopback_devices, loopback_hint
+
+        found = list_loopback_devices()
+    except Exception as exc:  # PortAudio missing: the microphone line already says so
+        return make("warn", f"cannot look for loopback sources ({exc})",
+                    "Practice alone works; fix the Microphone line first.")
+    details: dict[str, Any] = {"sources": [d.to_json() for d in found]}
+    if not found:
+        return make("warn", "no loopback source: a partner on a call cannot be heard separately",
+                    f"{loopback_hint()} Practice alone works without it.", details)
+    default = next((d for d in found if d.is_default), found[0])
+    others = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
+    return make("ok", f"{default.name}{others}", None, details)
+
+
 def _input_devices() -> list[dict[str, Any]]:
     from audio.sources import list_input_devices
 
@@ -462,6 +482,7 @@ CHECKS: tuple[Callable[[], CheckResult], ...] = (
     check_python,
     check_model,
     check_microphone,
+    check_loopback,
     check_tesseract,
     check_qt,
     check_data_dir,
@@ -518,7 +539,7 @@ def render(results: list[CheckResult]) -> str:
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "doctor",
-        help="check every part (model, microphone, Tesseract, Qt, data folder, disk)",
+        help="check every part (model, microphone, loopback, Tesseract, Qt, data folder, disk)",
         description="Check whether each part of mockcoach works on this machine and say what to "
         "fix. Exit 0 when the app can run (warnings allowed), 1 otherwise.",
     )

@@ -21,6 +21,7 @@ from app.presentation import clock
 
 if TYPE_CHECKING:
     from app.lines import AudioLine, Line
+    from app.partner import PartnerLine
     from capture.prompt import Prompt
     from framework.definition import Framework
     from framework.types import Utterance
@@ -48,6 +49,12 @@ def register(sub: Any) -> None:
         "tracker's report and saves the mock as a session unless --no-save.",
     )
     parser.add_argument("input", metavar="INPUT", help="audio file or transcript")
+    parser.add_argument(
+        "--interviewer", metavar="OTHER",
+        help="the partner's side of the mock, same kind as INPUT (audio: played beside it on "
+        "one clock, the partner's words labelled 'interviewer' and removed from INPUT where "
+        "they leaked in; transcript: its lines are the interviewer's)",
+    )
     parser.add_argument(
         "--prompt",
         metavar="IMAGE|TEXT_FILE|LIBRARY_ID",
@@ -101,7 +108,13 @@ def _run(args: argparse.Namespace) -> int:
         )
     from app.lines import TranscriptFeed
 
-    line = _audio_line(path, args.model) if is_audio else TranscriptFeed(_read_transcript(path))
+    line: Line | PartnerLine
+    if args.interviewer:
+        line = _partner_line(path, Path(args.interviewer).expanduser(), is_audio, args.model)
+    elif is_audio:
+        line = _audio_line(path, args.model)
+    else:
+        line = TranscriptFeed(_read_transcript(path))
     report = _replay(line, framework, prompt, round_s, save=not args.no_save,
                      fallback_title=f"Replay of {path.name}")
     if args.json:
@@ -124,6 +137,28 @@ def _read_transcript(path: Path) -> list[Utterance]:
         raise ReplayInputError(f"{path.name}: {exc}") from exc
 
 
+def _partner_line(path: Path, other: Path, is_audio: bool,
+                  model_spec: str | None) -> Line | PartnerLine:
+    """The candidate's file and the partner's: two audio lines on one clock (echo removed), or
+    two transcripts merged with the partner's lines as the interviewer's."""
+    import dataclasses
+
+    from app.lines import TranscriptFeed
+    from app.partner import PartnerLine
+
+    if not other.is_file():
+        raise ReplayInputError(f"no such file: {other}")
+    other_audio = other.suffix.lower() in AUDIO_SUFFIXES
+    if other_audio != is_audio:
+        raise ReplayInputError(
+            f"{path.name} and {other.name}: give two audio files or two transcripts")
+    if is_audio:
+        return PartnerLine(_audio_line(path, model_spec), _audio_line(other, model_spec))
+    mine = [dataclasses.replace(u, speaker="candidate") for u in _read_transcript(path)]
+    theirs = [dataclasses.replace(u, speaker="interviewer") for u in _read_transcript(other)]
+    return TranscriptFeed(sorted(mine + theirs, key=lambda u: (u.start_s, u.end_s)))
+
+
 def _audio_line(path: Path, model_spec: str | None) -> AudioLine:
     """The file through the batch decoder (offline-grade, far faster than the live path), its
     lines released as the audio passes through the same pipeline, with a progress bar."""
@@ -137,7 +172,8 @@ def _audio_line(path: Path, model_spec: str | None) -> AudioLine:
                                                                    progress=progress))
 
 
-def _replay(line: Line, framework: Framework, prompt: Prompt | None, round_s: float, *,
+def _replay(line: Line | PartnerLine, framework: Framework, prompt: Prompt | None,
+            round_s: float, *,
             save: bool, fallback_title: str) -> dict[str, Any]:
     """The mock through the one session pipeline, saved as a session unless ``save`` is False
     (same transcriber, same step, same tracker: the report does not depend on the flag).
@@ -308,6 +344,16 @@ def _delivery(report: dict[str, Any]) -> list[str]:
            f"  {sig.get('words', 0)} words, {sig.get('wpm', 0)} words per minute; "
            f"{fillers.get('count', 0)} fillers ({fillers.get('per_minute', 0)}/min)",
            f"  hedges {sig.get('hedges', 0)} vs trade-off language {sig.get('tradeoffs', 0)}"]
+    talk = sig.get("talk_time") or {}
+    if talk.get("interviewer_s"):
+        out.append(f"  talk time: you {_mmss(talk['candidate_s'])}, the interviewer "
+                   f"{_mmss(talk['interviewer_s'])} ({100 * talk['candidate_share']:.0f} % you)")
+    answers = sig.get("answers") or {}
+    if answers.get("questions"):
+        median = answers.get("median_s")
+        out.append(f"  {answers['questions']} interviewer questions, {answers['answered']} "
+                   "answered" + (f", after {median:.1f} s (median), {answers['max_s']:.1f} s "
+                                 "at most" if median is not None else ""))
     silences = sig.get("long_silences", [])
     if silences:
         longest = max(s["duration_s"] for s in silences)

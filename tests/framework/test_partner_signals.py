@@ -59,3 +59,15 @@ def test_interviewer_lines_address_nothing_and_count_only_in_the_partner_signals
     assert [r["addressed"] for r in report["requirements"]] == [True]
     assert report["signals"]["talk_time"]["candidate_share"] == 0.5
     assert report["signals"]["answers"]["items"][0]["after_s"] == 1.0
+
+
+def test_listening_to_a_long_question_is_not_a_long_silence() -> None:
+    framework = get_framework("system-design")
+    tracker = Tracker(framework)
+    tracker.feed(u("We need a cache.", 0.0, 2.0))
+    tracker.feed(u("Tell me how you would keep the cache warm after a failover, and what "
+                   "happens to the database meanwhile?", 2.5, 9.5, "interviewer"))
+    tracker.feed(u("We warm it slowly.", 10.0, 12.0))
+    tracker.feed(u("Then we add replicas.", 20.0, 22.0))  # a real pause of 8 s
+    silences = tracker.report(22.0)["signals"]["long_silences"]
+    assert [(s["start"], s["end"]) for s in silences] == [(12.0, 20.0)]
