@@ -190,6 +190,7 @@ def load_progress(
     index = list(library) if library is not None else library_index()
     next_prompt, why = choose_next_prompt(store, index, sessions, found)
     return build_progress(facts, next_prompt=next_prompt, next_prompt_why=why,
+                          next_prompt_title=dict(index).get(next_prompt or "", ""),
                           phase_labels=phase_labels(frameworks),
                           dimension_labels=dimension_labels)
 

@@ -62,9 +62,11 @@ def trend_svg(trend: Trend, sessions: Sequence[SessionMetrics]) -> str:
              f'aria-label="{e(trend.title)} per mock">']
     for level in (0.0, top / 2, top):
         parts.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{py(level):.1f}" '
-                     f'y2="{py(level):.1f}" class="grid"/><text x="{LEFT - 4}" '
-                     f'y="{py(level) + 4:.1f}" class="axis" text-anchor="end">'
-                     f'{figure(level, "%" if trend.unit == "%" else "")}</text>')
+                     f'y2="{py(level):.1f}" class="grid"/>')
+        if trend.labelled(level):
+            parts.append(f'<text x="{LEFT - 4}" y="{py(level) + 4:.1f}" class="axis" '
+                         f'text-anchor="end">{figure(level, "%" if trend.unit == "%" else "")}'
+                         '</text>')
     for k, series in enumerate(trend.series, start=1):
         run: list[str] = []
         runs: list[list[str]] = [run]
@@ -136,8 +138,9 @@ def progress_html(progress: Progress) -> str:
     else:
         if progress.next_prompt:
             why = f" — {e(progress.next_prompt_why)}" if progress.next_prompt_why else ""
-            body.append(f"<p class='next'>Practise next: <b>{e(progress.next_prompt)}</b>{why}"
-                        "</p>")
+            title = progress.next_prompt_title or progress.next_prompt
+            body.append(f"<p class='next'>Practise next: <b>{e(title)}</b> "
+                        f"<span class='muted'>({e(progress.next_prompt)})</span>{why}</p>")
         weak = "".join(f"<li>{e(w.text)} <span class='muted'>("
                        + ", ".join(f"#{i}" for i in w.sessions) + ")</span></li>"
                        for w in progress.weaknesses)

@@ -278,7 +278,13 @@ class Trend:
         if self.y_max:
             return self.y_max
         high = max([v for s in self.series for v in s.values if v is not None] or [1.0])
-        return nice_ceiling(high * 1.05)
+        top = nice_ceiling(high * 1.05)
+        return float(math.ceil(top)) if self.unit in ("", "wpm") else top
+
+    def labelled(self, level: float) -> bool:
+        """Whether a gridline at ``level`` gets a label: counts and scores only at whole
+        numbers (a middle line at 1.25 errors says nothing)."""
+        return self.unit not in ("", "of 4", "wpm") or level == int(level)
 
     @property
     def points(self) -> int:
@@ -339,6 +345,7 @@ class Progress:
     next_prompt: str | None  # a prompt library id
     trends: tuple[Trend, ...] = ()
     next_prompt_why: str = ""
+    next_prompt_title: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """``mockcoach progress --json`` (a contract documented in README.md)."""
@@ -354,6 +361,7 @@ def build_progress(
     *,
     next_prompt: str | None = None,
     next_prompt_why: str = "",
+    next_prompt_title: str = "",
     phase_labels: Mapping[str, str] | None = None,
     dimension_labels: Mapping[str, str] | None = None,
 ) -> Progress:
@@ -365,6 +373,7 @@ def build_progress(
         next_prompt=next_prompt,
         trends=tuple(trends(rows, dimension_labels)),
         next_prompt_why=next_prompt_why,
+        next_prompt_title=next_prompt_title,
     )
 
 

@@ -160,6 +160,7 @@ def render_text(progress: Progress) -> str:
                      "  it takes two mocks or more to see a pattern")
     if progress.next_prompt:
         why = f" ({progress.next_prompt_why})" if progress.next_prompt_why else ""
-        lines += ["", f"Practise next: {progress.next_prompt}{why}",
+        title = f" — {progress.next_prompt_title}" if progress.next_prompt_title else ""
+        lines += ["", f"Practise next: {progress.next_prompt}{title}{why}",
                   f"  mockcoach prompts show {progress.next_prompt}"]
     return "\n".join(lines) + "\n"

@@ -105,6 +105,8 @@ class TrendChart(QWidget):
             p.setPen(QPen(c.border, 1, Qt.PenStyle.DotLine if level else Qt.PenStyle.SolidLine))
             p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
             p.setPen(c.muted)
+            if not self.trend.labelled(level):
+                continue
             label = figure(level, self.trend.unit if self.trend.unit in ("%",) else "")
             p.drawText(QRectF(0, y - 8, plot.left() - 6, 16),
                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
@@ -265,7 +267,10 @@ class ProgressView(QWidget):
             self.next_prompt.hide()
             return
         why = f" — {progress.next_prompt_why}" if progress.next_prompt_why else ""
-        self.next_prompt.setText(f"<b>Practise next:</b> {html.escape(progress.next_prompt)}"
+        title = progress.next_prompt_title or progress.next_prompt
+        self.next_prompt.setText(f"<b>Practise next:</b> {html.escape(title)} "
+                                 f"<span style='color:{colors().muted.name()}'>("
+                                 f"{html.escape(progress.next_prompt)})</span>"
                                  f"{html.escape(why)}")
         self.next_prompt.show()
 

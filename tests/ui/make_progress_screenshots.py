@@ -29,7 +29,7 @@ def shoot(qapp: QApplication, theme: str, db: Path) -> None:
     apply_theme(qapp, theme)
     with SessionStore(db, db.parent / "sessions") as store:
         view = ProgressView(store)
-        view.resize(1180, 860)
+        view.resize(1180, 1000)
         view.show()
         view.reload()
         deadline = time.monotonic() + 60
