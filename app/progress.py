@@ -72,35 +72,27 @@ def rules_fingerprint() -> str:
     import hashlib
     import inspect
 
+    import framework.scorecard
+    import framework.study
     from app import __version__
+    from assets import asset_path
 
     digest = hashlib.sha1(f"{__version__}:{SUMMARY_VERSION}".encode(), usedforsecurity=False)
-    try:
-        from assets import asset_path
-
-        for folder in ("rubrics", "topics"):
-            root = asset_path(folder)
-            for path in sorted(root.rglob("*")) if root.is_dir() else []:
-                if path.is_file():
-                    digest.update(path.name.encode() + path.read_bytes())
-        import framework.scorecard
-        import framework.study
-
-        for module in (framework.scorecard, framework.study):
-            with contextlib.suppress(OSError, TypeError):  # frozen bundle: its version says
-                digest.update(inspect.getsource(module).encode())
-    except (ImportError, OSError) as exc:
-        log.info("scorecard rules not fingerprinted: %s", exc)
+    for folder in ("rubrics", "topics"):
+        root = asset_path(folder)
+        for path in sorted(root.rglob("*")) if root.is_dir() else []:
+            if path.is_file():
+                digest.update(path.name.encode() + path.read_bytes())
+    for module in (framework.scorecard, framework.study):
+        with contextlib.suppress(OSError, TypeError):  # frozen bundle: its version says enough
+            digest.update(inspect.getsource(module).encode())
     return digest.hexdigest()[:16]
 
 
 def debriefs(store: SessionStore, sessions: Sequence[Session]) -> dict[int, Debriefed]:
     """The scorecard's scores and the study list's prompts for ``sessions``: the saved summary
     when it is still valid, else computed (``app.debrief``) and saved for next time."""
-    try:
-        from app.debrief import debrief_data, practised_prompts, session_debrief
-    except ImportError:  # a build without the scorecard: progress without scores
-        return {}
+    from app.debrief import debrief_data, practised_prompts, session_debrief
     from app.store.summaries import read_summaries, save_summaries
 
     rules = rules_fingerprint()
@@ -158,10 +150,13 @@ def phase_labels(frameworks: Mapping[str, Framework] | None = None) -> dict[str,
     return labels
 
 
-def saved_sessions(store: SessionStore, last: int | None = None) -> list[Session]:
+def saved_sessions(store: SessionStore, last: int | None = None,
+                   everything: Sequence[Session] | None = None) -> list[Session]:
     """Closed sessions (finished or recovered), oldest first; the last ``last`` of them. A
-    session still running (being recorded, or waiting for recovery) has no report yet."""
-    closed = [s for s in store.list_sessions() if s.status != "running"]
+    session still running (being recorded, or waiting for recovery) has no report yet.
+    ``everything``: ``store.list_sessions()`` when the caller has it already."""
+    listed = store.list_sessions() if everything is None else everything
+    closed = [s for s in listed if s.status != "running"]
     closed.reverse()
     return closed[-last:] if last else closed
 
@@ -176,7 +171,8 @@ def load_progress(
     """Progress over the saved sessions (the last ``last``), with the next prompt to practise:
     the newest session's study list's first prompt when there is one, else the library prompt
     practised least (never, or longest ago)."""
-    sessions = saved_sessions(store, last)
+    everything = store.list_sessions()
+    sessions = saved_sessions(store, last, everything)
     found = debriefs(store, sessions)
     empty = Debriefed()
     facts = [
@@ -188,7 +184,7 @@ def load_progress(
     for d in found.values():
         dimension_labels.update(d.dimension_labels)
     index = list(library) if library is not None else library_index()
-    next_prompt, why = choose_next_prompt(store, index, sessions, found)
+    next_prompt, why = choose_next_prompt(store, index, sessions, found, everything)
     return build_progress(facts, next_prompt=next_prompt, next_prompt_why=why,
                           next_prompt_title=dict(index).get(next_prompt or "", ""),
                           phase_labels=phase_labels(frameworks),
@@ -200,8 +196,10 @@ def choose_next_prompt(
     library: Sequence[tuple[str, str]],
     shown: Sequence[Session],
     debriefs: Mapping[int, Debriefed],
+    everything: Sequence[Session],
 ) -> tuple[str | None, str]:
-    """The prompt to practise next and why, in words."""
+    """The prompt to practise next and why, in words. A mock practised a library prompt when
+    its title (or its captured prompt's title) is that prompt's title."""
     if not shown:
         return None, ""  # nothing practised yet: nothing to build on
     known = {pid for pid, _ in library}
@@ -209,11 +207,13 @@ def choose_next_prompt(
     for study in latest.study_prompts:
         if study in known:
             return study, latest.why or "from the study list of your last mock"
-    everything = store.list_sessions()
-    chosen = least_practised(library, [(s.title, s.started_at) for s in everything])
+    captured = store.prompt_titles()
+    done = [(s.title, s.started_at) for s in everything]
+    done += [(captured[s.id], s.started_at) for s in everything if s.id in captured]
+    chosen = least_practised(library, done)
     if chosen is None:
         return None, ""
-    practised = {s.title.strip().casefold() for s in everything}
+    practised = {title.strip().casefold() for title, _ in done}
     title = dict(library).get(chosen, "")
     why = ("practised longest ago" if title.strip().casefold() in practised
            else "a prompt you have not practised yet")
@@ -244,10 +244,11 @@ def suggest_next_prompt(
 ) -> tuple[str, str, str] | None:
     """``(prompt id, title, why)`` to offer when a mock is about to start, or None before the
     first mock. Scores only the newest session (its summary is usually saved already)."""
-    sessions = saved_sessions(store)
+    everything = store.list_sessions()
+    sessions = saved_sessions(store, None, everything)
     if not sessions:
         return None
     index = list(library) if library is not None else library_index()
     found = debriefs(store, sessions[-1:])
-    pid, why = choose_next_prompt(store, index, sessions, found)
+    pid, why = choose_next_prompt(store, index, sessions, found, everything)
     return (pid, dict(index).get(pid, pid), why) if pid else None
