@@ -4,10 +4,10 @@ window's progress view.
     .venv/bin/python benchmarks/progress.py [--sessions 200] [--repeat 5] [--keep DIR]
 
 Builds a temporary store (real SQLite, the app's schema) with ``--sessions`` realistic mocks:
-the shared walkthroughs (``../shared/data/transcripts``) stretched to 35-50 minutes and run
-through the real tracker with the bundled framework, saved as the runner saves them (segments
-in few-word commits, phase changes and spans, coverage events, the final report and coverage),
-each mock's delivery figures nudged so the trends move. Then it prints:
+the shared walkthroughs (``../shared/data/transcripts``) stretched to 40-50 minutes (45 on
+average) and run through the real tracker with the bundled framework, saved as the runner
+saves them (segments in few-word commits, phase changes and spans, coverage events, the final
+report and coverage), each mock's delivery figures nudged so the trends move. Then it prints:
 
 - ``cli``: wall time of ``mockcoach progress --json`` in a fresh process (what a user waits
   for), and of ``load_progress`` alone in this process (median of ``--repeat``), plus the one
@@ -136,7 +136,7 @@ def build_store(folder: Path, sessions: int = 200, seed: int = 7) -> Path:
     rng = random.Random(seed)
     bases = {}
     for w, name in enumerate(WALKS):
-        for minutes in (35.0, 45.0, 50.0):
+        for minutes in (40.0, 45.0, 50.0):
             said, report, events = _tracked(name, minutes)
             bases[(w, minutes)] = (said, report, events, _segments(said))
     path = folder / "sessions.db"
@@ -144,7 +144,7 @@ def build_store(folder: Path, sessions: int = 200, seed: int = 7) -> Path:
     with SessionStore(path, folder / "sessions") as store:
         for i in range(sessions):
             w = i % len(WALKS)
-            minutes = (35.0, 45.0, 50.0)[(i // len(WALKS)) % 3]
+            minutes = (40.0, 45.0, 50.0)[(i // len(WALKS)) % 3]
             said, report, events, segments = bases[(w, minutes)]
             report = _nudged(report, i, sessions, rng)
             budgets = dict(report["budget"])
