@@ -261,3 +261,133 @@ def debrief_text(d: Debrief) -> list[str]:
             if s.prompt_id else ""
         out.append(f"  {n}. {s.title}: {s.why}{practise}")
     return out
+
+
+def _prompt_title(prompt_id: str | None, data: DebriefData) -> str:
+    return next((e.title for e in data.library if e.id == prompt_id), prompt_id or "")
+
+
+def _topic_summary(topic_id: str, data: DebriefData) -> list[str]:
+    topic = next((t for t in data.topics if t.id == topic_id), None)
+    if topic is None:
+        return []
+    return [" ".join(p.split()) for p in topic.summary.split("\n\n") if p.strip()]
+
+
+def debrief_markdown(d: Debrief, data: DebriefData | None = None) -> list[str]:
+    """The scorecard and study list as Markdown sections (the ``md`` export)."""
+    from app.presentation import clock
+
+    data = data or debrief_data()
+    out = ["## Scorecard", "", f"Rubric: `{d.scorecard.rubric}`.", "",
+           "| Dimension | Score | Why |", "|---|---:|---|"]
+    for dim in d.scorecard.dimensions:
+        out.append(f"| {dim.label} | {score_label(dim.score)} | {_md_cell(dim.reason)} |")
+    out.append("")
+    for dim in d.scorecard.dimensions:
+        if dim.evidence:
+            out += [f"**{dim.label}**", ""]
+            out += [f"- `{clock(e.at_s)}` {e.text}" for e in dim.evidence]
+            out.append("")
+    out += ["## Study next", ""]
+    if not d.study:
+        out += ["Nothing stands out: no weak dimension, open item or overrun.", ""]
+    for n, s in enumerate(d.study, 1):
+        out.append(f"{n}. **{s.title}** — {s.why}")
+        if s.prompt_id:
+            out.append(f"   Practise next: *{_prompt_title(s.prompt_id, data)}* "
+                       f"(`mockcoach prompts show {s.prompt_id}`).")
+        out += [f"   > {p}" if i == 0 else f"   >\n   > {p}"
+                for i, p in enumerate(_topic_summary(s.topic, data))]
+    out.append("")
+    return out
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def debrief_html(d: Debrief, data: DebriefData | None = None) -> str:
+    """The scorecard (one card per dimension, its score as four pips, the reason and the
+    moments) and the study list (why, the prompt to practise, the topic's summary folded) as
+    HTML sections for the self-contained report: no script, no external URL."""
+    import html
+
+    from app.presentation import clock
+
+    e = html.escape
+    data = data or debrief_data()
+    cards = []
+    for dim in d.scorecard.dimensions:
+        level = dim.score or 0
+        pips = "".join(f"<i class='{'on' if n <= level else ''}'></i>" for n in range(1, 5))
+        cls = "none" if dim.score is None else ("low" if dim.score <= 2 else "ok")
+        moments = "".join(f"<li><span class='muted'>{clock(x.at_s)}</span> {e(x.text)}</li>"
+                          for x in dim.evidence)
+        cards.append(
+            f"<div class='dim {cls}'><h3>{e(dim.label)}</h3><p class='score'>"
+            f"<span class='pips' aria-hidden='true'>{pips}</span> "
+            f"{e(score_label(dim.score))}</p><p>{e(dim.reason)}</p>"
+            + (f"<ul class='evidence'>{moments}</ul>" if moments else "") + "</div>")
+    study = []
+    for s in d.study:
+        summary = "".join(f"<p>{e(p)}</p>" for p in _topic_summary(s.topic, data))
+        practise = (f"<p>Practise next: <b>{e(_prompt_title(s.prompt_id, data))}</b> "
+                    f"<code>mockcoach prompts show {e(s.prompt_id)}</code></p>"
+                    if s.prompt_id else "")
+        study.append(f"<li><b>{e(s.title)}</b><p class='muted'>{e(s.why)}</p>{practise}"
+                     + (f"<details><summary>About {e(s.title.lower())}</summary>{summary}"
+                        "</details>" if summary else "") + "</li>")
+    nothing = "<p class='muted'>Nothing stands out: no weak dimension, open item or overrun.</p>"
+    return (f"<section><h2>Scorecard</h2><div class='scorecard'>{''.join(cards)}</div>"
+            f"<p class='muted'>Rubric <code>{e(d.scorecard.rubric)}</code>: each dimension "
+            "starts at 4 and every failed rule takes its weight off; “not measured” where the "
+            "session cannot tell.</p></section>"
+            + "<section><h2>Study next</h2>"
+            + (f"<ol class='study'>{''.join(study)}</ol>" if study else nothing)
+            + "</section>")
+
+
+def debrief_rich_text(d: Debrief, *, muted: str, ok: str, low: str, accent: str,
+                      data: DebriefData | None = None) -> str:
+    """The scorecard and study list in the rich-text subset Qt renders (the review window's
+    Scorecard tab): tables, no CSS grid. Each moment links to ``t:<seconds>`` so a click shows
+    it in the transcript. Colours come from the window's theme."""
+    import html
+
+    from app.presentation import clock
+
+    e = html.escape
+    data = data or debrief_data()
+    parts = []
+    for dim in d.scorecard.dimensions:
+        colour = muted if dim.score is None else (low if dim.score <= 2 else ok)
+        level = dim.score or 0
+        pips = (f"<span style='color:{colour}'>{'●' * level}</span>"
+                f"<span style='color:{muted}'>{'○' * (4 - level)}</span>")
+        moments = "".join(
+            f"<tr><td valign='top' width='44'><a href='t:{x.at_s}' style='color:{accent};"
+            f"text-decoration:none'>{clock(x.at_s)}</a></td><td style='color:{muted}'>"
+            f"{e(x.text)}</td></tr>" for x in dim.evidence)
+        parts.append(
+            f"<h3 style='margin:10px 0 2px 0'>{e(dim.label)} &nbsp;{pips} "
+            f"<span style='color:{colour}'>{e(score_label(dim.score))}</span></h3>"
+            f"<p style='margin:0 0 2px 0'>{e(dim.reason)}</p>"
+            + (f"<table cellspacing='0' cellpadding='1'>{moments}</table>" if moments else ""))
+    parts.append("<h3 style='margin:14px 0 4px 0'>Study next</h3>")
+    if not d.study:
+        parts.append(f"<p style='color:{muted}'>Nothing stands out: no weak dimension, open "
+                     "item or overrun.</p>")
+    else:
+        parts.append("<ol>")
+        for s in d.study:
+            practise = (f"<br>Practise next: <b>{e(_prompt_title(s.prompt_id, data))}</b> "
+                        f"<span style='color:{muted}'>({e(s.prompt_id)})</span>"
+                        if s.prompt_id else "")
+            parts.append(f"<li><b>{e(s.title)}</b><br><span style='color:{muted}'>"
+                         f"{e(s.why)}</span>{practise}</li>")
+        parts.append("</ol>")
+    parts.append(f"<p style='color:{muted}'>Rubric {e(d.scorecard.rubric)}: each dimension "
+                 "starts at 4 and each failed rule takes its weight off; “not measured” where "
+                 "the session cannot tell.</p>")
+    return "".join(parts)

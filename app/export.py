@@ -18,8 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from app.diagram_report import diagram_html, diagram_markdown
 from app.presentation import (
     SPEAKER_NAMES,
     BudgetStatus,
@@ -34,6 +35,9 @@ from app.presentation import (
     words_per_minute,
 )
 from app.store import Capture, SessionRecord
+
+if TYPE_CHECKING:
+    from app.debrief import Debrief
 
 FORMATS = ("md", "html", "srt", "vtt", "jsonl")
 
@@ -150,7 +154,7 @@ def _coverage(record: SessionRecord) -> tuple[list[dict[str, Any]], list[dict[st
     requirements: list[dict[str, Any]] = []
     for ev in record.coverage:
         row = {"id": ev.item_id, "label": ev.label or ev.item_id, "text": ev.label or ev.item_id,
-               "addressed": True, "at": ev.at_s, "evidence": ev.evidence}
+               "addressed": True, "at": ev.at_s, "evidence": ev.evidence, "source": ev.source}
         (checklist if ev.kind == "checklist" else requirements).append(row)
     addressed = {ev.item_id for ev in record.coverage}
     for cap in record.captures[-1:]:
@@ -164,7 +168,10 @@ def _coverage(record: SessionRecord) -> tuple[list[dict[str, Any]], list[dict[st
 # -- Markdown ----------------------------------------------------------------------------------
 
 
-def to_markdown(record: SessionRecord) -> str:
+def to_markdown(record: SessionRecord, debrief: Debrief | None = None) -> str:
+    """``debrief``: the session's scorecard and study list (computed here when not given)."""
+    from app.debrief import debrief_markdown, debrief_record
+
     s = record.session
     out = [f"# {s.title or 'Mock interview'}", ""]
     out += [
@@ -185,6 +192,7 @@ def to_markdown(record: SessionRecord) -> str:
             out += [f"**{cap.prompt_title}**", ""]
         if cap.ocr_text.strip():
             out += ["```text", cap.ocr_text.strip(), "```", ""]
+    out += debrief_markdown(debrief or debrief_record(record))
     rows = phase_rows(record)
     if rows:
         out += ["## Phases", "", "| Phase | Time | Budget | |", "|---|---:|---:|---|"]
@@ -204,9 +212,11 @@ def to_markdown(record: SessionRecord) -> str:
         for item in sorted(items, key=lambda i: (bool(i.get("addressed")), i.get("at") or 0)):
             mark = "x" if item.get("addressed") else " "
             when = f" — {clock(float(item['at']))}" if item.get("at") is not None else ""
+            when += " (drawn)" if item.get("source") == "diagram" else ""
             evidence = f" (“{item['evidence']}”)" if item.get("evidence") else ""
             out.append(f"- [{mark}] {item.get(key) or item.get('id')}{when}{evidence}")
         out.append("")
+    out += diagram_markdown(record)
     if record.nudges:
         out += ["## Nudges", ""]
         out += [f"- {clock(n.at_s)} {n.text}" for n in record.nudges]
@@ -393,7 +403,10 @@ def _mark_html(text: str) -> str:
                    for run, hedge in marked(text, hedge_spans(text)))
 
 
-def to_html(record: SessionRecord, session_folder: Path | None = None) -> str:
+def to_html(record: SessionRecord, session_folder: Path | None = None,
+            debrief: Debrief | None = None) -> str:
+    from app.debrief import debrief_html, debrief_record
+
     e = html.escape
     s = record.session
     order = [pid for pid, _ in framework_phases(record)]
@@ -407,11 +420,13 @@ def to_html(record: SessionRecord, session_folder: Path | None = None) -> str:
         body.append(f"<section><h2>Notes</h2><p class='notes'>{e(s.notes)}</p></section>")
     if record.captures:
         body.append(_html_prompt(record.captures[-1], session_folder))
+    body.append(debrief_html(debrief or debrief_record(record)))
     body.append("<section><h2>Phases</h2>" + timeline_svg(record, order)
                 + "<p class='legend'>" + "".join(
                     f"<span><i style='background:{_phase_colour(order, p)}'></i>{e(label)}"
                     "</span>" for p, label in framework_phases(record)) + "</p></section>")
     body.append(_html_coverage(record))
+    body.append(diagram_html(record, session_folder))
     if record.nudges:
         body.append("<section><h2>Nudges</h2><ul>" + "".join(
             f"<li><span class='muted'>{clock(n.at_s)}</span> {e(n.text)}</li>"
@@ -471,20 +486,23 @@ def _html_coverage(record: SessionRecord) -> str:
             when = f" <span class='muted'>{clock(float(item['at']))}</span>" if ok and item.get(
                 "at") is not None else ""
             ev = f" <q>{e(str(item['evidence']))}</q>" if item.get("evidence") else ""
-            lis.append(f"<li class='{'done' if ok else 'open'}'>{'✓' if ok else '○'} "
+            tick = ("✎" if item.get("source") == "diagram" else "✓") if ok else "○"
+            when += " <span class='muted'>drawn</span>" if item.get("source") == "diagram" else ""
+            lis.append(f"<li class='{'done' if ok else 'open'}'>{tick} "
                        f"{e(str(item.get(key) or item.get('id')))}{when}{ev}</li>")
         cov.append(f"<h3>{heading}</h3><ul class='coverage'>{''.join(lis)}</ul>")
     return "<section><h2>Coverage</h2>" + "".join(cov) + "</section>" if cov else ""
 
 
-def export(record: SessionRecord, fmt: str, session_folder: Path | None = None) -> str:
+def export(record: SessionRecord, fmt: str, session_folder: Path | None = None,
+           debrief: Debrief | None = None) -> str:
     fmt = fmt.lower().lstrip(".")
     if fmt in ("markdown",):
         fmt = "md"
     if fmt == "md":
-        return to_markdown(record)
+        return to_markdown(record, debrief)
     if fmt == "html":
-        return to_html(record, session_folder)
+        return to_html(record, session_folder, debrief)
     if fmt == "srt":
         return to_srt(record)
     if fmt == "vtt":

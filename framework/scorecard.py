@@ -28,7 +28,8 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 EVIDENCE_CHARS = 160  # a moment's words, cut at a word end
-MAX_EVIDENCE = 5  # moments per dimension
+MAX_EVIDENCE = 5  # moments per dimension with a fault
+MAX_PASS_EVIDENCE = 3  # moments per dimension without one
 
 
 class RubricError(ValueError):
@@ -633,14 +634,20 @@ def _dimension(spec: DimensionSpec, findings: Sequence[Finding]) -> Dimension:
     if failed:
         reason = failed[0].text
         if len(failed) > 1:
-            reason += f" (+{len(failed) - 1} more)"
+            more = len(failed) - 1
+            reason += f" (and {more} more fault{'s' if more > 1 else ''})"
         shown = [e for f in failed for e in f.evidence]
     else:
         reason = " ".join(f.text for f in measured[:2])
         shown = [e for f in measured for e in f.evidence]
     if unmeasured:
         reason += f" Not measured: {unmeasured[0].text}."
-    return Dimension(spec.id, spec.label, score, reason, tuple(shown[:MAX_EVIDENCE]),
+    moments: list[Evidence] = []  # one per moment: three items ticked by one line show once
+    for e in shown:
+        if all(abs(e.at_s - m.at_s) > 0.01 for m in moments):
+            moments.append(e)
+    return Dimension(spec.id, spec.label, score, reason,
+                     tuple(moments[:MAX_EVIDENCE if failed else MAX_PASS_EVIDENCE]),
                      tuple(findings))
 
 

@@ -166,10 +166,13 @@ def _show(store: SessionStore, args: argparse.Namespace) -> int:
 
 
 def _export(store: SessionStore, args: argparse.Namespace) -> int:
+    from app.debrief import debrief_record, practised_prompts
     from app.export import export
 
     record = store.load(args.id)
-    text = export(record, args.format, store.session_dir(args.id, create=False))
+    debrief = debrief_record(record, practised=practised_prompts(store)) \
+        if args.format in ("md", "html") else None
+    text = export(record, args.format, store.session_dir(args.id, create=False), debrief)
     if args.output is None:
         sys.stdout.write(text)
         return 0

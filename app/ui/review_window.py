@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.debrief import Debrief, debrief_record, debrief_rich_text, practised_prompts
 from app.presentation import clock, local_date, marked
 from app.settings import Key, Settings
 from app.store import SearchHit, SessionStore, StoreError
@@ -228,6 +229,7 @@ class ReviewWindow(QMainWindow):
         self.tasks = TaskRunner(self)
         self.player = AudioPlayer(self)
         self.data: ReviewData | None = None
+        self.debrief: Debrief | None = None
         self.last_load_s = 0.0
         self._loading_id: int | None = None
         self.progress_view: ProgressView | None = None
@@ -392,6 +394,9 @@ class ReviewWindow(QMainWindow):
         self.coverage.anchorClicked.connect(self._coverage_clicked)
         self.delivery = QTextBrowser(self)
         self.delivery.setOpenLinks(False)
+        self.scorecard = QTextBrowser(self)  # the scorecard and study list (app/debrief.py)
+        self.scorecard.setOpenLinks(False)
+        self.scorecard.anchorClicked.connect(self._coverage_clicked)
         self.prompt_image = QLabel(self)
         self.prompt_image.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
         self.prompt_text = QPlainTextEdit(self)
@@ -414,6 +419,7 @@ class ReviewWindow(QMainWindow):
 
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.scorecard, icon("check"), "Scorecard")
         self.tabs.addTab(self.coverage, icon("check"), "Coverage")
         self.tabs.addTab(self.delivery, icon("lag"), "Delivery")
         self.tabs.addTab(prompt_page, icon("capture"), "Prompt")
@@ -589,10 +595,20 @@ class ReviewWindow(QMainWindow):
             return build_review(record, framework_of(record.session.framework),
                                 store.files_root)
 
+        def scored() -> Debrief:
+            return debrief_record(store.load(session_id), practised=practised_prompts(store))
+
+        def show_scorecard(debrief: Debrief) -> None:
+            if self.data is not None and self.data.session_id == session_id:
+                self._show_scorecard(debrief)
+
         def shown(data: ReviewData) -> None:
             if self._loading_id != session_id:
                 return
             self.show_data(data)
+            # the scorecard second: a session saved without a report replays the tracker
+            self.tasks.submit(scored, on_done=show_scorecard, on_error=self._score_failed,
+                              name="mockcoach-score-session")
             self.last_load_s = time.perf_counter() - started
             self.session_shown.emit(session_id)
 
@@ -604,7 +620,21 @@ class ReviewWindow(QMainWindow):
         self.subtitle.setText(str(error))
         self._set_detail_enabled(False)
 
-    def show_data(self, data: ReviewData) -> None:
+    def _show_scorecard(self, debrief: Debrief | None) -> None:
+        self.debrief = debrief
+        if debrief is None:
+            self.scorecard.setHtml(f"<p style='color:{colors().muted.name()}'>Scoring…</p>")
+            return
+        c = colors()
+        self.scorecard.setHtml(debrief_rich_text(
+            debrief, muted=c.muted.name(), ok=c.under.name(), low=c.over.name(),
+            accent=c.accent.name()))
+
+    def _score_failed(self, error: BaseException) -> None:
+        self.scorecard.setPlainText(f"The scorecard could not be computed: {error}")
+
+    def show_data(self, data: ReviewData, debrief: Debrief | None = None) -> None:
+        """``debrief``: the scorecard when already known; otherwise "Scoring…" until it is."""
         self.player.stop()
         self.data = data
         self.title.setText(data.title)
@@ -615,6 +645,7 @@ class ReviewWindow(QMainWindow):
             f"{data.words} words{coverage}")
         self.timeline.set_data(data)
         self.transcript.show_data(data)
+        self._show_scorecard(debrief)
         self._show_coverage(data)
         self._show_delivery(data)
         self._show_prompt(data)
@@ -845,7 +876,7 @@ class ReviewWindow(QMainWindow):
                     button.setIcon(icon(name))
                 if self.data is not None:
                     notes = self.notes.toPlainText()
-                    self.show_data(self.data)
+                    self.show_data(self.data, self.debrief)
                     self.notes.blockSignals(True)
                     self.notes.setPlainText(notes)  # keep edits not saved yet
                     self.notes.blockSignals(False)

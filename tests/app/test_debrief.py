@@ -453,3 +453,56 @@ def _changed(change: Callable[[Mock], None]) -> Mock:
     mock = well_run()
     change(mock)
     return mock
+
+
+# -- the exports -----------------------------------------------------------------------------
+
+
+def test_markdown_and_html_exports_carry_the_scorecard_and_study(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    import re
+    from html.parser import HTMLParser
+
+    from app.cli import main
+
+    with _home_store() as store:
+        sid = save(store, _changed(_no_deep_dive))
+    assert main(["sessions", "export", str(sid), "-f", "md"]) == 0
+    md = capsys.readouterr().out
+    card = md[md.index("## Scorecard"):md.index("## Study next")]
+    assert "| Technical depth | 2/4 | The deep dive was never reached" in card
+    assert "| Solution design | 4/4 |" in card
+    study = md[md.index("## Study next"):md.index("## Phases")]
+    assert re.search(r"^1\. \*\*.+\*\* — ", study, re.M)
+    assert "Practise next: *" in study and "   > " in study  # the prompt and the summary
+
+    out = tmp_path / "report.html"
+    assert main(["sessions", "export", str(sid), "-f", "html", "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", page)  # self-contained
+    assert "<script" not in page and "<link" not in page
+
+    class Sections(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.h2: list[str] = []
+            self.dims = 0
+            self._in_h2 = False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self._in_h2 = tag == "h2"
+            classes = (dict(attrs).get("class") or "").split()
+            self.dims += "dim" in classes
+
+        def handle_data(self, data: str) -> None:
+            if self._in_h2:
+                self.h2.append(data)
+                self._in_h2 = False
+
+    parsed = Sections()
+    parsed.feed(page)
+    assert parsed.h2.index("Scorecard") < parsed.h2.index("Study next") < parsed.h2.index(
+        "Phases")
+    assert parsed.dims == 4
+    assert "The deep dive was never reached." in page and "class='dim low'" in page

@@ -89,7 +89,7 @@ def shoot(qapp: QApplication, theme: str, home: Path, utterances: list[Any], pro
     wait_until(lambda: review.data is not None, 20)
     settle(400)
     save(review, f"review-{theme}.png")
-    review.tabs.setCurrentIndex(1)
+    review.tabs.setCurrentWidget(review.delivery)
     settle(200)
     save(review, f"review-delivery-{theme}.png")
     review.close()
