@@ -70,17 +70,19 @@ def trend_svg(trend: Trend, sessions: Sequence[SessionMetrics]) -> str:
     for k, series in enumerate(trend.series, start=1):
         run: list[str] = []
         runs: list[list[str]] = [run]
+        dots: list[str] = []
         for i, v in enumerate(series.values):
-            if v is None:
+            if v is None:  # not measured: a gap in the line
                 run = []
                 runs.append(run)
                 continue
             run.append(f"{px(i):.1f},{py(v):.1f}")
             s = sessions[i]
-            parts.append(f'<circle cx="{px(i):.1f}" cy="{py(v):.1f}" r="2.6" class="d{k}">'
-                         f'<title>#{s.id} {e(local_date(s.started_at))} · {e(series.label)}: '
-                         f'{e(figure(v, trend.unit))}</title></circle>')
+            dots.append(f'<circle cx="{px(i):.1f}" cy="{py(v):.1f}" r="2.6" class="d{k}">'
+                        f'<title>#{s.id} {e(local_date(s.started_at))} · {e(series.label)}: '
+                        f'{e(figure(v, trend.unit))}</title></circle>')
         parts += [f'<polyline class="s{k}" points="{" ".join(r)}"/>' for r in runs if len(r) > 1]
+        parts += dots
     parts.append(f'<text x="{LEFT}" y="{H - 4}" class="axis">#{sessions[0].id}</text>'
                  if sessions else "")
     if len(sessions) > 1:
