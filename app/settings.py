@@ -28,6 +28,7 @@ DEFAULT_MODEL = "tiny.en"
 class Key(Enum):
     MODEL = "transcription/model"
     MICROPHONE = "audio/microphone"
+    INTERVIEWER_SOURCE = "audio/interviewer_source"
     FRAMEWORK = "session/framework"
     DEFAULT_LENGTH_MIN = "session/default_length_min"
     CAPTURE_MONITOR = "capture/monitor"
@@ -47,6 +48,7 @@ class _Spec:
 _SPECS: dict[Key, _Spec] = {
     Key.MODEL: _Spec(str, DEFAULT_MODEL),
     Key.MICROPHONE: _Spec(str, ""),  # "" = the system default input
+    Key.INTERVIEWER_SOURCE: _Spec(str, ""),  # "" = practise alone; else a loopback's name
     Key.FRAMEWORK: _Spec(str, DEFAULT_FRAMEWORK_ID),
     Key.DEFAULT_LENGTH_MIN: _Spec(int, 45),
     Key.CAPTURE_MONITOR: _Spec(int, 0),  # 0 = all monitors (the virtual desktop)

@@ -82,9 +82,11 @@ class _MicWorker(QObject):
     finished = Signal()
 
     def __init__(self, device: str | None, meter: Any, test: bool,
-                 model_spec: str | None, models: ModelCache | None = None) -> None:
+                 model_spec: str | None, models: ModelCache | None = None,
+                 opener: Callable[[str | None, Any], Any] | None = None) -> None:
         super().__init__()
         self.models = models
+        self.opener = opener
         self.device = device
         self.meter = meter
         self.test = test
@@ -106,7 +108,10 @@ class _MicWorker(QObject):
         try:
             from audio.sources import MicrophoneSource
 
-            self._source = MicrophoneSource(self.device, meter=self.meter)
+            if self.opener is not None:
+                self._source = self.opener(self.device, self.meter)
+            else:
+                self._source = MicrophoneSource(self.device, meter=self.meter)
             if self._stop.is_set():
                 self._source.stop()
             if self.test:
@@ -400,3 +405,151 @@ class MicPanel(QWidget):
                                   "and not muted, then try again.")
             if self._preview_wanted:
                 self.start_preview()
+
+
+# ------------------------------------------------------------------------- the partner's voice
+
+
+def list_loopbacks() -> tuple[list[Device], str | None]:
+    """Loopback/monitor sources (the partner's voice on a call), or none and what to do."""
+    try:
+        from audio.loopback import list_loopback_devices, loopback_hint
+
+        found = list_loopback_devices()
+    except Exception as exc:
+        log.warning("cannot list loopback sources: %s", exc)
+        return [], str(exc)
+    if not found:
+        return [], f"No loopback source found, so a partner on a call cannot be heard apart. " \
+                   f"{loopback_hint()} Practising alone works as before."
+    devices = []
+    for dev in found:
+        suffix = "  (default output)" if dev.is_default else ""
+        devices.append(Device(dev.source or dev.name, f"{dev.name}{suffix}"))
+    return devices, None
+
+
+def _open_loopback(device: str | None, meter: Any) -> Any:
+    from audio.loopback import open_loopback
+
+    return open_loopback(device, meter=meter)
+
+
+class PartnerPanel(QWidget):
+    """The interviewer's source (practice with a partner): off, or a loopback/monitor source,
+    with its level meter, like the microphone's. With none on this system, a sentence says why
+    and what to do, and the choice stays "off"."""
+
+    def __init__(self, parent: QWidget | None = None,
+                 lister: Callable[[], tuple[list[Device], str | None]] = list_loopbacks) -> None:
+        super().__init__(parent)
+        self._lister = lister
+        self._combo = QComboBox(self)
+        self._combo.setToolTip("What the computer plays (the call): the partner's voice, "
+                               "transcribed as the interviewer's")
+        self._combo.setMinimumContentsLength(18)
+        self._combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self._meter = LevelMeter(self)
+        self._status = QLabel(self)
+        self._status.setWordWrap(True)
+        self._status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._status.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(6)
+        grid.addWidget(self._combo, 0, 0)
+        grid.addWidget(self._meter, 1, 0)
+        # The sentence under it goes in the caller's form (``status_label``): a wrapped label
+        # inside a nested layout gets one line's height in a QFormLayout and is cut off.
+        self._poll = QTimer(self)
+        self._poll.setInterval(50)
+        self._poll.timeout.connect(self._poll_meter)
+        self._worker: _MicWorker | None = None
+        self._workers: list[_MicWorker] = []
+        self._meter_source: Any = None
+        self._combo.currentIndexChanged.connect(self._on_picked)
+        self.devices: list[Device] = []
+
+    def refresh(self, selected: str = "") -> None:
+        self.devices, problem = self._lister()
+        self._combo.blockSignals(True)
+        self._combo.clear()
+        self._combo.addItem("Off: practise alone", "")
+        for dev in self.devices:
+            self._combo.addItem(icon("mic"), dev.label, dev.key)
+        self._combo.setCurrentIndex(max(self._combo.findData(selected), 0))
+        self._combo.setEnabled(bool(self.devices))
+        self._combo.blockSignals(False)
+        if problem:
+            self._status.setText(problem)
+            self._status.setStyleSheet(f"color: {colors().near.name()};")
+        else:
+            self._status.setText("The partner's words are labelled Interviewer; what leaks from "
+                                 "your speakers into the microphone is removed.")
+            self._status.setStyleSheet(f"color: {colors().muted.name()};")
+        # room for the wrapped sentence (a form sizes rows before the label knows its width)
+        lines = min(6, 2 + len(self._status.text()) // 60)
+        self._status.setMinimumHeight(self._status.fontMetrics().lineSpacing() * lines + 4)
+        self._meter.set_active(self.source() != "")
+        self._restart_preview()
+
+    def source(self) -> str:
+        return str(self._combo.currentData() or "")
+
+    @property
+    def status_label(self) -> QLabel:
+        return self._status
+
+    def status_text(self) -> str:
+        return self._status.text()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._restart_preview()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.shutdown(0.0)
+
+    def shutdown(self, timeout_s: float = 5.0) -> None:
+        self._stop_worker()
+        for worker in self._workers:
+            worker.worker_thread.join(timeout_s)
+
+    def _on_picked(self, _index: int) -> None:
+        self._meter.set_active(self.source() != "")
+        self._restart_preview()
+
+    def _restart_preview(self) -> None:
+        self._stop_worker()
+        if not self.source() or not self.isVisible():
+            return
+        from audio.meter import LevelMeter as AudioMeter
+
+        self._meter_source = AudioMeter()
+        worker = _MicWorker(self.source(), self._meter_source, False, None,
+                            opener=_open_loopback)
+        worker.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
+        self._worker = worker
+        self._workers = [w for w in self._workers if w.worker_thread.is_alive()] + [worker]
+        worker.start()
+        self._poll.start()
+
+    def _stop_worker(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+        self._poll.stop()
+        self._meter.set_level(None)
+
+    @Slot()
+    def _poll_meter(self) -> None:
+        meter = self._meter_source
+        if meter is not None:
+            self._meter.set_level(meter.latest())
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self._status.setText(message)
+        self._status.setStyleSheet(f"color: {colors().near.name()};")

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.settings import DEFAULT_MODEL, ROUND_LENGTHS_MIN, THEMES, Key, Settings
-from app.ui.mic_panel import list_devices
+from app.ui.mic_panel import PartnerPanel, list_devices
 from app.ui.tasks import TaskRunner
 from app.ui.theme import colors, icon
 from framework.definition import Framework
@@ -71,8 +71,8 @@ class SettingsDialog(QDialog):
         self._carrier = _Download(self)
         self._carrier.progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
         boxes = (self._speech_box(settings), self._audio_box(settings),
-                 self._session_box(settings, frameworks), self._capture_box(settings),
-                 self._general_box(settings))
+                 self._partner_box(settings), self._session_box(settings, frameworks),
+                 self._capture_box(settings), self._general_box(settings))
         buttons = QDialogButtonBox(  # created last: the tab order follows creation
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.accept)
@@ -130,6 +130,16 @@ class SettingsDialog(QDialog):
         audio = QGroupBox("Microphone", self)
         QFormLayout(audio).addRow("Device", self.microphone)
         return audio
+
+    def _partner_box(self, settings: Settings) -> QGroupBox:
+        """The interviewer's source, for practice with a partner on a call (off by default)."""
+        self.partner = PartnerPanel(self)
+        self.partner.refresh(settings.get_str(Key.INTERVIEWER_SOURCE))
+        box = QGroupBox("Partner's voice (practise with a partner)", self)
+        form = QFormLayout(box)
+        form.addRow("Source", self.partner)
+        form.addRow("", self.partner.status_label)
+        return box
 
     def _session_box(self, settings: Settings, frameworks: dict[str, Framework]) -> QGroupBox:
         self.framework = QComboBox(self)
@@ -248,6 +258,7 @@ class SettingsDialog(QDialog):
         s = self.settings
         s.set(Key.MODEL, self.model.currentText().strip() or DEFAULT_MODEL)
         s.set(Key.MICROPHONE, str(self.microphone.currentData() or ""))
+        s.set(Key.INTERVIEWER_SOURCE, self.partner.source())
         if self.framework.currentData():
             s.set(Key.FRAMEWORK, str(self.framework.currentData()))
         s.set(Key.DEFAULT_LENGTH_MIN, int(self.length.currentData()))
@@ -261,5 +272,6 @@ class SettingsDialog(QDialog):
 
     def done(self, result: int) -> None:
         self._cancel.set()  # a running download stops at its next block
+        self.partner.shutdown()
         self.tasks.wait_all(10.0)
         super().done(result)
