@@ -506,3 +506,67 @@ def test_markdown_and_html_exports_carry_the_scorecard_and_study(
         "Phases")
     assert parsed.dims == 4
     assert "The deep dive was never reached." in page and "class='dim low'" in page
+
+
+# -- through the real tracker ------------------------------------------------------------------
+
+
+def _replayed(store: SessionStore, lines: list[str], gap_s: float = 1.0,
+              prompt_id: str | None = None) -> int:
+    """The lines as a mock through the real runner and tracker, saved in ``store``; each line
+    takes 150 words a minute, ``gap_s`` apart."""
+    from app.runner import SessionRunner, run_to_end
+    from capture.library import load_library
+    from framework.types import Utterance
+
+    said, t = [], 0.0
+    for text in lines:
+        length = len(text.split()) / 2.5  # 150 words a minute
+        said.append(Utterance(text, t, t + length))
+        t += length + gap_s
+    prompt = next(e.prompt for e in load_library() if e.id == prompt_id) if prompt_id else None
+    result = run_to_end(SessionRunner(store, bundled_framework(), utterances=said,
+                                      prompt=prompt, fallback_title="replayed"))
+    assert result.error is None and result.session is not None
+    return result.session.id
+
+
+ESTIMATION = [
+    "Let's start with the requirements: users paste text and get a short link back.",
+    "Reads should be fast and the service highly available.",
+    "Let me do a quick back of the envelope estimate.",
+    "We have 10 million users and they write 10 million pastes per day.",
+    "So that is about 1,200 writes per second on average.",
+    "Each paste is about 1 KB, so storage is about 10 GB per day.",
+]
+
+
+def test_the_tracker_own_estimation_check_drives_the_technical_depth_reason(
+    store: SessionStore,
+) -> None:
+    sid = _replayed(store, ESTIMATION)
+    checks = store.get_session(sid).report["signals"]["estimation"]["checks"]  # type: ignore
+    flagged = [c for c in checks if not c["ok"]]
+    assert flagged and flagged[0]["kind"] == "qps"  # precondition: the tracker caught it
+    depth = session_debrief(store, sid).scorecard.dimension("technical_depth")
+    estimation = next(f for f in depth.findings if f.rule == "estimation_checked")
+    assert estimation.ok is False
+    assert f"off by {flagged[0]['ratio']:.1f}x" in estimation.text
+    assert "1,200 writes per second" in estimation.evidence[0].text
+    assert estimation.text in depth.reason or "more fault" in depth.reason
+
+
+def test_the_tracker_filler_count_drives_the_communication_reason(store: SessionStore) -> None:
+    lines = [f"Um, so, uh, for part {n} we, um, basically put a cache, uh, in front of the "
+             "database, you know." for n in range(40)]
+    sid = _replayed(store, lines)
+    fillers = store.get_session(sid).report["signals"]["fillers"]  # type: ignore[index]
+    assert fillers["per_minute"] > 3.0  # precondition: the tracker counted them
+    com = session_debrief(store, sid).scorecard.dimension("communication")
+    finding = next(f for f in com.findings if f.rule == "fillers")
+    assert finding.ok is False and com.score is not None and com.score <= 3
+    assert finding.text.startswith(f"{fillers['count']} fillers, {fillers['per_minute']:.1f} "
+                                   "a minute (most: “uh” ×80, “um” ×80")
+    assert finding.evidence and all("Um, so, uh" in e.text for e in finding.evidence)
+    pace = next(f for f in com.findings if f.rule == "pace")
+    assert pace.ok is None  # a typed transcript has no audio behind its times
