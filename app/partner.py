@@ -276,3 +276,28 @@ def transcriber_pair_factories(
                                     live=live)
 
     return candidate, interviewer
+
+
+def live_line(candidate: AudioLine, partner_source: str,
+              model: Callable[[], Any]) -> AudioLine | PartnerLine:
+    """The live window's line: the microphone alone, or with the partner's source chosen in
+    Settings beside it. A partner source that cannot be opened leaves a solo session (logged):
+    the mock goes on as it would without a partner."""
+    if not partner_source:
+        return candidate
+    from audio.errors import NoMicrophone
+    from audio.loopback import open_loopback
+
+    try:
+        source = open_loopback(partner_source)
+    except NoMicrophone as exc:
+        log.warning("the partner's source %r is not available (%s): practising alone",
+                    partner_source, exc)
+        return candidate
+
+    def make() -> Transcriber:
+        from audio.streaming import StreamingTranscriber
+
+        return StreamingTranscriber(model(), config=INTERVIEWER_CONFIG)
+
+    return PartnerLine(candidate, AudioLine(source, transcriber_factory=make))

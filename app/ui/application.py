@@ -110,6 +110,10 @@ class Application(QObject):
         self.live.review_requested.connect(self.show_review)
         self.live.settings_requested.connect(self.show_settings)
         self.live.capture_requested.connect(self.capture)
+        from app.ui.diagram_capture import DiagramCapturer
+
+        self.diagrams = DiagramCapturer(self.live, self.tasks,
+                                        self.settings.get_int(Key.CAPTURE_MONITOR) or None)
         self.live.session_finished.connect(self._on_session_finished)
         self.review: ReviewWindow | None = None
         self._picker: RegionPicker | None = None
@@ -145,22 +149,28 @@ class Application(QObject):
         return {
             "model": self.settings.get_str(Key.MODEL),
             "microphone": self.settings.get_str(Key.MICROPHONE),
+            "interviewer_source": self.settings.get_str(Key.INTERVIEWER_SOURCE),
         }
 
     def make_live_runner(
         self, request: SessionRequest, listener: Callable[[object], None]
     ) -> SessionControl:
         """The real thing: the chosen microphone through the chosen model into the store."""
+        from app.lines import AudioLine
+        from app.partner import live_line
         from app.runner import SessionRunner
         from audio.sources import MicrophoneSource
 
+        spec = self.model_spec()
+        mic = AudioLine(MicrophoneSource(request.device),
+                        transcriber_factory=self.models.transcriber_factory(spec),
+                        source_factory=lambda device: MicrophoneSource(device))
         return SessionRunner(
             self.store,
             request.framework,
+            live_line(mic, self.settings.get_str(Key.INTERVIEWER_SOURCE),
+                      lambda: self.models.get(spec)),
             listener=listener,
-            source=MicrophoneSource(request.device),
-            source_factory=lambda device: MicrophoneSource(device),
-            transcriber_factory=self.models.transcriber_factory(self.model_spec()),
             prompt=request.prompt,
             prompt_image=request.prompt_image,
             round_s=request.round_s,
@@ -342,6 +352,7 @@ class Application(QObject):
 
         Deleting explicitly (rather than leaving it to garbage collection) keeps Qt from
         touching half-destroyed widgets when several apps live in one process (tests)."""
+        self.diagrams.stop()
         self.tasks.wait_all()
         if self.review is not None:
             self.review.shutdown()

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from app.presentation import clock
 from app.runner_events import (
     CaptureSaved,
+    DiagramSaved,
     LagUpdate,
     LevelUpdate,
     RunnerError,
@@ -43,6 +44,7 @@ from app.runner_events import (
 from app.settings import Key, Settings
 from app.ui.bridge import RunnerBridge
 from app.ui.coverage_panel import CoverageItem, CoveragePanel
+from app.ui.diagram_panel import DiagramPanel
 from app.ui.live_setup import (
     Banner,
     CaptureResult,
@@ -68,6 +70,8 @@ from framework.events import Nudge as TrackerNudge
 if TYPE_CHECKING:
     from PIL.Image import Image
 
+    from app.diagrams import DiagramResult
+
 __all__ = [  # the seam types live in app.ui.live_setup; the composition root takes them here
     "CaptureResult", "LibraryEntry", "LiveWindow", "RunnerFactory", "SessionControl",
     "SessionRequest",
@@ -82,6 +86,8 @@ class LiveWindow(QMainWindow):
     review_requested = Signal()
     settings_requested = Signal()
     capture_requested = Signal()
+    diagram_capture_requested = Signal()
+    diagram_watch_toggled = Signal(bool, int)  # on, seconds between captures
     session_finished = Signal(int)
 
     def __init__(
@@ -260,6 +266,10 @@ class LiveWindow(QMainWindow):
         self.prompt_panel = PromptPanel(self)
         self.prompt_panel.prompt_changed.connect(self._on_prompt_changed)
         self.tabs.addTab(self.prompt_panel, icon("capture"), "Prompt")
+        self.diagram_panel = DiagramPanel(self)
+        self.diagram_panel.capture_requested.connect(self.diagram_capture_requested.emit)
+        self.diagram_panel.watch_toggled.connect(self.diagram_watch_toggled.emit)
+        self.tabs.addTab(self.diagram_panel, icon("capture"), "Diagram")
         self.tabs.setMinimumWidth(320)
         return self.tabs
 
@@ -498,6 +508,33 @@ class LiveWindow(QMainWindow):
             )
         self.statusBar().showMessage(f"Prompt captured: {title}", 5000)
 
+    def attach_diagram(self, result: DiagramResult) -> None:
+        """A diagram capture was read (off the GUI thread): show it, and hand it to the running
+        session, which saves it and ticks what it draws (also off the GUI thread)."""
+        from capture.diagram_vocabulary import default_vocabulary
+
+        names = {k.id: k.name for k in default_vocabulary().kinds}
+        self.diagram_panel.show_result(result, names)
+        if self.runner is not None and self.status in ("running", "paused", "device_lost"):
+            runner = self.runner
+            self.tasks.submit(
+                lambda: runner.attach_diagram(result),
+                on_error=lambda e: self.banner.show_message(
+                    f"The diagram could not be saved with the session: {e}", "warning"),
+                name="mockcoach-attach-diagram",
+            )
+        elif not result.reading.labels:
+            self.banner.show_message(
+                "No text was found on the diagram. Capture it with its labels inside the "
+                "rectangle, at a zoom where you can read them.", "warning")
+
+    def session_time(self) -> float:
+        """Seconds into the running session (0 before Start): when a capture happened."""
+        runner = self.runner
+        if runner is None or self.status not in ("running", "paused", "device_lost"):
+            return 0.0
+        return float(runner.now_s())
+
     def switch_device(self, device: str | None) -> None:
         if self.runner is None:
             return
@@ -520,7 +557,12 @@ class LiveWindow(QMainWindow):
                 self.handle_event(event)
 
     def handle_event(self, event: object) -> None:
-        if isinstance(event, TranscriptLine):
+        if isinstance(event, TranscriptLine) and event.speaker == "interviewer":
+            # The partner's lines, named; their partials would overwrite the candidate's.
+            if event.final and event.text:
+                self.transcript.add_final(f"Interviewer: {event.text}", event.start_s,
+                                          event.end_s, event.phase)
+        elif isinstance(event, TranscriptLine):
             if event.revised:
                 self.transcript.revise(event.text, event.start_s, event.end_s, event.phase)
             elif event.final:
@@ -550,6 +592,8 @@ class LiveWindow(QMainWindow):
             self.tabs.setCurrentWidget(self.coverage)
         elif isinstance(event, CaptureSaved):
             self.statusBar().showMessage("Capture saved with the session", 4000)
+        elif isinstance(event, DiagramSaved):
+            self.statusBar().showMessage("Diagram saved with the session", 4000)
         elif isinstance(event, RunnerError):
             self._on_error(event)
         elif isinstance(event, SessionStopped):
@@ -577,10 +621,13 @@ class LiveWindow(QMainWindow):
             if not event.manual:
                 self.transcript.mark(event.at_s, f"→ {label}")
         elif isinstance(event, Addressed):
-            self.coverage.set_addressed(event.item_id, event.at_s, " ".join(event.evidence))
+            self.coverage.set_addressed(event.item_id, event.at_s, " ".join(event.evidence),
+                                        event.source)
             tag = "✓ " + (event.label or event.item_id)
             if event.kind == "requirement":
                 self.transcript.mark(event.at_s, _shorten(tag, 40))
+            elif event.source == "diagram":
+                self.transcript.mark(event.at_s, _shorten(f"✎ {event.label} (drawn)", 40))
         elif isinstance(event, TrackerNudge):
             self.cue_card.add_nudge(Nudge(event.kind, event.text, event.at_s))
 
