@@ -211,7 +211,8 @@ def debrief_record(record: SessionRecord, data: DebriefData | None = None,
     scorecard = score_session(facts, data.rubric)
     prompt_id = record_prompt_id(record, data)
     study = suggest_study(scorecard, facts.report, data.topics, practised=practised,
-                          current_prompt=prompt_id, labels=dict(facts.labels))
+                          current_prompt=prompt_id, labels=dict(facts.labels),
+                          said=[s.text for s in facts.said if s.speaker == "candidate"])
     return Debrief(scorecard, study, prompt_id)
 
 

@@ -276,7 +276,8 @@ def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(alts or ["(?!)"]) + r")\b")
 
 
-def _normal(text: str) -> str:
+def normal_text(text: str) -> str:
+    """Lower case, curly apostrophes straight: the form the phrase patterns match."""
     return text.lower().replace("’", "'")
 
 
@@ -292,7 +293,7 @@ class _Transcript:
         self.lines = sorted((s for s in said if s.speaker != "interviewer" and s.text.strip()),
                             key=lambda s: s.start_s)
         self.starts = [s.start_s for s in self.lines]
-        self.normal = [_normal(s.text) for s in self.lines]
+        self.normal = [normal_text(s.text) for s in self.lines]
         others = sorted((s for s in said if s.speaker == "interviewer"), key=lambda s: s.start_s)
         self.other = [(s.start_s, s.end_s) for s in others]
         self.other_starts = [s.start_s for s in others]

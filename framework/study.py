@@ -6,7 +6,8 @@ the prompt library that exercise it. After a mock, three kinds of gap vote for t
 
 - a rule of the scorecard that failed (its ``topics``), counted double in a weak dimension;
 - a checklist item left open (topics that list the item);
-- a phase far over budget (topics that list the phase).
+- a phase far over budget (topics that list the phase);
+- a topic the mock's own prompt exercises (its ``prompts``) whose vocabulary never came up.
 
 The three topics with the most votes come back, each with its reasons in words and one library
 prompt to practise next, preferring one the user has not practised yet. Pure: the caller says
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from framework.report import TrackerReport
-from framework.scorecard import Evidence, Scorecard, clock
+from framework.scorecard import Evidence, Scorecard, clock, normal_text, phrase_pattern
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -32,6 +33,7 @@ else:  # pragma: no cover - Python 3.10
 MAX_TOPICS = 3
 WEAK_SCORE = 2  # a dimension at or below this is weak: its failed rules vote double
 OVER_BUDGET_RATIO = 1.5  # a phase this far over its budget votes for its topics
+PROMPT_TOPIC_WEIGHT = 1.5  # a topic the mock's prompt exercises, never talked about
 
 
 class TopicError(ValueError):
@@ -127,9 +129,11 @@ def suggest_study(
     practised: Iterable[str] = (),
     current_prompt: str | None = None,
     labels: dict[str, str] | None = None,
+    said: Sequence[str] = (),
     limit: int = MAX_TOPICS,
 ) -> tuple[StudyItem, ...]:
-    """At most ``limit`` topics this mock points to, the strongest first."""
+    """At most ``limit`` topics this mock points to, the strongest first. ``said``: the
+    candidate's lines (never the interviewer's), for topics the prompt calls for."""
     done = tuple(practised)
     votes: dict[str, _Votes] = {t.id: _Votes() for t in topics}
     by_item: dict[str, list[str]] = {}
@@ -161,6 +165,15 @@ def suggest_study(
             name = (labels or {}).get(phase) or phase.replace("_", " ").capitalize()
             for tid in by_phase.get(phase, []):
                 votes[tid].add(2.0, f"{name} took {clock(spent)} of {clock(budget)}")
+
+    if current_prompt is not None and said:
+        text = " ".join(normal_text(line) for line in said)
+        for t in topics:
+            if current_prompt in t.prompts and t.vocabulary \
+                    and not phrase_pattern(t.vocabulary).search(text):
+                words = ", ".join(f"“{w}”" for w in t.vocabulary[:4])
+                votes[t.id].add(PROMPT_TOPIC_WEIGHT, f"this prompt calls for "
+                                f"{t.title.lower()}, and none of its words came up ({words})")
 
     order = {t.id: n for n, t in enumerate(topics)}
     ranked = sorted((tid for tid, v in votes.items() if v.weight > 0),

@@ -570,3 +570,26 @@ def test_the_tracker_filler_count_drives_the_communication_reason(store: Session
     assert finding.evidence and all("Um, so, uh" in e.text for e in finding.evidence)
     pace = next(f for f in com.findings if f.rule == "pace")
     assert pace.ok is None  # a typed transcript has no audio behind its times
+
+
+def test_a_topic_the_prompt_calls_for_but_never_came_up_is_suggested(
+    store: SessionStore,
+) -> None:
+    title = next(e.title for e in debrief_data().library if e.id == "rate-limiter")
+
+    def rate_limiter(m: Mock) -> None:
+        m.prompt_title = title
+
+    d = debrief(store, rate_limiter)
+    assert d.prompt_id == "rate-limiter"
+    item = next(s for s in d.study if s.topic == "rate_limiting")
+    assert item.why.startswith("this prompt calls for rate limiting, and none of its words "
+                               "came up (“rate limit”")
+    assert item.prompt_id not in (None, "rate-limiter")
+
+    def said_once(m: Mock) -> None:  # said once by the candidate: no longer missing
+        rate_limiter(m)
+        m.lines.append((2300.0, 2305.0, "A token bucket per API key limits each caller.",
+                        "candidate"))
+
+    assert all(s.topic != "rate_limiting" for s in debrief(store, said_once).study)
