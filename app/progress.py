@@ -89,15 +89,20 @@ def rules_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def debriefs(store: SessionStore, sessions: Sequence[Session]) -> dict[int, Debriefed]:
+def debriefs(store: SessionStore, sessions: Sequence[Session],
+             score_missing: bool = True) -> dict[int, Debriefed]:
     """The scorecard's scores and the study list's prompts for ``sessions``: the saved summary
-    when it is still valid, else computed (``app.debrief``) and saved for next time."""
+    when it is still valid, else computed (``app.debrief``) and saved for next time. Without
+    ``score_missing`` only the newest session is scored when it lacks one (the quick first
+    pass of the progress view: an upgraded store's old mocks are scored in a second pass)."""
     from app.debrief import debrief_data, practised_prompts, session_debrief
     from app.store.summaries import read_summaries, save_summaries
 
     rules = rules_fingerprint()
     saved = read_summaries(store, rules, sessions)
     missing = [s for s in sessions if s.id not in saved]
+    if not score_missing:
+        missing = [m for m in missing[-1:] if m.id == sessions[-1].id]
     fresh: dict[int, tuple[Session, dict[str, Any]]] = {}
     if missing:
         data = debrief_data()
@@ -167,13 +172,15 @@ def load_progress(
     last: int | None = None,
     library: Sequence[tuple[str, str]] | None = None,
     frameworks: Mapping[str, Framework] | None = None,
+    score_missing: bool = True,
 ) -> Progress:
     """Progress over the saved sessions (the last ``last``), with the next prompt to practise:
     the newest session's study list's first prompt when there is one, else the library prompt
-    practised least (never, or longest ago)."""
+    practised least (never, or longest ago). ``score_missing=False``: mocks without a saved
+    summary (but the newest) show no scores rather than being scored now."""
     everything = store.list_sessions()
     sessions = saved_sessions(store, last, everything)
-    found = debriefs(store, sessions)
+    found = debriefs(store, sessions, score_missing)
     empty = Debriefed()
     facts = [
         MockFacts(s.id, s.started_at, s.title, s.coverage_pct, s.report,

@@ -236,31 +236,46 @@ class ProgressView(QWidget):
         self._restyle()
 
     def reload(self) -> None:
-        """Compute progress off the GUI thread; the plots appear when it is done."""
+        """Compute progress off the GUI thread; the plots appear when it is done. Mocks never
+        scored before (a store from an older mockcoach) are scored in a second pass, so the
+        plots show at once and the scorecard's plots follow."""
+        self.summary.setText("Loading…")
+        self._load(score_missing=False)
+
+    def _load(self, score_missing: bool) -> None:
         from app.progress import load_progress
 
-        self.summary.setText("Loading…")
-        self.tasks.submit(lambda: load_progress(self.store, frameworks=self.frameworks),
-                          on_done=self.show_progress, on_error=self._failed,
-                          name="mockcoach-progress")
+        self.tasks.submit(lambda: load_progress(self.store, frameworks=self.frameworks,
+                                                score_missing=score_missing),
+                          on_done=lambda p: self.show_progress(p, final=score_missing),
+                          on_error=self._failed, name="mockcoach-progress")
 
     def _failed(self, error: BaseException) -> None:
         self.summary.setText(f"Progress could not be read: {error}")
 
-    def show_progress(self, progress: Progress) -> None:
+    def show_progress(self, progress: Progress, final: bool = True) -> None:
+        """Show ``progress``; ``final=False``: a first pass in which mocks without a saved
+        scorecard summary have no scores yet (they are being scored)."""
+        unscored = [s for s in progress.sessions if not s.scores]
+        if not final and unscored:
+            self._load(score_missing=True)
         self.progress = progress
         n = len(progress.sessions)
         if not n:
             self.summary.setText("No saved mocks yet. Practise one and your progress shows here.")
         else:
+            pending = (f" Scoring {len(unscored)} earlier mock{'s' if len(unscored) != 1 else ''}"
+                       "…" if not final and unscored else "")
             self.summary.setText(
                 f"{n} mock{'s' if n != 1 else ''}, oldest on the left: "
                 f"{local_date(progress.sessions[0].started_at)} to "
-                f"{local_date(progress.sessions[-1].started_at)}. Hover a dot for the mock.")
+                f"{local_date(progress.sessions[-1].started_at)}. Hover a dot for the mock."
+                + pending)
         self._show_next(progress)
         self._show_weaknesses(progress)
         self._show_charts(progress)
-        self.loaded.emit(progress)
+        if final or not unscored:
+            self.loaded.emit(progress)
 
     def _show_next(self, progress: Progress) -> None:
         if not progress.next_prompt:

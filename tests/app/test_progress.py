@@ -154,6 +154,15 @@ def test_summaries_are_kept_and_recomputed_when_the_session_changes() -> None:
                                    "session_id = ?", (ids[1],)).fetchone()[0] == 0
 
 
+def test_the_quick_pass_scores_only_the_newest_mock() -> None:
+    with SessionStore() as store:
+        ids = _seed(store)
+        quick = load_progress(store, library=[], score_missing=False)
+        assert [bool(s.scores) for s in quick.sessions] == [False] * 4 + [True]
+        assert [bool(s.scores) for s in load_progress(store, library=[]).sessions] == [True] * 5
+        assert len(ids) == 5
+
+
 def test_a_store_from_before_summaries_is_migrated_and_read(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path, isolation_level=None)

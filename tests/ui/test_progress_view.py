@@ -47,6 +47,9 @@ def test_the_view_plots_one_point_per_measured_mock(qtbot: QtBot, tmp_path: Path
     assert wpm.point_count() == 6
     assert hedges.point_count() == 12  # hedges and trade-offs
     assert len(view.charts) >= 7
+    # nothing was scored before: the first pass showed the plots, the second the scorecard's
+    assert any(c.trend.id.startswith("score:") for c in view.charts)
+    assert all(s.scores for s in view.progress.sessions if s.wpm is not None)
     assert "never reached the deep dive" in view.weaknesses.text()
     assert view.summary.text().startswith("7 mocks")
     # the painted chart shows the dots: the plot differs from an empty chart's
