@@ -37,6 +37,7 @@ class CoverageItem:
 class Addressed:
     at_s: float
     evidence: str
+    source: str = "speech"  # "speech" | "diagram"
 
 
 class CoveragePanel(QWidget):
@@ -68,11 +69,13 @@ class CoveragePanel(QWidget):
         self._addressed = {k: v for k, v in self._addressed.items() if k in self._items}
         self._rebuild()
 
-    def set_addressed(self, item_id: str, at_s: float, evidence: str = "") -> None:
-        """Tick one item: only its row moves (below the open ones, in time order)."""
+    def set_addressed(self, item_id: str, at_s: float, evidence: str = "",
+                      source: str = "speech") -> None:
+        """Tick one item: only its row moves (below the open ones, in time order). An item
+        addressed by the diagram shows "drawn" and a pencil instead of a tick."""
         if item_id in self._addressed or item_id not in self._items:
             return
-        self._addressed[item_id] = Addressed(at_s, evidence)
+        self._addressed[item_id] = Addressed(at_s, evidence, source)
         item = self._items[item_id]
         parent = self._groups.get(item.group)
         old = self._rows.get(item_id)
@@ -163,13 +166,21 @@ class CoveragePanel(QWidget):
         c = colors()
         addressed = self._addressed.get(item.id)
         kind = KIND_LABELS.get(item.kind, item.kind)
-        row = QTreeWidgetItem([item.label, clock(addressed.at_s) if addressed else ""])
+        drawn = addressed is not None and addressed.source == "diagram"
+        when = ("drawn " if drawn else "") + clock(addressed.at_s) if addressed else ""
+        row = QTreeWidgetItem([item.label, when])
         row.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
         row.setData(0, Qt.ItemDataRole.UserRole, item.id)
         tip = f"<b>{item.label}</b><br>{kind}"
         if item.phase:
             tip += f" · {item.phase}"
-        if addressed:
+        if addressed and drawn:
+            row.setIcon(0, icon("rename", c.accent.name()))
+            row.setForeground(0, QBrush(c.muted))
+            row.setForeground(1, QBrush(c.accent))
+            tip += (f"<br>Drawn on your diagram at {clock(addressed.at_s)}: "
+                    f"“{addressed.evidence}”. Say why it is there, too.")
+        elif addressed:
             row.setIcon(0, icon("check", c.under.name()))
             row.setForeground(0, QBrush(c.muted))
             row.setForeground(1, QBrush(c.muted))

@@ -40,6 +40,9 @@ from framework.definition import Framework
 if TYPE_CHECKING:
     from PIL.Image import Image
 
+    from app.diagrams import DiagramResult
+    from app.store import DiagramCapture
+
 DeviceLister = Callable[[], tuple[list[Device], str | None]]
 
 SETUP_HINT = (
@@ -59,6 +62,8 @@ class SessionControl(Protocol):
     def attach_capture(self, image: Image | Path | None, ocr_text: str,
                        prompt: Prompt | None = None) -> Capture: ...
     def switch_device(self, device: str | None) -> None: ...
+    def attach_diagram(self, result: DiagramResult) -> DiagramCapture: ...
+    def now_s(self) -> float: ...
 
 
 @dataclass(frozen=True)

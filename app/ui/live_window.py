@@ -594,6 +594,9 @@ class LiveWindow(QMainWindow):
             self.statusBar().showMessage("Capture saved with the session", 4000)
         elif isinstance(event, DiagramSaved):
             self.statusBar().showMessage("Diagram saved with the session", 4000)
+            count = len(event.diagram.components)
+            self.transcript.mark(event.diagram.at_s,
+                                 f"✎ diagram · {count} component{'s' * (count != 1)}")
         elif isinstance(event, RunnerError):
             self._on_error(event)
         elif isinstance(event, SessionStopped):
@@ -626,8 +629,6 @@ class LiveWindow(QMainWindow):
             tag = "✓ " + (event.label or event.item_id)
             if event.kind == "requirement":
                 self.transcript.mark(event.at_s, _shorten(tag, 40))
-            elif event.source == "diagram":
-                self.transcript.mark(event.at_s, _shorten(f"✎ {event.label} (drawn)", 40))
         elif isinstance(event, TrackerNudge):
             self.cue_card.add_nudge(Nudge(event.kind, event.text, event.at_s))
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.diagram_report import DiagramSummary, summarise
 from app.presentation import (
     filler_counts,
     hedge_counts,
@@ -60,6 +61,16 @@ class CoverageRow:
     addressed: bool
     at_s: float | None
     evidence: str
+    source: str = "speech"  # "speech" | "diagram"
+
+
+@dataclass(frozen=True)
+class DiagramView:
+    """One diagram capture for the review: when, the image file, the components named."""
+
+    at_s: float
+    image_path: Path | None
+    components: tuple[str, ...]  # "Cache (“Redis Cache”)", in reading order
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,8 @@ class ReviewData:
     image_path: Path | None
     audio_path: Path | None
     signals: dict[str, Any] = field(default_factory=dict)
+    diagrams: tuple[DiagramView, ...] = ()
+    diagram_summary: DiagramSummary | None = None  # None: no diagram was captured
 
     def phase(self, phase_id: str | None) -> PhaseInfo | None:
         return next((p for p in self.phases if p.id == phase_id), None)
@@ -127,6 +140,12 @@ def build_review(record: SessionRecord, framework: Framework | None,
     if session.audio_path and files_root is not None:
         audio_path = files_root / str(session.id) / session.audio_path
     text = " ".join(line.text for line in lines)
+    summary = summarise(record) if record.diagrams else None
+    diagrams = tuple(
+        DiagramView(d.at_s, files_root / str(session.id) / d.image_path if files_root else None,
+                    tuple(summary.component_names(d)) if summary else ())
+        for d in record.diagrams
+    )
     return ReviewData(
         session_id=session.id,
         title=session.title or "Untitled session",
@@ -153,6 +172,8 @@ def build_review(record: SessionRecord, framework: Framework | None,
         image_path=image_path if image_path and image_path.exists() else None,
         audio_path=audio_path if audio_path and audio_path.exists() else None,
         signals=signals or {},
+        diagrams=diagrams,
+        diagram_summary=summary,
     )
 
 
@@ -200,7 +221,8 @@ def _coverage(record: SessionRecord, report: dict[str, Any]) -> tuple[CoverageRo
         for c in report.get("checklist", []):
             rows.append(CoverageRow(str(c["id"]), str(c.get("label", c["id"])), "checklist",
                                     "checklist", bool(c.get("addressed")), c.get("at"),
-                                    str(c.get("evidence", ""))))
+                                    str(c.get("evidence", "")),
+                                    str(c.get("source", "speech"))))
         return tuple(rows)
     addressed = {(e.kind, e.item_id): e for e in record.coverage}
     seen: set[str] = set()
@@ -216,7 +238,7 @@ def _coverage(record: SessionRecord, report: dict[str, Any]) -> tuple[CoverageRo
     for (kind, item_id), event in addressed.items():
         if kind == "checklist":
             rows.append(CoverageRow(item_id, event.label or item_id, "checklist", "checklist",
-                                    True, event.at_s, event.evidence))
+                                    True, event.at_s, event.evidence, event.source))
     return tuple(rows)
 
 

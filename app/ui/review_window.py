@@ -47,6 +47,7 @@ from app.debrief import Debrief, debrief_record, debrief_rich_text, practised_pr
 from app.presentation import clock, local_date, marked
 from app.settings import Key, Settings
 from app.store import SearchHit, SessionStore, StoreError
+from app.ui.diagram_page import diagram_page
 from app.ui.player import AudioPlayer
 from app.ui.review_model import ReviewData, build_review
 from app.ui.tasks import TaskRunner
@@ -423,6 +424,10 @@ class ReviewWindow(QMainWindow):
         self.tabs.addTab(self.coverage, icon("check"), "Coverage")
         self.tabs.addTab(self.delivery, icon("lag"), "Delivery")
         self.tabs.addTab(prompt_page, icon("capture"), "Prompt")
+        self.diagram_view = QTextBrowser(self)  # captures of the candidate's diagram
+        self.diagram_view.setOpenLinks(False)
+        self.diagram_view.anchorClicked.connect(self._coverage_clicked)
+        self.tabs.addTab(self.diagram_view, icon("capture"), "Diagram")
         self.tabs.addTab(self.notes, icon("rename"), "Notes")
         return self.tabs
 
@@ -649,6 +654,7 @@ class ReviewWindow(QMainWindow):
         self._show_coverage(data)
         self._show_delivery(data)
         self._show_prompt(data)
+        self.diagram_view.setHtml(diagram_page(data, colors()))
         if self._notes_timer.isActive():  # pending edits belong to the previous session
             self._notes_timer.stop()
             self._save_notes()
@@ -673,6 +679,8 @@ class ReviewWindow(QMainWindow):
             for row in sorted(rows, key=lambda r: (r.addressed, r.at_s or 0.0)):
                 mark = (f"<span style='color:{ok}'>✓</span>" if row.addressed
                         else f"<span style='color:{missing}'>○</span>")
+                if row.addressed and row.source == "diagram":  # drawn, not (yet) said
+                    mark = f"<span style='color:{c.accent.name()}' title='drawn'>✎</span>"
                 label = html.escape(row.label)
                 if row.kind == "out_of_scope":
                     label += f" <span style='color:{muted}'>(out of scope)</span>"

@@ -1,13 +1,22 @@
 """The review's picture of a session: phases as spoken vs the planned budgets, and the pace.
 
-Three tracks on one time axis: what happened (phase spans), the plan (budgets laid end to end),
-and words per minute with long silences shaded. Clicking anywhere seeks the audio there.
+Three tracks on one time axis: what happened (phase spans, with a marker at each diagram
+capture), the plan (budgets laid end to end), and words per minute with long silences shaded.
+Clicking anywhere seeks the audio there.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QFont,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.presentation import budget_status, clock
@@ -64,7 +73,9 @@ class PhaseTimeline(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No session selected")
             painter.end()
             return
-        y = self._paint_spoken(painter, data, 8.0) + 6
+        y = self._paint_spoken(painter, data, 8.0)
+        self._paint_diagrams(painter, data, 8.0)
+        y += 6
         y = self._paint_plan(painter, data, y) + 10
         plot = self._paint_pace(painter, data, y)
         self._paint_axis(painter, plot.bottom() + 4)
@@ -93,6 +104,18 @@ class PhaseTimeline(QWidget):
             painter.drawRect(rect)
             self._label(painter, rect, labels.get(span.phase, span.phase))
         return y + self.TRACK_H
+
+    def _paint_diagrams(self, painter: QPainter, data: ReviewData, y: float) -> None:
+        """Each diagram capture: a small marker hanging from the top of the spoken track."""
+        if not data.diagrams:
+            return
+        c = colors()
+        painter.setPen(QPen(c.surface, 1))
+        painter.setBrush(c.accent)
+        for view in data.diagrams:
+            x = self._x(view.at_s)
+            painter.drawPolygon(QPolygonF([QPointF(x - 5, y - 4), QPointF(x + 5, y - 4),
+                                           QPointF(x, y + 6)]))
 
     def _paint_plan(self, painter: QPainter, data: ReviewData, y: float) -> float:
         """Track 2: the plan, each phase's budget with the time spent against it."""

@@ -1,0 +1,147 @@
+"""Capturing the candidate's diagram from the practice window: once, or every N seconds while a
+region is watched. Owned by the composition root (``app.ui.application``).
+
+The region is picked once (``RegionPicker``) and remembered. Each capture grabs and reads on a
+worker (``TaskRunner``): a grab is tens of milliseconds, reading ~0.5-1 s. At most one capture is
+in flight; a timer tick that finds one running is skipped rather than queued. An unchanged
+picture (``app.diagrams.ChangeFilter``) is not read again, so watching a still diagram costs a
+thumbnail per tick and adds nothing to the session.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer
+
+from app.diagrams import ChangeFilter, DiagramResult, read_if_new
+from app.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+    from app.ui.live_window import LiveWindow
+    from capture.grab import Region
+
+log = logging.getLogger(__name__)
+
+Grabber = Callable[[int | None, "Region"], "Image"]
+
+
+def _grab(monitor: int | None, region: Region) -> Image:
+    from capture.grab import grab
+
+    return grab(monitor=monitor, region=region)
+
+
+class DiagramCapturer(QObject):
+    """Connects the Diagram tab's requests to the picker, the grabber and the reader."""
+
+    def __init__(self, live: LiveWindow, tasks: TaskRunner, monitor: int | None = None,
+                 grabber: Grabber = _grab) -> None:
+        super().__init__(live)
+        self.live = live
+        self.tasks = tasks
+        self.monitor = monitor
+        self.region: Region | None = None
+        self.changes = ChangeFilter()
+        self.grabber = grabber
+        self._busy = False
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.capture_now)
+        self._picker: object | None = None
+        live.diagram_capture_requested.connect(self.pick_and_capture)
+        live.diagram_watch_toggled.connect(self.watch)
+
+    @property
+    def watching(self) -> bool:
+        return self._timer.isActive()
+
+    def pick_and_capture(self) -> None:
+        """Let the user pick the diagram's region, then read it (a manual capture always
+        reads, even an unchanged picture: the user asked)."""
+        self._pick(then=self._capture_picked)
+
+    def watch(self, on: bool, interval_s: int) -> None:
+        """Start (picking a region first if none) or stop capturing every ``interval_s``."""
+        if not on:
+            self._timer.stop()
+            self.live.diagram_panel.set_watching(False)
+            return
+        self._timer.setInterval(max(1, interval_s) * 1000)
+        if self.region is None:
+            self._pick(then=self._start_watch, cancelled=lambda: self.watch(False, interval_s))
+        else:
+            self._start_watch()
+
+    def use_region(self, region: Region, monitor: int | None = None) -> None:
+        """Set the region without the picker (tests; a region remembered elsewhere)."""
+        self.region, self.monitor = region, monitor
+        self.changes.reset()
+
+    def capture_now(self, force: bool = False, image: Image | None = None) -> None:
+        """Grab (unless ``image`` was grabbed already) and read the region off the GUI thread;
+        skipped while a capture is in flight."""
+        if self.region is None or self._busy:
+            return
+        self._busy = True
+        if force:
+            self.changes.reset()
+        region, monitor, at_s = self.region, self.monitor, self.live.session_time()
+        changes, grabber = self.changes, self.grabber
+
+        def work() -> DiagramResult | None:
+            picture = image if image is not None else grabber(monitor, region)
+            return read_if_new(picture, at_s, changes)
+
+        self.tasks.submit(work, on_done=self._done, on_error=self._failed,
+                          name="mockcoach-diagram")
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def _capture_picked(self) -> None:
+        """Right after the pick our windows are still hidden: grab now, read off-thread."""
+        assert self.region is not None
+        try:
+            image = self.grabber(self.monitor, self.region)
+        except Exception as exc:
+            log.exception("diagram grab failed")
+            self._failed(exc)
+            return
+        self.capture_now(force=True, image=image)
+
+    def _start_watch(self) -> None:
+        self.live.diagram_panel.set_watching(True)
+        self._timer.start()
+        self.capture_now()
+
+    def _pick(self, then: Callable[[], None], cancelled: Callable[[], None] | None = None) -> None:
+        from app.ui.region_picker import RegionPicker
+
+        picker = RegionPicker(self.live, monitor=self.monitor)
+        self._picker = picker
+
+        def chosen(region: Region) -> None:
+            self.use_region(region, self.monitor)
+            then()
+
+        picker.region_selected.connect(chosen)
+        if cancelled is not None:
+            picker.cancelled.connect(cancelled)
+        picker.pick()
+
+    def _done(self, result: DiagramResult | None) -> None:
+        self._busy = False
+        if result is None:
+            self.live.diagram_panel.note_unchanged()
+        else:
+            self.live.attach_diagram(result)
+
+    def _failed(self, error: BaseException) -> None:
+        self._busy = False
+        if self.watching:  # a failing watch would repeat the same error every few seconds
+            self.watch(False, 0)
+        self.live.banner.show_message(f"The diagram capture failed: {error}", "error")

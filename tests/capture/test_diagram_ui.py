@@ -1,0 +1,113 @@
+"""The diagram in the practice window, with the real app (Qt offscreen), runner, store, tracker
+and Tesseract. Only the screen grab is replaced (an offscreen Qt has no screen to grab): it
+returns rendered diagrams, the way mss returns the pixels of the picked region."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageDraw, ImageFont
+from pytestqt.qtbot import QtBot
+
+from app.settings import Settings
+from app.store import SessionStore
+from app.ui.application import Application
+from capture.grab import Region
+from framework.types import Utterance
+from tests.ui.conftest import no_devices, transcript_runner_factory
+
+SANS = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def _board(*labels: str, dark: bool = False) -> Image.Image:
+    ink, page, fill = ((230, 230, 230), (30, 30, 30), (29, 41, 59)) if dark else (
+        (0, 0, 0), (255, 255, 255), (255, 242, 204))
+    image = Image.new("RGB", (1200, 360), page)
+    draw = ImageDraw.Draw(image)
+    for n, text in enumerate(labels):
+        x = 40 + n * 280
+        draw.rectangle((x, 140, x + 190, 200), outline=ink, width=2, fill=fill)
+        draw.text((x + 24, 160), text, font=ImageFont.truetype(SANS, 15), fill=ink)
+    return image
+
+
+class Screen:
+    """What the grabber returns next; counts grabs (they happen on the worker thread)."""
+
+    def __init__(self, image: Image.Image) -> None:
+        self.image = image
+        self.grabs = 0
+        self.lock = threading.Lock()
+
+    def grab(self, monitor: int | None, region: Region) -> Image.Image:
+        with self.lock:
+            self.grabs += 1
+            return self.image.copy()
+
+
+def _slow_talk() -> list[Utterance]:
+    """A mock that lasts long enough to capture during it (the runner paces it)."""
+    words = ["we", "serve", "the", "feed", "from", "the", "feed", "service", "and", "cache",
+             "hot", "timelines"]
+    return [Utterance(" ".join(words[i % 6: i % 6 + 6]), i * 2.0, i * 2.0 + 1.5)
+            for i in range(60)]
+
+
+def test_capture_watch_and_review_a_diagram(qtbot: QtBot, qapp: Any, tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "s.db", tmp_path / "sessions")
+    app = Application(qapp, settings=Settings(tmp_path / "settings.ini"), store=store,
+                      runner_factory=transcript_runner_factory(store, _slow_talk(), speed=4.0),
+                      device_lister=no_devices, offer_recovery=False)
+    live = app.live
+    live.show()
+    screen = Screen(_board("Load Balancer", "Redis Cache", "Feed Service"))
+    app.diagrams.grabber = screen.grab
+    app.diagrams.use_region(Region(0, 0, 1200, 360))
+    live.start_or_resume()
+    qtbot.waitUntil(lambda: live.status == "running", timeout=20_000)
+
+    app.diagrams.capture_now(force=True)
+    qtbot.waitUntil(lambda: "cache" in live.diagram_panel.shown_components(), timeout=30_000)
+    # the runner saved it and the tracker ticked the drawn items, shown as drawn
+    qtbot.waitUntil(lambda: "cache" in live.coverage.addressed(), timeout=30_000)
+    assert live.coverage.addressed()["cache"].source == "diagram"
+    assert "✎ diagram · 3 components" in live.transcript.plain_text()
+
+    # watching: the same picture is grabbed again but adds nothing ...
+    app.diagrams.capture_now()
+    qtbot.waitUntil(lambda: "unchanged" in live.diagram_panel.status.text(), timeout=30_000)
+    # ... a changed one is read and saved
+    screen.image = _board("Load Balancer", "Redis Cache", "Kafka", dark=True)
+    app.diagrams.capture_now()
+    qtbot.waitUntil(lambda: "stream" in live.diagram_panel.shown_components(), timeout=30_000)
+    assert screen.grabs == 3
+    qtbot.waitUntil(lambda: not app.tasks.busy and not live.tasks.busy, timeout=30_000)
+
+    with qtbot.waitSignal(live.session_finished, timeout=60_000) as finished:
+        live.stop()
+    session_id = finished.args[0]
+    record = store.load(session_id)
+    assert len(record.diagrams) == 2  # the unchanged capture was not saved
+    assert [c for c in record.diagrams[1].components] == ["load_balancer", "cache", "stream"]
+    drawn = {c.item_id for c in record.coverage if c.source == "diagram"}
+    assert {"cache", "queue"} <= drawn
+
+    app.show_review(session_id)
+    review = app.review
+    assert review is not None
+    qtbot.waitUntil(lambda: review.data is not None and review.data.session_id == session_id,
+                    timeout=10_000)
+    assert len(review.data.diagrams) == 2
+    assert review.data.diagram_summary is not None
+    assert "Stream / log" in review.data.diagram_summary.drawn_not_explained()
+    target = tmp_path / "report.html"
+    with qtbot.waitSignal(review.exported, timeout=20_000):
+        review.export("html", target)
+    page = target.read_text(encoding="utf-8")
+    assert page.count("src='data:image/png;base64,") == 2
+    assert "Drawn but not explained" in page and "✎" in page
+    review.close()
+    live.close()
+    app.shutdown()
