@@ -32,21 +32,25 @@ class Debriefed:
     scores: Mapping[str, int] = field(default_factory=dict)  # dimension id -> 1..4 (measured)
     study_prompts: tuple[str, ...] = ()  # library prompt ids to practise next, first is best
     why: str = ""  # the study list's reason for the first prompt
+    prompt_title: str = ""  # the first study prompt's title
     dimension_labels: Mapping[str, str] = field(default_factory=dict)
 
 
-SUMMARY_VERSION = 1  # bump when what a summary holds changes
+SUMMARY_VERSION = 2  # bump when what a summary holds changes
 
 
-def _summary(debrief_json: Mapping[str, Any]) -> dict[str, Any]:
+def _summary(debrief_json: Mapping[str, Any], titles: Mapping[str, str]) -> dict[str, Any]:
     """What progress keeps of a debrief (the ``sessions show --json`` ``scorecard`` and
-    ``study`` shapes, a contract): measured scores, dimension labels, the study prompts."""
+    ``study`` shapes, a contract): measured scores, dimension labels, the study prompts with
+    their titles (``titles``: library id -> title), so reading it needs no prompt library."""
     dims = (debrief_json.get("scorecard") or {}).get("dimensions") or []
     return {
         "scores": {str(d["id"]): int(d["score"]) for d in dims if d.get("score") is not None},
         "labels": {str(d["id"]): str(d.get("label") or d["id"]) for d in dims},
         "study": [{"prompt_id": s.get("prompt_id"), "title": s.get("title", ""),
-                   "why": s.get("why", "")} for s in debrief_json.get("study") or []],
+                   "why": s.get("why", ""), "prompt_title": titles.get(s.get("prompt_id") or "",
+                                                                       "")}
+                  for s in debrief_json.get("study") or []],
     }
 
 
@@ -61,6 +65,7 @@ def _from_summary(summary: Mapping[str, Any]) -> Debriefed:
         scores={str(k): int(v) for k, v in (summary.get("scores") or {}).items()},
         study_prompts=tuple(str(s["prompt_id"]) for s in study),
         why=why,
+        prompt_title=str(study[0].get("prompt_title") or "") if study else "",
         dimension_labels={str(k): str(v) for k, v in (summary.get("labels") or {}).items()},
     )
 
@@ -107,10 +112,11 @@ def debriefs(store: SessionStore, sessions: Sequence[Session],
     if missing:
         data = debrief_data()
         practised = practised_prompts(store, data)
+        titles = {e.id: e.title for e in data.library}
         for s in missing:
             try:
                 summary = _summary(session_debrief(store, s.id, practised=practised,
-                                                   data=data).to_json())
+                                                   data=data).to_json(), titles)
             except Exception:  # one session the scorecard cannot read: no scores for it
                 log.exception("debrief of session %s", s.id)
                 continue
@@ -190,41 +196,42 @@ def load_progress(
     dimension_labels: dict[str, str] = {}
     for d in found.values():
         dimension_labels.update(d.dimension_labels)
-    index = list(library) if library is not None else library_index()
-    next_prompt, why = choose_next_prompt(store, index, sessions, found, everything)
+    next_prompt, title, why = choose_next_prompt(store, library, sessions, found, everything)
     return build_progress(facts, next_prompt=next_prompt, next_prompt_why=why,
-                          next_prompt_title=dict(index).get(next_prompt or "", ""),
+                          next_prompt_title=title,
                           phase_labels=phase_labels(frameworks),
                           dimension_labels=dimension_labels)
 
 
 def choose_next_prompt(
     store: SessionStore,
-    library: Sequence[tuple[str, str]],
+    library: Sequence[tuple[str, str]] | None,
     shown: Sequence[Session],
     debriefs: Mapping[int, Debriefed],
     everything: Sequence[Session],
-) -> tuple[str | None, str]:
-    """The prompt to practise next and why, in words. A mock practised a library prompt when
-    its title (or its captured prompt's title) is that prompt's title."""
+) -> tuple[str | None, str, str]:
+    """The prompt to practise next: ``(id, title, why)``. The newest mock's study list first
+    (no library needed); else, from ``library`` (``library_index()`` when None), the prompt
+    practised least. A mock practised a library prompt when its title (or its captured
+    prompt's title) is that prompt's title."""
     if not shown:
-        return None, ""  # nothing practised yet: nothing to build on
-    known = {pid for pid, _ in library}
+        return None, "", ""  # nothing practised yet: nothing to build on
     latest = debriefs.get(shown[-1].id) or Debriefed()
-    for study in latest.study_prompts:
-        if study in known:
-            return study, latest.why or "from the study list of your last mock"
+    if latest.study_prompts:
+        first = latest.study_prompts[0]
+        return first, latest.prompt_title, latest.why or "from the study list of your last mock"
+    index = list(library) if library is not None else library_index()
     captured = store.prompt_titles()
     done = [(s.title, s.started_at) for s in everything]
     done += [(captured[s.id], s.started_at) for s in everything if s.id in captured]
-    chosen = least_practised(library, done)
+    chosen = least_practised(index, done)
     if chosen is None:
-        return None, ""
+        return None, "", ""
     practised = {title.strip().casefold() for title, _ in done}
-    title = dict(library).get(chosen, "")
+    title = dict(index).get(chosen, "")
     why = ("practised longest ago" if title.strip().casefold() in practised
            else "a prompt you have not practised yet")
-    return chosen, why
+    return chosen, title, why
 
 
 def figure(value: float | None, unit: str) -> str:
@@ -255,7 +262,6 @@ def suggest_next_prompt(
     sessions = saved_sessions(store, None, everything)
     if not sessions:
         return None
-    index = list(library) if library is not None else library_index()
     found = debriefs(store, sessions[-1:])
-    pid, why = choose_next_prompt(store, index, sessions, found, everything)
-    return (pid, dict(index).get(pid, pid), why) if pid else None
+    pid, title, why = choose_next_prompt(store, library, sessions, found, everything)
+    return (pid, title or pid, why) if pid else None

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.progress import load_progress
+from app.progress import choose_next_prompt, library_index, load_progress
 from app.store import SessionStore
 from app.store.db import LATEST_VERSION, schema_sql
 from tests.conftest import SHARED_DATA
@@ -65,7 +65,24 @@ def test_known_facts_become_figures_and_weaknesses() -> None:
         "“Non-functional requirements” was never addressed in 4 of your last 5 mocks")
     assert weak["hedging"].sessions == (ids[0], ids[1], ids[3])
     assert "estimation" not in weak  # one mock is not a pattern
-    assert progress.next_prompt == "chat"  # not practised yet (no scorecard study list here)
+    # the newest mock's study list names a library prompt to practise, with its title and why
+    assert progress.next_prompt in dict(library_index())
+    assert progress.next_prompt_title == dict(library_index())[progress.next_prompt]
+    assert progress.next_prompt_why.startswith("to study ")
+
+
+def test_without_a_study_list_the_least_practised_prompt_is_next() -> None:
+    library = [("chat", "Design chat"), ("pastebin", "Design Pastebin")]
+    with SessionStore() as store:
+        save_mock(store, "Design chat", "2026-11-01T09:00:00+00:00", known_report())
+        everything = store.list_sessions()
+        assert choose_next_prompt(store, library, everything, {}, everything) == (
+            "pastebin", "Design Pastebin", "a prompt you have not practised yet")
+        save_mock(store, "Design Pastebin", "2026-11-02T09:00:00+00:00", known_report())
+        everything = store.list_sessions()
+        assert choose_next_prompt(store, library, everything, {}, everything) == (
+            "chat", "Design chat", "practised longest ago")
+        assert choose_next_prompt(store, library, [], {}, everything) == (None, "", "")
 
 
 def test_cli_json_contract_oldest_first(capsys: pytest.CaptureFixture[str]) -> None:
