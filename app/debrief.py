@@ -22,7 +22,6 @@ from framework.report import CoveredItem, PhaseSpan, TrackerReport
 from framework.scorecard import (
     Roles,
     Rubric,
-    Said,
     Scorecard,
     SessionFacts,
     load_rubric,
@@ -172,7 +171,7 @@ def session_facts(record: SessionRecord, data: DebriefData) -> SessionFacts:
     phases = framework.phase_ids if framework is not None else tuple(report.budget)
     return SessionFacts(
         report=report,
-        said=tuple(Said(g.start_s, g.end_s, g.text, _speaker(g)) for g in record.segments),
+        said=record.segments,
         round_s=s.round_s,
         has_prompt=any(c.requirements for c in record.captures) or bool(report.requirements),
         # live mocks and recordings have audio behind their times; a typed transcript does not
@@ -212,7 +211,7 @@ def debrief_record(record: SessionRecord, data: DebriefData | None = None,
     prompt_id = record_prompt_id(record, data)
     study = suggest_study(scorecard, facts.report, data.topics, practised=practised,
                           current_prompt=prompt_id, labels=dict(facts.labels),
-                          said=[s.text for s in facts.said if s.speaker == "candidate"])
+                          said=[s.text for s in facts.said if s.speaker != "interviewer"])
     return Debrief(scorecard, study, prompt_id)
 
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 import bisect
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from framework.report import CoveredItem, NudgeNote, PhaseSpan, TrackerReport
 from framework.signals import FILLERS, HEDGES, TRADEOFFS
@@ -49,6 +50,23 @@ class Said:
     speaker: str = "candidate"  # "candidate" | "interviewer"
 
 
+class Spoken(Protocol):
+    """What the scorecard reads of a transcript line: ``Said``, or the app's stored segment
+    as it is (no copy per line). A speaker other than "interviewer" is the candidate."""
+
+    @property
+    def start_s(self) -> float: ...
+
+    @property
+    def end_s(self) -> float: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def speaker(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class Roles:
     """The framework's phases by the part they play (``Framework.rules`` plus the first phase),
@@ -75,7 +93,7 @@ class SessionFacts:
     ``cues``: each phase's cue phrases (an announced transition uses them)."""
 
     report: TrackerReport
-    said: tuple[Said, ...]
+    said: Sequence[Spoken]
     round_s: float
     has_prompt: bool
     timed_by_audio: bool
@@ -289,11 +307,16 @@ def _short(label: str) -> str:
 class _Transcript:
     """The candidate's lines, sorted, to find what was said at a moment in O(log n)."""
 
-    def __init__(self, said: Sequence[Said]) -> None:
+    def __init__(self, said: Sequence[Spoken]) -> None:
         self.lines = sorted((s for s in said if s.speaker != "interviewer" and s.text.strip()),
                             key=lambda s: s.start_s)
         self.starts = [s.start_s for s in self.lines]
-        self.normal = [normal_text(s.text) for s in self.lines]
+        # all the words in one normalised string (one pass instead of one per line); line i
+        # is text[offsets[i]:offsets[i + 1] - 1]
+        self.offsets = [0]
+        for s in self.lines:
+            self.offsets.append(self.offsets[-1] + len(s.text) + 1)
+        self.text = normal_text("\n".join(s.text for s in self.lines))
         others = sorted((s for s in said if s.speaker == "interviewer"), key=lambda s: s.start_s)
         self.other = [(s.start_s, s.end_s) for s in others]
         self.other_starts = [s.start_s for s in others]
@@ -318,6 +341,16 @@ class _Transcript:
             words = words[:EVIDENCE_CHARS].rsplit(" ", 1)[0] + " …"
         text = f"{prefix}“{words}”" if words else prefix.rstrip(": ")
         return Evidence(round(start if words else at_s, 2), text)
+
+    def line_of(self, offset: int) -> int:
+        return bisect.bisect_right(self.offsets, offset) - 1
+
+    def search(self, pattern: re.Pattern[str], lo: int, hi: int) -> int | None:
+        """The first of lines ``lo``..``hi - 1`` in which ``pattern`` occurs."""
+        if lo >= hi:
+            return None
+        m = pattern.search(self.text, self.offsets[lo], self.offsets[hi] - 1)
+        return self.line_of(m.start()) if m else None
 
     def interviewer_s(self, start_s: float, end_s: float) -> float:
         """Seconds of interviewer speech inside [start_s, end_s)."""
@@ -492,11 +525,9 @@ _FILLER = phrase_pattern(FILLERS)
 def _lines_with(ctx: _Ctx, pattern: re.Pattern[str], most: int,
                 prefix: str = "") -> list[Evidence]:
     """The candidate's lines with the most matches of ``pattern`` (ties: earliest)."""
-    lines = ctx.said.lines
-    hits = [(len(pattern.findall(text)), lines[i]) for i, text in enumerate(ctx.said.normal)]
-    best = sorted((h for h in hits if h[0]), key=lambda h: (-h[0], h[1].start_s))[:most]
-    return [ctx.said.moment(s.start_s, prefix)
-            for _, s in sorted(best, key=lambda h: h[1].start_s)]
+    counts = Counter(ctx.said.line_of(m.start()) for m in pattern.finditer(ctx.said.text))
+    best = sorted(counts.items(), key=lambda h: (-h[1], h[0]))[:most]
+    return [ctx.said.moment(ctx.said.lines[i].start_s, prefix) for i, _ in sorted(best)]
 
 
 def _tradeoffs(rule: Rule, ctx: _Ctx) -> Finding:
@@ -590,12 +621,12 @@ def _signposting(rule: Rule, ctx: _Ctx) -> Finding:
         own = phrase_pattern(tuple(ctx.facts.cues.get(span.id, ())))
         lo = bisect.bisect_left(ctx.said.starts, span.start_s - 5.0)
         hi = bisect.bisect_right(ctx.said.starts, span.start_s + window)
-        said = next((ctx.said.lines[i] for i in range(lo, hi)
-                     if general.search(ctx.said.normal[i]) or own.search(ctx.said.normal[i])),
-                    None)
+        hits = [i for i in (ctx.said.search(general, lo, hi), ctx.said.search(own, lo, hi))
+                if i is not None]
         label = ctx.facts.label(span.id)
-        if said is not None:
-            announced.append(ctx.said.moment(said.start_s, f"into {label}: "))
+        if hits:
+            announced.append(ctx.said.moment(ctx.said.lines[min(hits)].start_s,
+                                             f"into {label}: "))
         else:
             quiet.append(ctx.said.moment(span.start_s, f"into {label} unannounced: "))
     ok = len(announced) >= rule.num("min_share", 0.5) * len(changes)
