@@ -112,10 +112,26 @@ def read_text(
         with ThreadPoolExecutor(max_workers=len(groups)) as pool:
             texts = [text for done in pool.map(run, groups) for text in done]
     text = ""
+    row: tuple[int, int] | None = None
     for page, page_text in zip(prepared.pages, texts, strict=True):
-        if page_text.strip():
-            text += ("\n" if page.continues else "\n\n") + page_text if text else page_text
+        if not page_text.strip():
+            continue
+        if page.cell is not None:  # a table cell: its lines are one text, a row one line
+            cell = " ".join(page_text.split())
+            here = page.cell[:2]
+            if row == here:
+                text += TABLE_CELL_SEP + cell
+            else:
+                new_table = row is None or row[0] != here[0]
+                text += ("\n\n" if new_table else "\n") + cell if text else cell
+            row = here
+            continue
+        row = None
+        text += ("\n" if page.continues else "\n\n") + page_text if text else page_text
     return OcrResult(clean_text(text), time.perf_counter() - started, steps)
+
+
+TABLE_CELL_SEP = " | "  # between the cells of a table row in ``OcrResult.text``
 
 
 PARALLEL_MIN_PX = 700_000  # below this a second Tesseract's start-up (~0.1 s CPU) is not repaid

@@ -18,6 +18,10 @@ from itertools import pairwise
 import numpy as np
 from PIL import Image, ImageDraw, ImageOps
 
+from capture.layout import find_tables, reading_order, split_columns
+from capture.layout import long_runs as _long_runs
+from capture.layout import runs as _runs
+
 Box = tuple[int, int, int, int]  # left, top, right, bottom
 MAX_SIDE_PX = 4096  # Tesseract time grows with pixels; beyond ~4K nothing readable is gained
 MIN_TEXT_PX = 6  # a piece thinner or shorter than this holds no readable word
@@ -36,6 +40,7 @@ class PreprocessOptions:
     max_side_px: int = MAX_SIDE_PX
     blocks: bool = True  # OCR only the text blocks (needs crop), each at its own scale
     bullets: bool = True  # find list bullets by shape, erase them, mark their lines "• "
+    layout: bool = True  # read columns one after the other and table rows whole (capture.ocr)
     split_px: int = 60_000  # bigger blocks are cut at line gaps (so 2 Tesseracts can share)
 
 
@@ -53,6 +58,8 @@ class Page:
     continues: bool = False
     bullets: tuple[Box, ...] = ()
     """Bullet glyphs found by their shape and erased from ``image`` (page coordinates)."""
+    cell: tuple[int, int, int] | None = None
+    """(table, row, column) when the page is one table cell: ``read_text`` joins a row."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +115,9 @@ def prepare(image: Image.Image, options: PreprocessOptions | None = None) -> Pre
     noisy = opts.otsu == "always" or (opts.otsu == "auto" and is_noisy(inner))
     groups: list[Block]
     if opts.crop and opts.blocks:
-        groups = text_blocks(mask, split_px=opts.split_px)
+        groups = text_blocks(mask, split_px=opts.split_px,
+                             pixels=pixels if opts.layout and not noisy else None,
+                             layout=opts.layout)
         if not groups:
             return Prepared((Page(img, whole),), (*steps, "blank"), True, None)
         steps.append(f"blocks {len(groups)}")
@@ -154,7 +163,7 @@ def prepare(image: Image.Image, options: PreprocessOptions | None = None) -> Pre
              (x1 - box[0]) * scale + margin, (y1 - box[1]) * scale + margin)
             for x0, y0, x1, y1 in dots
         )
-        pages.append(Page(piece, box, scale, block.continues, moved))
+        pages.append(Page(piece, box, scale, block.continues, moved, block.cell))
     if upscaled:
         steps.append("upscale x2" if upscaled == len(groups) else f"upscale x2 ({upscaled})")
     if noisy:
@@ -273,31 +282,6 @@ def _mask_box(mask: np.ndarray) -> Box | None:
     return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
-def _long_runs(mask: np.ndarray, length: int, axis: int = 1) -> np.ndarray:
-    """Pixels inside a run of ink at least ``length`` long along ``axis`` (1: horizontal).
-
-    A morphological opening with a 1 x ``length`` line, by doubling shifts: ~2 log2(length)
-    whole-array boolean operations, no per-pixel Python.
-    """
-    if mask.shape[axis] < length:
-        return np.zeros_like(mask)
-    moved = np.moveaxis(mask, axis, 0)
-    eroded = moved.copy()  # eroded[i]: ink all along [i, i + length)
-    span = 1
-    while span < length:
-        step = min(span, length - span)
-        eroded[:-step] &= eroded[step:]
-        eroded[-step:] = False
-        span += step
-    opened = eroded.copy()  # opened[i]: some such run covers i
-    span = 1
-    while span < length:
-        step = min(span, length - span)
-        opened[step:] |= opened[:-step].copy()
-        span += step
-    return np.moveaxis(opened, 0, axis)
-
-
 def _rules(mask: np.ndarray, length: int, thickness: int = 5) -> np.ndarray:
     """Thin ruled lines and frame edges: long runs of ink at most ``thickness`` px thick.
 
@@ -312,28 +296,17 @@ def _rules(mask: np.ndarray, length: int, thickness: int = 5) -> np.ndarray:
     return rules
 
 
-def _runs(flags: np.ndarray, min_gap: int) -> list[tuple[int, int]]:
-    """``[start, end)`` of the inked stretches, bridging blank gaps shorter than ``min_gap``."""
-    padded = np.concatenate(([False], flags, [False]))
-    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
-    starts, ends = edges[0::2], edges[1::2]
-    if starts.size == 0:
-        return []
-    keep = np.flatnonzero(starts[1:] - ends[:-1] >= min_gap)
-    begin = np.concatenate(([starts[0]], starts[keep + 1]))
-    finish = np.concatenate((ends[keep], [ends[-1]]))
-    return [(int(a), int(b)) for a, b in zip(begin, finish, strict=True)]
-
-
 @dataclass(frozen=True)
 class Block:
     """Line boxes that read as one block; ``continues``: the lower half of a cut block."""
 
     leaves: list[Box]
     continues: bool = False
+    cell: tuple[int, int, int] | None = None  # (table, row, column) of a table cell
 
 
-def text_blocks(mask: np.ndarray, *, split_px: int = 0) -> list[Block]:
+def text_blocks(mask: np.ndarray, *, split_px: int = 0, pixels: np.ndarray | None = None,
+                layout: bool = True) -> list[Block]:
     """The text blocks of an ink mask in reading order, each a list of line boxes.
 
     A recursive XY cut at every clear blank band (rows a fraction of a line apart, columns a
@@ -344,6 +317,9 @@ def text_blocks(mask: np.ndarray, *, split_px: int = 0) -> list[Block]:
     Boxes are padded a little so anti-aliased glyph edges below the ink threshold are kept.
     A block with more than ``split_px`` pixels (0: no limit) is cut at line gaps into
     pieces of about that size, so that two Tesseract runs can share the work evenly.
+    With ``layout``, columns closer than the cut sees are read one after the other and ruled
+    or striped tables (found with the grey ``pixels``) come out as one block per cell, row by
+    row (``capture.layout``).
     """
     cut = mask & ~_rules(mask, RULE_PX)
     line = max(8.0, min(40.0, _strip_line_height(cut) or 14.0))
@@ -356,19 +332,39 @@ def text_blocks(mask: np.ndarray, *, split_px: int = 0) -> list[Block]:
         return [Block([box])] if box is not None else []
     height, width = mask.shape
     pad = max(2, round(line / 6))
-    leaves = [
-        (max(0, x0 - pad), max(0, y0 - pad), min(width, x1 + pad), min(height, y1 + pad))
-        for x0, y0, x1, y1 in leaves
-        if min(x1 - x0, y1 - y0) >= MIN_TEXT_PX  # not a speck, grip or splitter handle
-    ]
-    groups: list[list[Box]] = []
-    for leaf in leaves:
-        if groups and _follows(groups[-1], leaf, 1.6 * line, pad):
-            groups[-1].append(leaf)
+    leaves = [leaf for leaf in leaves  # not a speck, grip or splitter handle
+              if min(leaf[2] - leaf[0], leaf[3] - leaf[1]) >= MIN_TEXT_PX]
+    tables = []
+    if layout:
+        leaves = reading_order(split_columns(cut, leaves, line), line)
+        if pixels is not None:
+            tables = find_tables(pixels, cut, leaves, line)
+
+    def padded(box: Box) -> Box:
+        x0, y0, x1, y1 = box
+        return max(0, x0 - pad), max(0, y0 - pad), min(width, x1 + pad), min(height, y1 + pad)
+
+    at = {min(table.members): table for table in tables}
+    taken = {k for table in tables for k in table.members}
+    groups: list[list[Box] | Block] = []
+    for index, leaf in enumerate(leaves):
+        if index in at:
+            groups.extend(Block([padded(b) for b in cell.leaves],
+                                cell=(cell.table, cell.row, cell.column))
+                          for cell in at[index].cells)
+            continue
+        if index in taken:
+            continue
+        last = groups[-1] if groups else None
+        if isinstance(last, list) and _follows(last, padded(leaf), 1.6 * line, pad):
+            last.append(padded(leaf))
         else:
-            groups.append([leaf])
+            groups.append([padded(leaf)])
     out: list[Block] = []
     for group in groups:
+        if isinstance(group, Block):
+            out.append(group)
+            continue
         halves = _chunks(group, split_px) if split_px > 0 else [group]
         out.extend(Block(half, index > 0) for index, half in enumerate(halves))
     return out

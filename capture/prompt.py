@@ -74,6 +74,7 @@ _HEADINGS: dict[str, tuple[str, ...]] = {
         "capacity estimation", "performance", "performance requirements", "traffic",
         "numbers", "back of the envelope", "sla", "slas", "technical requirements",
         "operational requirements", "design constraints", "limits", "estimates",
+        "targets", "quality targets", "service levels", "service level objectives", "slos",
     ),
     "out_of_scope": (
         "out of scope", "not in scope", "outside the scope", "non goals", "non goal",
@@ -337,6 +338,50 @@ def strip_bullet(line: str) -> tuple[str, bool]:
     return body.strip(), bulleted
 
 
+# --- table rows, as capture.ocr writes them: "R1 | Users shorten a URL | Functional | Must" ---
+
+_CELL_SEP = re.compile(r"\s+\|\s+")
+_HEADER_CELLS = {
+    "id", "no", "nr", "ref", "requirement", "requirements", "description", "type", "kind",
+    "category", "priority", "notes", "note", "quality", "target", "targets", "metric",
+    "metrics", "area", "value", "goal", "status", "owner", "moscow", "details", "comment",
+    "comments", "feature", "features", "attribute", "item", "scope", "name", "sla", "slo",
+}
+_ID_CELL = re.compile(r"^(?:#|no\.?|(?:[a-z]{1,4}[- ]?)?\d{1,3}[.)]?)$", re.IGNORECASE)
+_PRIORITY_CELL = re.compile(
+    r"^(?:must(?: have)?|should(?: have)?|could(?: have)?|won'?t(?: have)?|nice to have|"
+    r"high|medium|med|low|p[0-4]|critical|later|now|mvp|v[1-3])$",
+    re.IGNORECASE,
+)
+_KIND_CELLS = ("functional", "non_functional", "out_of_scope")
+
+
+def table_row(line: str) -> tuple[str, str | None] | None:
+    """A table row as OCR writes it: ``(text, kind)``; ``("", None)`` for a header row, None
+    when the line is not a row.
+
+    Why: a requirement in a table is one row, not one cell. Identifier cells ("R1", "#3") and
+    priority cells ("Must", "P1") are dropped, a kind cell ("Non-functional") gives the kind,
+    and the other cells are the requirement, joined with ": " ("Ingest rate: 10M points/s").
+    """
+    cells = [c.strip() for c in _CELL_SEP.split(line.strip().strip("|").strip())]
+    if len(cells) < 2:
+        return None
+    if all(_key(c) in _HEADER_CELLS or c == "#" for c in cells if c):
+        return "", None
+    kind: str | None = None
+    kept: list[str] = []
+    for cell in cells:
+        if not cell or _ID_CELL.match(cell) or _PRIORITY_CELL.match(cell):
+            continue
+        heading = heading_kind(cell) if len(cell.split()) <= 3 else None
+        if heading is not None and heading[0] in _KIND_CELLS and not heading[1]:
+            kind = heading[0]
+            continue
+        kept.append(cell)
+    return _tidy(": ".join(kept)), kind
+
+
 @dataclass(frozen=True)
 class _Line:
     text: str
@@ -532,6 +577,13 @@ def _parse_lines(raw_lines: Iterable[str]) -> list[tuple[str | None, _Line]]:
         if not raw.strip():
             blank = True
             continue
+        row = None if is_noise(raw) else table_row(raw)
+        if row is not None:  # one requirement per row, its kind from a kind cell if any
+            text, kind = row
+            if text and not is_noise(text):
+                tagged.append((kind or section, _Line(text, True, True)))
+            blank = True
+            continue
         heading = heading_kind(raw)
         if heading is not None:
             section = heading[0]
@@ -591,14 +643,17 @@ def parse_prompt(text: str) -> Prompt:
                 groups[-1][1].append(line)
             else:
                 groups.append((section, [line]))
+        lists_follow = sum(section in _KIND_CELLS for section, _ in groups) >= 2
         for section, lines in groups:
             if section in (None, "context", "requirements"):
                 if sum(line.bulleted for line in lines) >= max(1, len(lines) // 2):
                     texts.extend((item, None) for item in _items(lines)
                                  if section == "requirements" or not _restates_task(item))
-                else:
+                elif section is not None or not lists_follow:
                     prose = "\n".join(line.text for line in lines)
                     texts.extend((s, None) for s in _sentences(prose) if _requirement_like(s))
+                # else: an introduction above requirement lists sets the scene, it is not
+                # itself a requirement ("Riders request a car and nearby drivers get offers")
                 continue
             texts.extend((item, section) for item in _items(lines))
     else:
