@@ -2,11 +2,12 @@
 
 ``RefiningTranscriber`` has the live transcriber's surface (``insert``/``finish``/``resync``/
 ``lag_s``), so a line decodes through it unchanged. Closed utterances go to
-``audio.refine.RefineQueue``; a worker thread, started at niceness +10 with its own
-single-threaded model (CTranslate2's threads inherit the niceness of the thread that loads it),
-decodes them with beam search and hands back ``revised`` events, which come out of the next
-``insert``. Live first: the queue defers while the live path lags and skips the oldest when
-too many wait; ``finish`` (Stop, end of file) catches up with everything still waiting.
+``audio.refine.RefineQueue``, which gathers them into spans of about 15 s of speech; a worker
+thread, started at niceness +10 with its own single-threaded model (CTranslate2's threads
+inherit the niceness of the thread that loads it), decodes each span with beam search and hands
+back ``revised`` events (one per utterance), which come out of the next ``insert``. Live first:
+the queue defers while the live path lags and skips the oldest when too many wait; ``finish``
+(Stop, end of file) catches up with everything still waiting.
 """
 
 from __future__ import annotations
@@ -120,28 +121,27 @@ class RefiningTranscriber:
             refiner = self._factory()
             while True:
                 with self._cond:
-                    utterance = None
-                    while utterance is None:
+                    span = None
+                    while span is None:
                         if self._finishing:
-                            utterance = self.queue.next()
+                            span = self.queue.next()
                         else:
-                            utterance = self.queue.next(
+                            span = self.queue.next(
                                 live_lag_s=self.live.lag_s, live_degraded=self.live.degraded
                             )
-                        if utterance is None:
+                        if span is None:
                             if self._finishing:
                                 return
                             self._cond.wait(0.2)
                     self._busy = True
-                event = None
+                events: list[TranscriptEvent] = []
                 try:
-                    event = refiner.refine(utterance, self.live.now_s())
+                    events = refiner.refine(span, self.live.now_s())
                 finally:
                     with self._cond:
                         self._busy = False
-                        if event is not None:
-                            self._ready.append(event)
-                            self.revised += 1
+                        self._ready += events
+                        self.revised += len(events)
                         self._cond.notify_all()
         except Exception:
             log.exception("refine pass failed; the live transcript stands")

@@ -45,8 +45,9 @@ class TranscriptEvent:
 
     ``revised=True`` (always with ``final=True``; only the refine pass, :mod:`audio.refine`, makes
     them): one closed utterance decoded again with full context. It *replaces* every earlier
-    final whose midpoint lies in ``[start_s, end_s)``, so a consumer that handles finals must
-    check ``revised`` first (or use :attr:`kind`); the streaming transcriber never emits one.
+    final (an earlier revision too) whose midpoint lies in ``[start_s, end_s)``, so a consumer
+    that handles finals must check ``revised`` first (or use :attr:`kind`); the streaming
+    transcriber never emits one.
     """
 
     text: str
@@ -64,11 +65,8 @@ class TranscriptEvent:
         return "final" if self.final else "partial"
 
     def replaces(self, other: TranscriptEvent) -> bool:
-        """True if this revision replaces the final ``other`` (its midpoint is in [start, end))."""
+        """True if this revision replaces the final ``other`` (its midpoint is in [start, end)).
+        An earlier revision is replaced too: a stretch is revised again once more of what
+        follows it was said (more context)."""
         mid = (other.start_s + other.end_s) / 2
-        return (
-            self.revised
-            and other.final
-            and not other.revised
-            and (self.start_s <= mid < self.end_s)
-        )
+        return self.revised and other.final and (self.start_s <= mid < self.end_s)

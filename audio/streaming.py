@@ -351,7 +351,9 @@ class StreamingTranscriber:
             return
         prompt = join_words(self.words.prompt_words(start, 40)) or None
         audio = self._audio.slice(start, end_s).copy()
-        self._closed.append(ClosedUtterance(start, end_s, audio, prompt, self.now_s()))
+        self._closed.append(
+            ClosedUtterance(start, end_s, audio, prompt, self.now_s(), join_words(said))
+        )
         while len(self._closed) > self.config.keep_closed:
             self._closed.popleft()
             self.stats.closed_dropped += 1

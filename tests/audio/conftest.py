@@ -50,6 +50,19 @@ def read_mono16k(path: Path) -> np.ndarray:
     return np.concatenate([f.samples for f in FileSource(path).frames()])
 
 
+@pytest.fixture(scope="session")
+def long_read() -> tuple[np.ndarray, str]:
+    """The six LJ Speech clips back to back (52 s of one reader, no long pause) and their
+    words: the long-form read of issue 11."""
+    tsv = SHARED_DATA / "audio" / "references.tsv"
+    if not tsv.is_file():
+        pytest.skip(f"reference transcripts not found at {tsv}")
+    with tsv.open(encoding="utf-8") as fh:
+        rows = [row for row in csv.reader(fh, delimiter="\t") if row[0].startswith("coqui_LJ")]
+    audio = np.concatenate([read_mono16k(SHARED_DATA / "audio" / name) for name, _ in rows])
+    return audio, " ".join(text for _, text in rows)
+
+
 def fft_resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     """Band-limited resampling by zero-padding the spectrum: an independent reference."""
     n_out = round(len(x) * rate_out / rate_in)

@@ -94,20 +94,20 @@ class ScriptedModel:
 
     def transcribe(self, audio: np.ndarray, **options: Any) -> tuple[Iterator[Any], Any]:
         self.calls.append({**options, "audio_s": len(audio) / SAMPLE_RATE})
-        start = self._index[float(audio[0])] / SAMPLE_RATE
-        end = start + len(audio) / SAMPLE_RATE
-        heard = [w for w in self.words if start <= (w.start_s + w.end_s) / 2 and w.end_s <= end]
+        heard: list[Spoken] = []
+        for at_s, start, end in self._pieces(audio):
+            heard += [
+                Spoken(w.text, w.start_s - start + at_s, w.end_s - start + at_s)
+                for w in self.words
+                if start <= (w.start_s + w.end_s) / 2 and w.end_s <= end
+            ]
         if self.rewrite is not None:
             heard = self.rewrite(heard, len(self.calls) - 1)
         if not heard:
             return iter([]), SimpleNamespace()
         words = [
-            SimpleNamespace(
-                word=" " + w.text,
-                start=max(0.0, w.start_s - start),
-                end=w.end_s - start,
-                probability=0.9,
-            )
+            SimpleNamespace(word=" " + w.text, start=max(0.0, w.start_s), end=w.end_s,
+                            probability=0.9)
             for w in heard
         ]
         segment = SimpleNamespace(
@@ -120,6 +120,27 @@ class ScriptedModel:
             end=words[-1].end,
         )
         return iter([segment]), SimpleNamespace()
+
+    def _pieces(self, audio: np.ndarray) -> list[tuple[float, float, float]]:
+        """(seconds into ``audio``, start, end in the recording) of each stretch of the
+        recording in ``audio``: one for a window of the stream, several for the refine pass's
+        utterances joined with silence between them (samples found nowhere are that silence)."""
+        first = self._index.get(float(audio[0]), -1) if len(audio) else -1
+        if first >= 0 and np.array_equal(self.audio[first : first + len(audio)], audio):
+            return [(0.0, first / SAMPLE_RATE, (first + len(audio)) / SAMPLE_RATE)]
+        pieces: list[tuple[float, float, float]] = []
+        k = 0
+        while k < len(audio):
+            at = self._index.get(float(audio[k]), -1)
+            if at <= 0:  # silence put between two utterances
+                k += 1
+                continue
+            n = 1
+            while k + n < len(audio) and self._index.get(float(audio[k + n]), -1) == at + n:
+                n += 1
+            pieces.append((k / SAMPLE_RATE, at / SAMPLE_RATE, (at + n) / SAMPLE_RATE))
+            k += n
+        return pieces
 
 
 class StepClock:
