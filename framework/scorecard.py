@@ -132,6 +132,7 @@ class Finding:
     text: str
     evidence: tuple[Evidence, ...] = ()
     topics: tuple[str, ...] = ()
+    mention: bool = True  # False: "not measured" is the normal case (no partner), left unsaid
 
     def to_json(self) -> dict[str, Any]:
         return {"rule": self.rule, "ok": self.ok, "text": self.text}
@@ -394,7 +395,7 @@ def _result(rule: Rule, ok: bool, evidence: Sequence[Evidence] = (), **values: A
 
 def _unmeasured(rule: Rule, why: str) -> Finding:
     return Finding(rule.id, rule.dimension, None, rule.weight, rule.unmeasured or why,
-                   (), rule.topics)
+                   (), rule.topics, mention=bool(rule.params.get("mention_unmeasured", True)))
 
 
 # -- the checks ---------------------------------------------------------------------------------
@@ -634,6 +635,41 @@ def _signposting(rule: Rule, ctx: _Ctx) -> Finding:
                    changes=len(changes))
 
 
+def _talk_share(rule: Rule, ctx: _Ctx) -> Finding:
+    talk = ctx.signals.get("talk_time") or {}
+    share = talk.get("candidate_share")
+    if share is None or not float(talk.get("interviewer_s") or 0.0):
+        return _unmeasured(rule, "no interviewer was heard, so the share of talk is not "
+                           "measured")
+    ok = float(share) >= rule.num("min_share", 0.6)
+    return _result(rule, ok, (), share=f"{100 * float(share):.0f} %",
+                   min_share=f"{100 * rule.num('min_share', 0.6):.0f} %")
+
+
+def _answers(rule: Rule, ctx: _Ctx) -> Finding:
+    answers = ctx.signals.get("answers") or {}
+    items = list(answers.get("items") or [])
+    if not items:
+        return _unmeasured(rule, "the interviewer asked no question")
+    max_after = rule.num("max_after_s", 10.0)
+    late = [q for q in items if q.get("after_s") is None or float(q["after_s"]) > max_after]
+    evidence = []
+    for q in late[:3]:
+        at = float(q.get("at") or 0.0)
+        question = str(q.get("question", ""))
+        if len(question) > 80:  # a long turn: its end is the question
+            question = "… " + question[-80:].split(" ", 1)[-1]
+        verdict = "never answered" if q.get("after_s") is None \
+            else f"answered after {float(q['after_s']):.0f} s"
+        evidence.append(ctx.said.moment(at, f"asked “{question}”, {verdict}; next: "))
+    ok = not late
+    median = answers.get("median_s")
+    return _result(rule, ok, evidence, questions=len(items), late=len(late),
+                   unanswered=sum(1 for q in items if q.get("after_s") is None),
+                   median=f"{float(median):.1f} s" if median is not None else "–",
+                   max_after_s=f"{max_after:.0f}")
+
+
 CHECKS: dict[str, Callable[[Rule, _Ctx], Finding]] = {
     "phase_time": _phase_time,
     "items_addressed": _items_addressed,
@@ -647,6 +683,8 @@ CHECKS: dict[str, Callable[[Rule, _Ctx], Finding]] = {
     "fillers": _fillers,
     "silences": _silences,
     "signposting": _signposting,
+    "talk_share": _talk_share,
+    "answers": _answers,
 }
 
 
@@ -657,9 +695,10 @@ def _dimension(spec: DimensionSpec, findings: Sequence[Finding]) -> Dimension:
     """4 minus the weights of the failed rules (at least 1); None when nothing was measured.
     The reason is the heaviest fault (with how many more), or what went right."""
     measured = [f for f in findings if f.ok is not None]
-    unmeasured = [f for f in findings if f.ok is None]
+    unmeasured = [f for f in findings if f.ok is None and f.mention]
     if not measured:
-        reason = "Not measured: " + "; ".join(f.text for f in unmeasured) + "."
+        why = unmeasured or [f for f in findings if f.ok is None]
+        reason = "Not measured: " + "; ".join(f.text for f in why) + "."
         return Dimension(spec.id, spec.label, None, reason, (), tuple(findings))
     failed = sorted((f for f in measured if not f.ok), key=lambda f: -f.weight)
     score = max(1, 4 - sum(f.weight for f in failed))

@@ -511,18 +511,19 @@ def test_markdown_and_html_exports_carry_the_scorecard_and_study(
 # -- through the real tracker ------------------------------------------------------------------
 
 
-def _replayed(store: SessionStore, lines: list[str], gap_s: float = 1.0,
+def _replayed(store: SessionStore, lines: list[str | tuple[str, str]], gap_s: float = 1.0,
               prompt_id: str | None = None) -> int:
     """The lines as a mock through the real runner and tracker, saved in ``store``; each line
-    takes 150 words a minute, ``gap_s`` apart."""
+    takes 150 words a minute, ``gap_s`` apart; a ``(speaker, text)`` pair names its speaker."""
     from app.runner import SessionRunner, run_to_end
     from capture.library import load_library
     from framework.types import Utterance
 
     said, t = [], 0.0
-    for text in lines:
+    for line in lines:
+        speaker, text = line if isinstance(line, tuple) else ("candidate", line)
         length = len(text.split()) / 2.5  # 150 words a minute
-        said.append(Utterance(text, t, t + length))
+        said.append(Utterance(text, t, t + length, speaker=speaker))
         t += length + gap_s
     prompt = next(e.prompt for e in load_library() if e.id == prompt_id) if prompt_id else None
     result = run_to_end(SessionRunner(store, bundled_framework(), utterances=said,
@@ -593,3 +594,39 @@ def test_a_topic_the_prompt_calls_for_but_never_came_up_is_suggested(
                         "candidate"))
 
     assert all(s.topic != "rate_limiting" for s in debrief(store, said_once).study)
+
+
+def test_with_a_partner_talk_share_and_unanswered_questions_are_graded(
+    store: SessionStore,
+) -> None:
+    long_q = ("So before you go on, let me explain how our current system works in detail, it "
+              "has a lot of moving parts and a lot of history behind it, we built it years ago")
+    lines: list[str | tuple[str, str]] = [
+        ("interviewer", "How would you store the pastes?"),
+        "We keep them in a key value store keyed by the short link.",
+        ("interviewer", long_q), ("interviewer", long_q), ("interviewer", long_q),
+        ("interviewer", "What happens when a paste expires?"),
+        ("interviewer", "And how would you scale the reads?"),
+        "A cache in front of the store.",
+    ]
+    sid = _replayed(store, lines)
+    signals = store.get_session(sid).report["signals"]  # type: ignore[index]
+    assert signals["talk_time"]["candidate_share"] < 0.6  # preconditions from the tracker
+    assert [q["after_s"] is None for q in signals["answers"]["items"]] == [False, True, False]
+    com = session_debrief(store, sid).scorecard.dimension("communication")
+    share = next(f for f in com.findings if f.rule == "talk_share")
+    assert share.ok is False and "the interviewer led" in share.text
+    answers = next(f for f in com.findings if f.rule == "answers")
+    assert answers.ok is False and answers.text.startswith("1 of 3 interviewer questions")
+    assert answers.evidence[0].text.startswith("asked “… ")
+    assert "What happens when a paste expires?”, never answered; next: “A cache in front" \
+        in answers.evidence[0].text
+    # the interviewer's words never stand as the candidate's
+    assert not any(e.text.startswith("“So before you go on") for e in com.evidence)
+
+
+def test_a_solo_mock_leaves_the_partner_rules_unsaid(store: SessionStore) -> None:
+    com = debrief(store).scorecard.dimension("communication")
+    partner = [f for f in com.findings if f.rule in ("talk_share", "answers")]
+    assert [f.ok for f in partner] == [None, None]
+    assert "interviewer" not in com.reason
