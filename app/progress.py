@@ -117,9 +117,9 @@ def debriefs(store: SessionStore, sessions: Sequence[Session],
             try:
                 summary = _summary(session_debrief(store, s.id, practised=practised,
                                                    data=data).to_json(), titles)
-            except Exception:  # one session the scorecard cannot read: no scores for it
-                log.exception("debrief of session %s", s.id)
-                continue
+            except Exception:  # one session the scorecard cannot read: no scores for it,
+                log.exception("debrief of session %s", s.id)  # and not retried every time
+                summary = {"scores": {}, "labels": {}, "study": [], "failed": True}
             fresh[s.id] = (s, summary)
         save_summaries(store, rules, fresh)
     summaries = {**saved, **{sid: summary for sid, (_, summary) in fresh.items()}}

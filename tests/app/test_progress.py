@@ -219,3 +219,30 @@ def test_replayed_mocks_show_the_trackers_own_figures(
         assert row["coverage_pct"] == pytest.approx(shown["coverage_pct"], abs=0.05)
         assert row["deep_dive_s"] == pytest.approx(shown["report"]["time_per_phase"]["deep_dive"],
                                                    abs=0.05)
+
+
+def test_a_mock_the_scorecard_cannot_read_keeps_its_other_figures(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import app.debrief
+
+    real = app.debrief.session_debrief
+    calls: list[int] = []
+
+    def flaky(store: SessionStore, session_id: int, **kw: object) -> object:
+        calls.append(session_id)
+        if session_id == broken:
+            raise ValueError("unreadable")
+        return real(store, session_id, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app.debrief, "session_debrief", flaky)
+    with SessionStore() as store:
+        ids = _seed(store)
+        broken = ids[2]
+        progress = load_progress(store, library=[])
+        row = next(s for s in progress.sessions if s.id == broken)
+        assert row.scores == {} and row.wpm == 130.0 and row.deep_dive_s == 600.0
+        assert all(s.scores for s in progress.sessions if s.id != broken)
+        calls.clear()
+        load_progress(store, library=[])
+        assert calls == []  # kept as "no scores", not retried on every read
