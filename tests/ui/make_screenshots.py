@@ -86,7 +86,7 @@ def shoot(qapp: QApplication, theme: str, home: Path, utterances: list[Any], pro
     app.show_review(finished[0])
     review = app.review
     review.resize(1400, 900)
-    wait_until(lambda: review.data is not None, 20)
+    wait_until(lambda: review.data is not None and review.debrief is not None, 20)
     settle(400)
     save(review, f"review-{theme}.png")
     review.tabs.setCurrentWidget(review.delivery)
