@@ -1,6 +1,7 @@
 """Diagram reading on the rendered set: component recall and precision, label recall, seconds.
 
     python -m benchmarks.diagram [--split tune|heldout|all] [--dir DIR] [--verbose]
+                                 [--scale X] [--keep-lines]
 
 Renders the set with ``scripts/render_diagrams.py`` into DIR (a temporary folder by default),
 reads every image with ``capture.diagram.read_diagram`` and prints, per style and overall:
@@ -21,12 +22,13 @@ import statistics
 import sys
 import tempfile
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from capture.diagram import read_diagram  # noqa: E402
+from capture.diagram import DiagramOptions, read_diagram  # noqa: E402
 from capture.diagram_vocabulary import words_of  # noqa: E402
 from scripts.render_diagrams import render_set  # noqa: E402
 
@@ -36,21 +38,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=["tune", "heldout", "all"], default="all")
     parser.add_argument("--dir", type=Path, default=None, help="render into (and keep) DIR")
     parser.add_argument("--verbose", action="store_true", help="print misses per diagram")
+    parser.add_argument("--scale", type=float, default=None, help="upscale before Tesseract")
+    parser.add_argument("--keep-lines", action="store_true", help="do not erase straight lines")
     args = parser.parse_args(argv)
+    defaults = DiagramOptions()
+    options = replace(defaults, scale=args.scale or defaults.scale,
+                      erase_lines=not args.keep_lines)
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.dir or Path(tmp)
         truths = render_set(folder, None if args.split == "all" else args.split)
-        return report(truths, args.verbose)
+        return report(truths, args.verbose, options)
 
 
-def report(truths: list[Path], verbose: bool) -> int:
+def report(truths: list[Path], verbose: bool, options: DiagramOptions) -> int:
     rows: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # tp fp fn labels_ok all
     seconds: list[float] = []
     seconds_1080: list[float] = []
     load_before = os.getloadavg()[0]
     for path in truths:
         truth = json.loads(path.read_text(encoding="utf-8"))
-        reading = read_diagram(path.with_name(truth["image"]))
+        reading = read_diagram(path.with_name(truth["image"]), options=options)
         seconds.append(reading.seconds)
         if truth["size"] == [1920, 1080]:
             seconds_1080.append(reading.seconds)

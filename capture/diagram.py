@@ -100,6 +100,7 @@ class DiagramOptions:
     crop: bool = True  # only the inked parts of the canvas go to Tesseract
     erase_lines: bool = True  # box edges and straight arrows are erased before Tesseract
     line_px: int = 28  # a straight run of ink this long is a line, not a glyph
+    attached_px: int = 6  # ink this close to a line, connected to it, goes with it (corners)
 
 
 @dataclass
@@ -217,7 +218,9 @@ def prepare_diagram(
     inked = ink[y0:y1, x0:x1]
     inked = np.where(inked < INK_FLOOR, 0, inked)
     if opts.erase_lines:
-        lines = straight_lines(inked > 60, opts.line_px)
+        mask = inked > 60
+        lines = straight_lines(mask, opts.line_px)
+        lines = attached(lines, mask | _grow(lines), opts.attached_px)
         inked = np.where(_grow(lines), 0, inked)
         steps.append("erase lines")
     page = Image.fromarray((255 - inked).astype(np.uint8), mode="L")
@@ -281,6 +284,19 @@ def _long_runs(mask: np.ndarray, length: int) -> np.ndarray:
     np.add.at(marks, starts[keep], 1)
     np.add.at(marks, ends[keep], -1)
     return (np.cumsum(marks[:-1]) > 0).reshape(rows, cols + 2)[:, 1:-1]
+
+
+def attached(seed: np.ndarray, mask: np.ndarray, steps: int) -> np.ndarray:
+    """``seed`` plus the ink of ``mask`` connected to it within ``steps`` pixels: the rounded
+    corners, arrow heads and fill-edge specks left beside an erased box edge. Left there, they
+    stand next to a box's label like brackets, and Tesseract drops the word between them."""
+    out = seed.copy()
+    for _ in range(steps):
+        grown = _grow(out) & mask
+        if np.array_equal(grown, out):
+            break
+        out = grown
+    return out
 
 
 def _grow(mask: np.ndarray) -> np.ndarray:

@@ -48,8 +48,9 @@ class _Found:
 
 
 def words_of(text: str) -> list[str]:
-    """Lower-case words: letters and digits, with "/" and "-" splitting ("pub/sub" = pub sub)."""
-    return re.findall(r"[a-z0-9]+", text.lower())
+    """Lower-case words: letters and digits, with "/" and "-" splitting ("pub/sub" = pub sub).
+    A "$" is read as the "s" Tesseract mistook it for ("$3" is S3)."""
+    return re.findall(r"[a-z0-9]+", text.lower().replace("$", "s"))
 
 
 class Vocabulary:
