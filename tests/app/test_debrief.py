@@ -630,3 +630,24 @@ def test_a_solo_mock_leaves_the_partner_rules_unsaid(store: SessionStore) -> Non
     partner = [f for f in com.findings if f.rule in ("talk_share", "answers")]
     assert [f.ok for f in partner] == [None, None]
     assert "interviewer" not in com.reason
+
+
+# -- the seam ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("source", "forbidden"), [
+    ("app/debrief.py", {"PySide6", "threading", "app.ui", "app.runner"}),
+    ("framework/scorecard.py", {"time", "datetime", "app", "capture", "audio"}),
+    ("framework/study.py", {"time", "datetime", "app", "capture", "audio"}),
+])
+def test_the_debrief_is_qt_free_and_the_scoring_pure(source: str, forbidden: set[str]) -> None:
+    """The CLI, the exports and progress share ``app/debrief.py`` without Qt; the scorecard and
+    study list read no clock, so the same session always scores the same."""
+    import ast
+
+    tree = ast.parse((Path(__file__).resolve().parents[2] / source).read_text(encoding="utf-8"))
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    names |= {n.module for n in ast.walk(tree)
+              if isinstance(n, ast.ImportFrom) and n.level == 0 and n.module}
+    bad = {n for n in names if any(n == f or n.startswith(f + ".") for f in forbidden)}
+    assert not bad, f"{source} imports {sorted(bad)}"
