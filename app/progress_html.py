@@ -13,7 +13,7 @@ from importlib import resources
 
 from app.presentation import local_date
 from app.progress import figure
-from framework.progress import Progress, SessionMetrics, Trend
+from framework.progress import DENSE, Progress, SessionMetrics, Trend, smoothing_window
 
 _EXTRA_CSS = """
 .trends { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr));
@@ -67,22 +67,26 @@ def trend_svg(trend: Trend, sessions: Sequence[SessionMetrics]) -> str:
             parts.append(f'<text x="{LEFT - 4}" y="{py(level) + 4:.1f}" class="axis" '
                          f'text-anchor="end">{figure(level, "%" if trend.unit == "%" else "")}'
                          '</text>')
+    dense = len(sessions) > DENSE  # faint dots, and the rolling mean as the line
+    dot = ' r="1.6" opacity="0.45"' if dense else ' r="2.6"'
     for k, series in enumerate(trend.series, start=1):
+        line = series.rolling_mean(smoothing_window(len(sessions))) if dense else series.values
         run: list[str] = []
         runs: list[list[str]] = [run]
-        dots: list[str] = []
-        for i, v in enumerate(series.values):
+        for i, v in enumerate(line):
             if v is None:  # not measured: a gap in the line
                 run = []
                 runs.append(run)
-                continue
-            run.append(f"{px(i):.1f},{py(v):.1f}")
-            s = sessions[i]
-            dots.append(f'<circle cx="{px(i):.1f}" cy="{py(v):.1f}" r="2.6" class="d{k}">'
-                        f'<title>#{s.id} {e(local_date(s.started_at))} · {e(series.label)}: '
-                        f'{e(figure(v, trend.unit))}</title></circle>')
+            else:
+                run.append(f"{px(i):.1f},{py(v):.1f}")
         parts += [f'<polyline class="s{k}" points="{" ".join(r)}"/>' for r in runs if len(r) > 1]
-        parts += dots
+        for i, v in enumerate(series.values):
+            if v is None:
+                continue
+            s = sessions[i]
+            parts.append(f'<circle cx="{px(i):.1f}" cy="{py(v):.1f}"{dot} class="d{k}">'
+                         f'<title>#{s.id} {e(local_date(s.started_at))} · {e(series.label)}: '
+                         f'{e(figure(v, trend.unit))}</title></circle>')
     parts.append(f'<text x="{LEFT}" y="{H - 4}" class="axis">#{sessions[0].id}</text>'
                  if sessions else "")
     if len(sessions) > 1:

@@ -255,10 +255,29 @@ def _capitalised(w: Weakness) -> Weakness:
 # -- trends ---------------------------------------------------------------------------------------
 
 
+DENSE = 30
+"""Above this many mocks a plot shows each mock as a faint dot and the trend as a rolling mean
+(one mock's noise would otherwise hide the direction)."""
+
+
 @dataclass(frozen=True)
 class Series:
     label: str
     values: tuple[float | None, ...]  # one per session, oldest first; None: not measured
+
+    def rolling_mean(self, window: int) -> tuple[float | None, ...]:
+        """The mean of the measured values among the last ``window`` mocks at each mock
+        (``None`` where none of them was measured)."""
+        out: list[float | None] = []
+        for i in range(len(self.values)):
+            seen = [v for v in self.values[max(0, i - window + 1): i + 1] if v is not None]
+            out.append(sum(seen) / len(seen) if seen else None)
+        return tuple(out)
+
+
+def smoothing_window(count: int) -> int:
+    """How many mocks a dense plot's rolling mean spans: about a twentieth of them, at least 5."""
+    return max(5, count // 20)
 
 
 @dataclass(frozen=True)

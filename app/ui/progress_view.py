@@ -31,7 +31,7 @@ from app.store import SessionStore
 from app.ui.tasks import TaskRunner
 from app.ui.theme import colors, icon
 from framework.definition import Framework
-from framework.progress import Progress, SessionMetrics, Trend
+from framework.progress import DENSE, Progress, SessionMetrics, Trend, smoothing_window
 
 log = logging.getLogger(__name__)
 
@@ -110,27 +110,37 @@ class TrendChart(QWidget):
             label = figure(level, self.trend.unit if self.trend.unit in ("%",) else "")
             p.drawText(QRectF(0, y - 8, plot.left() - 6, 16),
                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
+        dense = len(self.sessions) > DENSE
         for k, series in enumerate(self.trend.series):
-            colour = self._series_colour(k)
-            p.setPen(QPen(colour, 2))
-            previous: QPointF | None = None
-            for i, v in enumerate(series.values):
-                if v is None:
-                    previous = None
-                    continue
-                point = self._point(i, v)
-                if previous is not None:
-                    p.drawLine(previous, point)
-                previous = point
+            colour = QColor(self._series_colour(k))
+            line = (series.rolling_mean(smoothing_window(len(self.sessions))) if dense
+                    else series.values)
+            self._paint_line(p, line, colour)
+            if dense:
+                colour.setAlpha(110)
             p.setBrush(colour)
             p.setPen(Qt.PenStyle.NoPen)
+            radius = 1.8 if dense else 3.0
             for i, v in enumerate(series.values):
                 if v is not None:
-                    p.drawEllipse(self._point(i, v), 3.0, 3.0)
+                    p.drawEllipse(self._point(i, v), radius, radius)
         if len(self.trend.series) > 1:
             self._paint_key(p)
         self._paint_axis(p, plot)
         p.end()
+
+    def _paint_line(self, p: QPainter, values: tuple[float | None, ...], colour: QColor) -> None:
+        """Joins consecutive measured values; a mock not measured leaves a gap."""
+        p.setPen(QPen(colour, 2))
+        previous: QPointF | None = None
+        for i, v in enumerate(values):
+            if v is None:
+                previous = None
+                continue
+            point = self._point(i, v)
+            if previous is not None:
+                p.drawLine(previous, point)
+            previous = point
 
     def _latest(self) -> str:
         parts = []

@@ -246,3 +246,17 @@ def test_a_mock_the_scorecard_cannot_read_keeps_its_other_figures(
         calls.clear()
         load_progress(store, library=[])
         assert calls == []  # kept as "no scores", not retried on every read
+
+
+def test_a_page_of_many_mocks_draws_faint_dots_under_a_rolling_mean() -> None:
+    from app.progress_html import progress_html
+    from framework.progress import MockFacts, build_progress
+
+    few = build_progress([MockFacts(i, "2026-11-01T09:00:00+00:00", "m", 50.0, known_report())
+                          for i in range(1, 6)])
+    many = build_progress([MockFacts(i, "2026-11-01T09:00:00+00:00", "m", 50.0, known_report())
+                           for i in range(1, 41)])
+    assert 'opacity="0.45"' not in progress_html(few)
+    page = progress_html(many)
+    assert page.count('r="1.6" opacity="0.45"') >= 40 * 7
+    assert "http" not in page

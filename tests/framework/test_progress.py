@@ -146,3 +146,11 @@ def test_progress_json_contract_and_next_prompt_fallback() -> None:
 def test_nice_ceiling() -> None:
     assert [nice_ceiling(v) for v in (0.3, 1.0, 3.2, 5.8, 11.0, 142.0, 760.0)] == \
         [1.0, 1.0, 5.0, 10.0, 20.0, 200.0, 1000.0]
+
+
+def test_a_dense_plot_smooths_with_a_rolling_mean() -> None:
+    from framework.progress import Series, smoothing_window
+
+    series = Series("x", (1.0, None, 3.0, 5.0, None, None))
+    assert series.rolling_mean(2) == (1.0, 1.0, 3.0, 4.0, 5.0, None)
+    assert smoothing_window(12) == 5 and smoothing_window(200) == 10
