@@ -459,7 +459,9 @@ def _requirements_addressed(rule: Rule, ctx: _Ctx) -> Finding:
     open_ = [f"“{r.text}”" for r in reqs if not r.addressed]
     more = f" and {len(open_) - 3} more" if len(open_) > 3 else ""
     ok = len(done) >= rule.num("min_share", 0.6) * len(reqs)
-    evidence = [ctx.said.moment(r.at_s, f"{r.id}: ") for r in done[:3] if r.at_s is not None]
+    # the open ones are in the text; the moments of those addressed support only a pass
+    evidence = [ctx.said.moment(r.at_s, f"{r.id}: ") for r in done[:3]
+                if r.at_s is not None] if ok else []
     return _result(rule, ok, evidence, addressed=len(done), total=len(reqs),
                    open=", ".join(open_[:3]) + more)
 
@@ -717,9 +719,9 @@ def _dimension(spec: DimensionSpec, findings: Sequence[Finding]) -> Dimension:
     for e in shown:
         if all(abs(e.at_s - m.at_s) > 0.01 for m in moments):
             moments.append(e)
+    kept = moments[:MAX_EVIDENCE if failed else MAX_PASS_EVIDENCE]  # faults' moments first
     return Dimension(spec.id, spec.label, score, reason,
-                     tuple(moments[:MAX_EVIDENCE if failed else MAX_PASS_EVIDENCE]),
-                     tuple(findings))
+                     tuple(sorted(kept, key=lambda e: e.at_s)), tuple(findings))
 
 
 def score_session(facts: SessionFacts, rubric: Rubric) -> Scorecard:
