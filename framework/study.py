@@ -110,6 +110,11 @@ class _Votes:
         self.evidence.extend(evidence)
 
 
+def _shared(reason: str) -> bool:
+    """A failed rule's reason ("Technical depth 2/4: …") can point to several topics."""
+    return "/4: " in reason
+
+
 def choose_prompt(topic: Topic, practised: Iterable[str], current: str | None) -> str | None:
     """The topic's first prompt not practised yet; else the first that is not this mock's
     (``None`` only for a topic without prompts)."""
@@ -183,7 +188,11 @@ def suggest_study(
     suggested: list[str] = []  # one prompt per topic, a different one where there is a choice
     for tid in ranked:
         v = votes[tid]
-        reasons = [r.rstrip(". ") for r in v.reasons[:2]]
+        # the first reason, then the first one that is this topic's own (an open item, an
+        # overrun, the prompt) rather than a fault it shares with other topics
+        own = [r for r in v.reasons[1:] if not _shared(r)]
+        shown = v.reasons[:1] + (own[:1] or v.reasons[1:2])
+        reasons = [r.rstrip(". ") for r in shown]
         more = f" (+{len(v.reasons) - 2} more)" if len(v.reasons) > 2 else ""
         why = "; ".join(reasons) + more + "."
         prompt = choose_prompt(by_id[tid], [*done, *suggested], current_prompt)
