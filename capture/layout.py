@@ -348,11 +348,14 @@ def _table(mask: np.ndarray, leaves: list[Box], ys: list[int], extent: Interval,
 
 def _cells(mask: np.ndarray, leaves: list[Box], row: list[int],
            columns: list[Interval]) -> dict[int, list[Box]]:
-    """One row's line boxes cut at the table's column gutters: column -> pieces."""
+    """One row's line boxes cut at the table's column gutters: column -> pieces (the outer
+    columns reach to the row's ends: a header or last row wider than the others is kept)."""
+    cuts = [(a[1] + b[0]) // 2 for a, b in pairwise(columns)]  # the middle of each gutter
+    bounds = list(zip([-(10**9), *cuts], [*cuts, 10**9], strict=True))
     pieces: dict[int, list[Box]] = {}
     for k in row:
         lx0, ly0, lx1, ly1 = leaves[k]
-        for c, (cx0, cx1) in enumerate(columns):
+        for c, (cx0, cx1) in enumerate(bounds):
             part = (max(lx0, cx0), ly0, min(lx1, cx1), ly1)
             if part[2] > part[0]:
                 inked = _ink_box(mask, part)

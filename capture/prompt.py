@@ -213,6 +213,14 @@ _NOISE_PATTERNS = (
     re.compile(r"\b(?:UTF-?8|CRLF|Spaces:\s*\d|Tab Size)\b", re.IGNORECASE),
     re.compile(r"^\s*\d{1,3}\s?%(?:\s+\w+){0,3}\s*$"),
     re.compile(r"^(?:page|slide)\s+\d+\s+(?:of|/)\s+\d+", re.IGNORECASE),
+    # status lines and placeholders of docs, wikis and slide apps, as OCR reads them:
+    # "Page lof1 412 words", "Last updated today", "Click to add speaker notes", a thumbnail's
+    # "Slide 3" at 7 px ("Side3", "Sides")
+    re.compile(r"^(?:page|slide)\s*[\dlI|]{1,3}\s*(?:of|/)\s*[\dlI|]{1,3}\b", re.IGNORECASE),
+    re.compile(r"^(?:last (?:updated|modified|edited)|updated|modified)\b.{0,30}\b(?:today|"
+               r"yesterday|ago|now)$", re.IGNORECASE),
+    re.compile(r"^click to add (?:speaker notes|notes|title|subtitle|text)$", re.IGNORECASE),
+    re.compile(r"^s(?:l|1)?ides?\s*[\dsS]{0,2}$", re.IGNORECASE),
     re.compile(r"^\W*(?:\d+\s+)?(?:words?|characters?|comments?|replies)\W*\d*\W*$",
                re.IGNORECASE),
     re.compile(r"^(?:type a message|add a comment|write a comment|search\W*|untitled.*|"
