@@ -1,7 +1,8 @@
 """The components a diagram can name, as data: ``assets/diagram/components.toml``.
 
-Matching is on whole words, case-insensitive, with one letter of slip allowed in words of six
-letters or more (what Tesseract does to a hand-drawn "Postgres" or "Elasticsearch"). A label
+Matching is on whole words, case-insensitive, with one letter of slip allowed in words of five
+to seven letters and two from eight (what Tesseract does to a hand-drawn "Postgres", "Queue"
+or "Elasticsearch"; see ``allowed_slips``). A label
 names at most one component: a label is one box, and a box is one thing ("Redis cache" is a
 cache, "Cassandra DB" a NoSQL database, "User service" a service).
 """
@@ -20,7 +21,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-FUZZY_MIN_LETTERS = 6
+FUZZY_MIN_LETTERS = 5
+FUZZY_TWO_LETTERS = 8
 
 
 class VocabularyError(Exception):
@@ -107,29 +109,41 @@ def _find(words: Sequence[str], phrase: Sequence[str], *, fuzzy: bool = True) ->
     if n > 1:  # "loadbalancer", "objectstore": a phrase run together by the OCR
         joined = "".join(phrase)
         for index in range(len(words) - 1, -1, -1):
-            if _same_word(words[index], joined, fuzzy):
+            if _same_word(words[index], joined, fuzzy, most=1):
                 return index + 1
     return None
 
 
-def _same_word(seen: str, wanted: str, fuzzy: bool) -> bool:
+def _same_word(seen: str, wanted: str, fuzzy: bool, most: int = 2) -> bool:
     if seen == wanted:
         return True
-    if not fuzzy or len(wanted) < FUZZY_MIN_LETTERS or abs(len(seen) - len(wanted)) > 1:
+    if not fuzzy:
         return False
-    return _within_one(seen, wanted)
+    slips = min(most, allowed_slips(len(wanted)))
+    return slips > 0 and abs(len(seen) - len(wanted)) <= slips and _distance(
+        seen, wanted, slips) <= slips
 
 
-def _within_one(a: str, b: str) -> bool:
-    """Edit distance at most 1."""
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
-    if len(a) > len(b):
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    return a[i:] == b[i + 1:]
+def allowed_slips(letters: int) -> int:
+    """Letters OCR may get wrong in a word this long and still name it: none in short words
+    ("lb", "dns", "cdn" would match anything), one from five letters, two from eight."""
+    if letters < FUZZY_MIN_LETTERS:
+        return 0
+    return 1 if letters < FUZZY_TWO_LETTERS else 2
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, giving up (limit + 1) once every path costs more than ``limit``."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1,
+                               previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
 
 
 def load_vocabulary(path: Path) -> Vocabulary:

@@ -42,6 +42,10 @@ SANS = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
     ("Object Store (S3)", "object_store"),
     ("Postgre5", "sql_db"),  # one letter of OCR slip in a long word
     ("Elastlcsearch", "search_index"),
+    ("Nessase Queve", "queue"),  # two slips in a long word, one in a five-letter one
+    ("loadbalancer", "load_balancer"),  # a phrase run together
+    ("events", None),  # ... but a run-together phrase gets one slip only ("eventbus")
+    ("DNS", "dns"), ("DHS", None),  # short words must be exact
     ("API Gateway", "api_gateway"),
     ("HTTPS", None),
     ("GET /feed", None),
