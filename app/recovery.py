@@ -14,6 +14,7 @@ report covers the whole mock, and removes the stale ``.recording.lock``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,11 @@ UNTRANSCRIBED_MIN_S = 1.0
 """Audio past the last saved segment shorter than this is not worth a model load."""
 
 log = logging.getLogger(__name__)
+
+
+class RecoveryCancelled(Exception):
+    """The user cancelled while the untranscribed audio was decoded: nothing was written, the
+    session is still unfinished (and offered again)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,7 @@ def recover(
     transcribe_rest: bool = True,
     model_spec: str | None = None,
     progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> Session:
     """Keep an unfinished session: fix its audio, transcribe what the crash left untranscribed,
     close its timeline, rebuild its report, drop its stale lock file.
@@ -100,14 +107,17 @@ def recover(
     The report is recomputed by replaying the saved transcript through the tracker (it is
     deterministic), so coverage and delivery signals match what the live session would have
     shown; if the framework is no longer available the session is kept without a report.
-    ``progress(done_s, total_s)`` follows the decoding of the untranscribed audio.
+    ``progress(done_s, total_s)`` follows the decoding of the untranscribed audio; ``cancel()``
+    returning True stops it and raises :class:`RecoveryCancelled` before anything is written.
     """
     session = store.get_session(session_id)
     audio_file = store.audio_file(session)
     audio_s = _audio_seconds(audio_file)
     if transcribe_rest and audio_file is not None and audio_s is not None:
         try:
-            _transcribe_rest(store, session_id, audio_file, audio_s, model_spec, progress)
+            _transcribe_rest(store, session_id, audio_file, audio_s, model_spec, progress, cancel)
+        except RecoveryCancelled:
+            raise
         except Exception as exc:  # the session is still worth keeping without the tail
             log.warning("session %s: the untranscribed audio could not be decoded: %s",
                         session_id, exc)
@@ -139,21 +149,32 @@ def _transcribe_rest(
     audio_s: float,
     model_spec: str | None,
     progress: Progress | None,
+    cancel: Callable[[], bool] | None = None,
 ) -> int:
-    """Batch-decode the audio past the last saved segment and save it; how many lines."""
+    """Batch-decode the audio past the last saved segment and save it; how many lines.
+    Lines are saved only once all are decoded, so a cancel leaves the store as it was."""
     record = store.load(session_id)
     last_end = max((s.end_s for s in record.segments), default=0.0)
     if audio_s - last_end < UNTRANSCRIBED_MIN_S:
         return 0
-    from audio.batch import BatchDecoder
+    from audio.batch import BatchDecoder, read_audio
     from audio.model import load_model, resolve_model
 
     before = " ".join(s.text for s in record.segments[-10:]).split()[-40:]
     model = load_model(resolve_model(model_spec), short_window=False)
-    events = BatchDecoder(model).transcribe_file(
-        audio_file, start_s=last_end, prompt=" ".join(before) or None, progress=progress
+    segments: list[Segment] = []
+    decoded = BatchDecoder(model).segments(
+        read_audio(audio_file, last_end),
+        offset_s=last_end,
+        prompt=" ".join(before) or None,
+        progress=progress,
     )
-    segments = [Segment(start_s=e.start_s, end_s=e.end_s, text=e.text) for e in events]
+    for event in decoded:  # lazily: the next window is decoded only when asked for
+        if cancel is not None and cancel():
+            raise RecoveryCancelled(f"session {session_id}: recovery cancelled")
+        segments.append(Segment(start_s=event.start_s, end_s=event.end_s, text=event.text))
+    if cancel is not None and cancel():
+        raise RecoveryCancelled(f"session {session_id}: recovery cancelled")
     if segments:
         store.add_segments(session_id, segments)
     log.info("session %s: %d lines transcribed from %.1f s to %.1f s after the crash",

@@ -325,11 +325,14 @@ class Application(QObject):
         later = QPushButton("Not now", self.live)
 
         def do_recover() -> None:
-            self.live.banner.show_message("Recovering…", "info")
-            self.tasks.submit(lambda: recovery.recover(self.store, sid),
+            from app.ui.batch_progress import BatchProgress
+
+            bar = BatchProgress(self.live)  # the untranscribed tail is batch-decoded
+            self.live.banner.show_message(f"Recovering “{title}”", "info", (bar,))
+            self.tasks.submit(lambda: recovery.recover(self.store, sid, progress=bar.report,
+                                                       cancel=bar.cancelled),
                               on_done=lambda _session: self._recovered(sid),
-                              on_error=lambda e: self.live.banner.show_message(
-                                  f"Recovery failed: {e}", "error"),
+                              on_error=self._recovery_failed,
                               name="mockcoach-recover")
 
         recover.clicked.connect(do_recover)
@@ -339,6 +342,14 @@ class Application(QObject):
             f"<b>mockcoach did not close properly last time.</b> “{title}”{more} was being "
             f"recorded: {item.segment_count} lines, {clock(item.duration_s)} saved. "
             "Recover it?", "info", (recover, later))
+
+    def _recovery_failed(self, error: BaseException) -> None:
+        from app.recovery import RecoveryCancelled
+
+        if isinstance(error, RecoveryCancelled):  # nothing was written: offer it again
+            self.offer_recovery()
+            return
+        self.live.banner.show_message(f"Recovery failed: {error}", "error")
 
     def _recovered(self, session_id: int) -> None:
         self.live.banner.hide()
