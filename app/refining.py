@@ -32,8 +32,12 @@ REFINE_NICE = 10
 
 
 def _lower_priority() -> None:
+    """``REFINE_NICE`` below the live path, whatever niceness the process started with (set
+    absolutely, a process started with ``nice -n 10`` would give the live path no edge)."""
     with contextlib.suppress(AttributeError, OSError, PermissionError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), REFINE_NICE)
+        tid = threading.get_native_id()
+        niceness = os.getpriority(os.PRIO_PROCESS, tid) + REFINE_NICE
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, niceness))
 
 
 class RefiningTranscriber:
