@@ -651,3 +651,20 @@ def test_the_debrief_is_qt_free_and_the_scoring_pure(source: str, forbidden: set
               if isinstance(n, ast.ImportFrom) and n.level == 0 and n.module}
     bad = {n for n in names if any(n == f or n.startswith(f + ".") for f in forbidden)}
     assert not bad, f"{source} imports {sorted(bad)}"
+
+
+def test_a_session_whose_framework_is_gone_and_has_no_report_still_scores_what_it_can(
+    store: SessionStore,
+) -> None:
+    sid = store.create_session(title="old", framework="a-framework-since-deleted").id
+    store.write_batch(
+        sid, segments=[Segment(0, 5, "Let's start with the requirements."),
+                       Segment(400, 405, "Let's dive into the storage layer.")],
+        phase_changes=[(PhaseChange(0, "requirements"), 300.0),
+                       (PhaseChange(400, "deep_dive", "requirements"), 720.0)],
+        duration_s=900.0)
+    d = session_debrief(store, sid)
+    depth = d.scorecard.dimension("technical_depth")
+    reached = next(f for f in depth.findings if f.rule == "deep_dive_reached")
+    assert reached.ok is True and reached.evidence[0].at_s == 400.0
+    assert d.scorecard.dimension("communication").score is None  # no signals saved: no guess
