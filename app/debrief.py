@@ -55,12 +55,15 @@ class Debrief:
 
 @dataclass(frozen=True)
 class DebriefData:
-    """What every debrief reads besides the session: loaded once, then shared."""
+    """What every debrief reads besides the session: loaded once, then shared. ``problems``:
+    a user's rubric or topic file that could not be used (the bundled one was), in words."""
 
     rubric: Rubric
     topics: tuple[Topic, ...]
     frameworks: Mapping[str, Framework]
     library: tuple[LibraryPrompt, ...]
+    problems: tuple[str, ...] = ()
+    sources: tuple[Path, ...] = ()  # the rubric and topic files in effect
 
     def prompt_id(self, title: str) -> str | None:
         """The library prompt with this title (as saved with a capture), if any."""
@@ -69,28 +72,50 @@ class DebriefData:
 
 
 @lru_cache(maxsize=4)
-def _load(frameworks_dir: Path, prompts_dir: Path) -> DebriefData:
+def _load(frameworks_dir: Path, prompts_dir: Path, user_root: Path | None) -> DebriefData:
     from assets import asset_path
     from capture.library import LibraryError, default_dirs, load_library
     from framework.definition import available_frameworks
+    from framework.scorecard import RubricError
+    from framework.study import TopicError
 
     try:
         library = tuple(load_library(*default_dirs(), prompts_dir))
     except LibraryError:
         library = tuple(load_library(*default_dirs()))  # a broken user prompt hides only itself
+    problems: list[str] = []
+    rubric_file = asset_path(*RUBRIC_FILE)
+    rubric = load_rubric(rubric_file)
+    mine = user_root / RUBRIC_FILE[0] / RUBRIC_FILE[1] if user_root else None
+    if mine is not None and mine.is_file():
+        try:
+            rubric, rubric_file = load_rubric(mine), mine
+        except RubricError as exc:
+            problems.append(f"{exc} (the bundled rubric is used instead)")
+    topic_dirs = [asset_path("topics")]
+    if user_root is not None and (user_root / "topics").is_dir():
+        topic_dirs.append(user_root / "topics")
+    try:
+        topics = load_topics(*topic_dirs)
+    except TopicError as exc:
+        problems.append(f"{exc} (the bundled topics are used instead)")
+        topic_dirs = topic_dirs[:1]
+        topics = load_topics(*topic_dirs)
     return DebriefData(
-        rubric=load_rubric(asset_path(*RUBRIC_FILE)),
-        topics=load_topics(asset_path("topics")),
+        rubric=rubric, topics=topics,
         frameworks=available_frameworks(frameworks_dir, errors=[]),
-        library=library,
+        library=library, problems=tuple(problems),
+        sources=(rubric_file, *sorted(p for d in topic_dirs for p in d.glob("*.toml"))),
     )
 
 
 def debrief_data() -> DebriefData:
-    """The bundled rubric and topics, the frameworks and prompts (bundled and the user's)."""
+    """The rubric and topics (bundled; a user's ``rubrics/system-design.toml`` replaces the
+    rubric and ``topics/*.toml`` add to or replace topics, both in the data folder), the
+    frameworks and prompts (bundled and the user's)."""
     from app import paths
 
-    return _load(paths.user_frameworks_dir(), paths.user_prompts_dir())
+    return _load(paths.user_frameworks_dir(), paths.user_prompts_dir(), paths.data_dir())
 
 
 # -- from a saved session to the framework's facts -----------------------------------------------

@@ -4,8 +4,8 @@ JSON shapes (contracts, documented in README.md):
 - ``list --json``: an array, newest first, of ``{"id", "started_at", "ended_at", "title",
   "framework", "round_s", "duration_s", "status", "coverage_pct", "notes"}``.
 - ``show --json``: that object plus ``audio_file``, ``settings``, ``report``, ``segments``,
-  ``phases``, ``phase_changes``, ``captures``, ``coverage``, ``nudges``, ``scorecard`` and
-  ``study`` (``app/debrief.py``).
+  ``phases``, ``phase_changes``, ``captures``, ``coverage``, ``nudges``, ``diagrams``,
+  ``scorecard`` and ``study`` (``app/debrief.py``).
 """
 
 from __future__ import annotations
@@ -56,6 +56,11 @@ def run(args: argparse.Namespace) -> int:
     from app.store import StoreError
 
     action = args.action or "list"
+    if action in ("show", "export"):
+        from app.debrief import debrief_data
+
+        for problem in debrief_data().problems:  # a user's rubric or topic file is broken
+            print(f"mockcoach: {problem}", file=sys.stderr)
     try:
         store = Settings().open_store()
     except StoreError as exc:
@@ -120,8 +125,10 @@ def show_json(store: SessionStore, session_id: int) -> dict[str, Any]:
                       "requirements": [r.to_json() for r in c.requirements]}
                      for c in record.captures],
         "coverage": [{"at": c.at_s, "item_id": c.item_id, "kind": c.kind, "label": c.label,
-                      "evidence": c.evidence} for c in record.coverage],
+                      "evidence": c.evidence, "source": c.source} for c in record.coverage],
         "nudges": [{"at": n.at_s, "kind": n.kind, "text": n.text} for n in record.nudges],
+        "diagrams": [{"at": d.at_s, "image_file": str(folder / d.image_path),
+                      "labels": [lb.to_json() for lb in d.labels]} for d in record.diagrams],
     })
     out.update(debrief_record(record, practised=practised_prompts(store)).to_json())
     return out

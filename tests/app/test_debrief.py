@@ -668,3 +668,59 @@ def test_a_session_whose_framework_is_gone_and_has_no_report_still_scores_what_i
     reached = next(f for f in depth.findings if f.rule == "deep_dive_reached")
     assert reached.ok is True and reached.evidence[0].at_s == 400.0
     assert d.scorecard.dimension("communication").score is None  # no signals saved: no guess
+
+
+# -- the user's own rules and topics -------------------------------------------------------------
+
+
+def test_a_users_rubric_replaces_the_bundled_one_and_a_broken_one_is_reported(
+    capsys: pytest.CaptureFixture[str], private_home: Path,
+) -> None:
+    import json
+
+    from app.cli import main
+    from assets import asset_path
+
+    rubric = asset_path("rubrics", "system-design.toml").read_text(encoding="utf-8")
+    mine = private_home / "rubrics" / "system-design.toml"
+    mine.parent.mkdir(parents=True)
+    # stricter on pace: the well-run mock's 125 wpm is now too slow
+    mine.write_text(rubric.replace('id = "system-design-rubric-1"', 'id = "my-rubric"')
+                    .replace("min_wpm = 110", "min_wpm = 130"), encoding="utf-8")
+    topic = private_home / "topics" / "caching.toml"
+    topic.parent.mkdir()
+    topic.write_text(asset_path("topics", "caching.toml").read_text(encoding="utf-8")
+                     .replace('title = "Caching"', 'title = "Caching, my notes"'),
+                     encoding="utf-8")
+    with _home_store() as store:
+        sid = save(store, well_run())
+        late = save(store, _changed(lambda m: m.addressed.pop("cache")))
+    assert main(["sessions", "show", str(sid), "--json"]) == 0
+    card = json.loads(capsys.readouterr().out)["scorecard"]
+    assert card["rubric"] == "my-rubric"
+    assert card["dimensions"][3]["score"] == 3
+    assert card["dimensions"][3]["reason"].startswith("125 words per minute on average "
+                                                      "(comfortable: 130-160)")
+    assert main(["sessions", "show", str(late), "--json"]) == 0
+    study = json.loads(capsys.readouterr().out)["study"]
+    assert any(s["title"] == "Caching, my notes" for s in study)
+
+
+def test_a_broken_user_rubric_is_named_and_the_bundled_one_used(
+    capsys: pytest.CaptureFixture[str], private_home: Path,
+) -> None:
+    import json
+
+    from app.cli import main
+
+    mine = private_home / "rubrics" / "system-design.toml"
+    mine.parent.mkdir(parents=True)
+    mine.write_text('id = "mine"\n[[dimensions]]\nid = "x"\nlabel = "X"\n[[rules]]\n'
+                    'id = "r"\ndimension = "x"\ncheck = "vibes"\n', encoding="utf-8")
+    with _home_store() as store:
+        sid = save(store, well_run())
+    assert main(["sessions", "show", str(sid), "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["scorecard"]["rubric"] == "system-design-rubric-1"
+    assert f"mockcoach: {mine}: rule 1 (r): unknown check 'vibes'" in err
+    assert "(the bundled rubric is used instead)" in err
