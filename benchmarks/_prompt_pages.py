@@ -51,6 +51,7 @@ class Rendered:
     title: str
     requirements: tuple[tuple[str, str], ...]  # (text, kind)
     heldout: bool
+    batch: int = 1  # 2: written after the reader was finished, measured once
 
 
 def load_pages(path: Path = PAGES) -> list[dict[str, Any]]:
@@ -269,5 +270,6 @@ def render_all(path: Path = PAGES) -> list[Rendered]:
         reqs = tuple(truth(page))
         for variant in page["variants"]:
             out.append(Rendered(f"{page['name']}__{variant['theme']}", render(page, variant),
-                                str(page["title"]), reqs, bool(page["heldout"])))
+                                str(page["title"]), reqs, bool(page["heldout"]),
+                                int(page.get("batch", 1))))
     return out
