@@ -188,6 +188,10 @@ class AudioLine(_Pumped):
         self._generation = 0
         self._thread: threading.Thread | None = None
         self._resync = False
+        self.starts_at: Callable[[], float] | None = None
+        """For a second live line (the partner's): where on the session clock its first frame
+        lands (the first line's clock when it arrives), so two devices opened one after the
+        other still share one clock."""
 
     @property
     def fed_s(self) -> float:
@@ -245,6 +249,10 @@ class AudioLine(_Pumped):
     def _pump_frames(self, source: LiveSource, inbox: Inbox, gate: Gate) -> PumpEnd:
         realtime = bool(source.realtime)
         for frame in source.frames():
+            if self.starts_at is not None:
+                self._fed_samples = max(self._fed_samples,
+                                        round(self.starts_at() * SAMPLE_RATE))
+                self.starts_at = None
             if gate.stopped.is_set():
                 return PumpEnd("stopped")
             if not gate.resumed.is_set():

@@ -111,6 +111,8 @@ class PartnerLine:
 
     def start(self, inbox: Inbox, gate: Gate, on_end: Callable[[PumpEnd], None]) -> None:
         self._on_end = on_end
+        if self.realtime and self.interviewer.realtime:  # two devices: one clock
+            self.interviewer.starts_at = lambda: self.candidate.fed_s
         self.candidate.start(inbox, gate, lambda end: self._ended(CANDIDATE, end))
         self.interviewer.start(inbox, gate, lambda end: self._ended(INTERVIEWER, end))
 
