@@ -126,3 +126,23 @@ def test_segments_feed_the_comparison_as_the_review_does() -> None:
     diagram = DiagramCapture(3.0, "x.png", (DrawnLabel("CDN", (0, 0, 1, 1), "cdn"),))
     result = compare([diagram], [s.text for s in segments])
     assert result is not None and result.drawn_not_explained == () and result.drawn == ("cdn",)
+
+
+def test_sessions_show_json_lists_diagrams_and_coverage_sources(tmp_path: Path) -> None:
+    from app.commands.sessions import show_json
+    from app.diagrams import png_bytes
+
+    store = SessionStore(tmp_path / "db.sqlite", tmp_path / "files")
+    session = store.create_session(title="diagram", framework="system-design")
+    labels = (DrawnLabel("Kafka", (10, 20, 40, 12), "stream"), DrawnLabel("HTTPS", (5, 5, 9, 9)))
+    store.add_diagram(session.id, 7.5, png_bytes(_whiteboard("Kafka")), labels)
+    store.write_batch(session.id, coverage=[CoverageEvent(
+        at_s=7.5, item_id="queue", kind="checklist", label="Queue", evidence="Kafka",
+        source="diagram")])
+    shown = show_json(store, session.id)
+    assert shown["coverage"][0]["source"] == "diagram"
+    (diagram,) = shown["diagrams"]
+    assert diagram["at"] == 7.5 and Path(diagram["image_file"]).is_file()
+    assert diagram["labels"][0] == {"text": "Kafka", "box": [10, 20, 40, 12],
+                                    "component": "stream"}
+    store.close()
