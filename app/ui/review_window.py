@@ -852,7 +852,9 @@ class ReviewWindow(QMainWindow):
             from app.export import export as render
 
             record = store.load(session_id)
-            text = render(record, fmt, store.session_dir(session_id, create=False))
+            debrief = debrief_record(record, practised=practised_prompts(store)) \
+                if fmt in ("md", "html") else None
+            text = render(record, fmt, store.session_dir(session_id, create=False), debrief)
             partial = path.with_name(path.name + ".part")
             partial.write_text(text, encoding="utf-8")
             partial.replace(path)  # never a half-written export
