@@ -112,8 +112,8 @@ class Application(QObject):
         self.live.capture_requested.connect(self.capture)
         from app.ui.diagram_capture import DiagramCapturer
 
-        self.diagrams = DiagramCapturer(self.live, self.tasks,
-                                        self.settings.get_int(Key.CAPTURE_MONITOR) or None)
+        self.diagrams = DiagramCapturer(
+            self.live, self.tasks, lambda: self.settings.get_int(Key.CAPTURE_MONITOR) or None)
         self.live.session_finished.connect(self._on_session_finished)
         self.review: ReviewWindow | None = None
         self._picker: RegionPicker | None = None

@@ -39,12 +39,14 @@ def _grab(monitor: int | None, region: Region) -> Image:
 class DiagramCapturer(QObject):
     """Connects the Diagram tab's requests to the picker, the grabber and the reader."""
 
-    def __init__(self, live: LiveWindow, tasks: TaskRunner, monitor: int | None = None,
+    def __init__(self, live: LiveWindow, tasks: TaskRunner,
+                 monitor_setting: Callable[[], int | None] = lambda: None,
                  grabber: Grabber = _grab) -> None:
         super().__init__(live)
         self.live = live
         self.tasks = tasks
-        self.monitor = monitor
+        self.monitor_setting = monitor_setting  # read at each pick: Settings may change it
+        self.monitor: int | None = None
         self.region: Region | None = None
         self.changes = ChangeFilter()
         self.grabber = grabber
@@ -121,11 +123,12 @@ class DiagramCapturer(QObject):
     def _pick(self, then: Callable[[], None], cancelled: Callable[[], None] | None = None) -> None:
         from app.ui.region_picker import RegionPicker
 
-        picker = RegionPicker(self.live, monitor=self.monitor)
+        monitor = self.monitor_setting()
+        picker = RegionPicker(self.live, monitor=monitor)
         self._picker = picker
 
         def chosen(region: Region) -> None:
-            self.use_region(region, self.monitor)
+            self.use_region(region, monitor)
             then()
 
         picker.region_selected.connect(chosen)
