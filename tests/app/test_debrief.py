@@ -724,3 +724,31 @@ def test_a_broken_user_rubric_is_named_and_the_bundled_one_used(
     assert json.loads(out)["scorecard"]["rubric"] == "system-design-rubric-1"
     assert f"mockcoach: {mine}: rule 1 (r): unknown check 'vibes'" in err
     assert "(the bundled rubric is used instead)" in err
+
+
+def test_a_spoken_mock_through_the_real_model_has_its_pace_measured(
+    capsys: pytest.CaptureFixture[str], test_data: Path,
+) -> None:
+    """Audio behind the times (the real tiny.en model, the session's recording kept): pace and
+    silences are measured, from the tracker's own figures."""
+    import json
+
+    from app.cli import main
+
+    assert main(["replay", str(test_data / "spoken_pastebin_25s.flac"), "--prompt", "pastebin",
+                 "--json"]) == 0
+    capsys.readouterr()
+    with _home_store() as store:
+        sid = store.list_sessions()[0].id
+    assert main(["sessions", "show", str(sid), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["audio_file"] is not None
+    wpm = shown["report"]["signals"]["wpm"]
+    com = next(d for d in shown["scorecard"]["dimensions"] if d["id"] == "communication")
+    pace = next(c for c in com["checks"] if c["rule"] == "pace")
+    assert pace["ok"] is (110 <= wpm <= 160)
+    assert pace["text"].startswith(f"{wpm:.0f} words per minute on average")
+    silences = next(c for c in com["checks"] if c["rule"] == "silences")
+    assert silences["ok"] is not None
+    nav = next(d for d in shown["scorecard"]["dimensions"] if d["id"] == "problem_navigation")
+    assert nav["score"] is not None and nav["score"] <= 2  # 25 s of a 45-minute round
