@@ -23,6 +23,8 @@ else:  # pragma: no cover
 
 FUZZY_MIN_LETTERS = 5
 FUZZY_TWO_LETTERS = 8
+GENERIC_MAX_WORDS = 3  # a generic word names a box only on a short label ("User service"),
+# not in a note ("TODO: shard by user_id")
 
 
 class VocabularyError(Exception):
@@ -71,8 +73,9 @@ class Vocabulary:
         if not words or len(words) > 8:  # a sentence of free text names no single box
             return None
         found: list[_Found] = []
+        short = len(words) <= GENERIC_MAX_WORDS
         for order, kind in enumerate(self.kinds):
-            for specific, phrases in ((True, kind.synonyms), (False, kind.generic)):
+            for specific, phrases in ((True, kind.synonyms), (False, kind.generic if short else ())):
                 for phrase in phrases:
                     end = _find(words, phrase)
                     if end is not None:

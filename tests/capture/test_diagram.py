@@ -50,6 +50,7 @@ SANS = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
     ("HTTPS", None),
     ("GET /feed", None),
     ("Open question: how long should the cache entries live here?", None),  # a note
+    ("TODO: shard by user_id", None),  # a generic word ("user") in a note names nothing
 ])
 def test_a_label_names_one_component(label: str, component: str | None) -> None:
     kind = default_vocabulary().name_of(label)
