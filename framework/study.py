@@ -4,8 +4,9 @@ The topics are data (``assets/topics/*.toml``): a two-paragraph summary, the che
 vocabulary that show the topic in a mock, the phases whose overruns point to it, and prompts of
 the prompt library that exercise it. After a mock, three kinds of gap vote for topics:
 
-- a rule of the scorecard that failed (its ``topics``), counted double in a weak dimension;
-- a checklist item left open (topics that list the item);
+- a rule of the scorecard that failed (its ``topics``, sharing its weight), counted double in a
+  weak dimension;
+- checklist items left open (topics that list them, by the share of the topic's items open);
 - a phase far over budget (topics that list the phase);
 - a topic the mock's own prompt exercises (its ``prompts``) whose vocabulary never came up.
 
@@ -33,6 +34,7 @@ else:  # pragma: no cover - Python 3.10
 MAX_TOPICS = 3
 WEAK_SCORE = 2  # a dimension at or below this is weak: its failed rules vote double
 OVER_BUDGET_RATIO = 1.5  # a phase this far over its budget votes for its topics
+OPEN_ITEMS_WEIGHT = 2.0  # a topic with all its checklist items open
 PROMPT_TOPIC_WEIGHT = 1.5  # a topic the mock's prompt exercises, never talked about
 
 
@@ -152,18 +154,24 @@ def suggest_study(
     for dim in scorecard.dimensions:
         weak = dim.score is not None and dim.score <= WEAK_SCORE
         for finding in dim.failed:
+            # a fault that points to several topics says less about each of them
+            share = finding.weight * (2.0 if weak else 1.0) / max(1, len(finding.topics))
             for tid in finding.topics:
                 if tid in votes:
-                    votes[tid].add(finding.weight * (2.0 if weak else 1.0),
+                    votes[tid].add(share,
                                    f"{dim.label} {dim.score}/4: {finding.text}",
                                    finding.evidence[:1])
     open_items: dict[str, list[str]] = {}
+    tracked: dict[str, int] = {}  # the topic's items this framework has
     for item in report.checklist:
-        if not item.addressed:
-            for tid in by_item.get(item.id, []):
+        for tid in by_item.get(item.id, []):
+            tracked[tid] = tracked.get(tid, 0) + 1
+            if not item.addressed:
                 open_items.setdefault(tid, []).append(item.text.split(" (")[0])
     for tid, names in open_items.items():
-        votes[tid].add(float(len(names)), "never addressed: " + ", ".join(names))
+        # the share of the topic left open, so a topic with many items does not win on count
+        votes[tid].add(OPEN_ITEMS_WEIGHT * len(names) / tracked[tid],
+                       "never addressed: " + ", ".join(names))
     for phase, budget in report.budget.items():
         spent = float(report.time_per_phase.get(phase, 0.0))
         if budget > 0 and spent > OVER_BUDGET_RATIO * budget:
