@@ -442,11 +442,19 @@ def _items_addressed(rule: Rule, ctx: _Ctx) -> Finding:
         if name not in names:
             names.append(name)
     missing = [_short(c.text) for c in items if not c.addressed and c.kind is None]
-    evidence = [ctx.said.moment(c.at_s, f"{_short(c.text)}: ") for c in done[:3]
-                if c.at_s is not None]
+    evidence = [_item_moment(ctx, c) for c in done[:3] if c.at_s is not None]
     ok = len(done) >= rule.num("min", 1)
     return _result(rule, ok, evidence, found=", ".join(names) or "none", count=len(done),
                    missing=", ".join(missing) or "none")
+
+
+def _item_moment(ctx: _Ctx, item: CoveredItem) -> Evidence:
+    """What addressed an item: the candidate's words then, or the diagram they drew (a drawn
+    component is not quoted as speech)."""
+    if item.source == "diagram":
+        return Evidence(round(item.at_s or 0.0, 2), f"{_short(item.text)}: drawn in the diagram"
+                        + (f" (“{item.evidence}”)" if item.evidence else ""))
+    return ctx.said.moment(item.at_s or 0.0, f"{_short(item.text)}: ")
 
 
 def _requirements_addressed(rule: Rule, ctx: _Ctx) -> Finding:
@@ -749,7 +757,8 @@ def report_from_json(data: Mapping[str, Any]) -> TrackerReport:
             at_s=float(at) if at is not None else None,
             evidence=str(raw.get("evidence") or ""),
             phase=None if requirement else raw.get("phase"),
-            kind=str(raw.get("kind") or "functional") if requirement else None)
+            kind=str(raw.get("kind") or "functional") if requirement else None,
+            source="diagram" if raw.get("source") == "diagram" else "speech")
 
     return TrackerReport(
         framework=str(data.get("framework", "")),

@@ -166,3 +166,18 @@ def test_study_stays_empty_when_nothing_points_anywhere() -> None:
                             load_rubric(RUBRIC))
     assert all(d.score is None for d in nothing.dimensions)
     assert suggest_study(nothing, clean, load_topics(asset_path("topics"))) == ()
+
+
+def test_an_item_addressed_by_the_diagram_is_shown_as_drawn_not_quoted_as_speech() -> None:
+    import dataclasses
+
+    facts = _facts([Said(240, 260, "So the writes go through here and we keep going.")], [])
+    drawn = CoveredItem("consistency", "Consistency", True, 250.0, "quorum store",
+                        phase="deep_dive", source="diagram")
+    report = dataclasses.replace(facts.report, checklist=(drawn,))
+    assert report_from_json(report.to_json()).checklist[0].source == "diagram"
+    card = score_session(dataclasses.replace(facts, report=report), load_rubric(RUBRIC))
+    depth = next(f for f in card.dimension("technical_depth").findings
+                 if f.rule == "depth_items")
+    assert [e.text for e in depth.evidence] == [
+        "Consistency: drawn in the diagram (“quorum store”)"]
