@@ -420,7 +420,7 @@ class ReviewWindow(QMainWindow):
 
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.scorecard, icon("check"), "Scorecard")
+        self.tabs.addTab(self.scorecard, icon("scorecard"), "Scorecard")
         self.tabs.addTab(self.coverage, icon("check"), "Coverage")
         self.tabs.addTab(self.delivery, icon("lag"), "Delivery")
         self.tabs.addTab(prompt_page, icon("capture"), "Prompt")
