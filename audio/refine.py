@@ -227,10 +227,10 @@ class Refiner:
             groups[bisect.bisect_right(bounds, word.mid_s)].append(word)
         events: list[TranscriptEvent] = []
         for utterance, group in zip(span.utterances, groups, strict=True):
-            live_words = len(norm(utterance.said).split())
             text = join_words(group)
-            if len(norm(text).split()) < self.config.keep_live_below * live_words or not norm(
-                text
+            heard_words = len(norm(text).split())
+            if not heard_words or heard_words < self.config.keep_live_below * len(
+                norm(utterance.said).split()
             ):
                 self.kept_live += 1
                 continue
