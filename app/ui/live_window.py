@@ -159,6 +159,13 @@ class LiveWindow(QMainWindow):
             "Select the interview prompt on screen and read it",
             self.capture_requested.emit,
         )
+        self.act_diagram = action(
+            "capture",
+            "Capture diagram",
+            "Ctrl+Shift+D",
+            "Select your diagram on screen and read its components (see the Diagram tab)",
+            self.diagram_capture_requested.emit,
+        )
         self.act_review = action(
             "library", "Review", "Ctrl+R", "Open your saved sessions", self.review_requested.emit
         )
@@ -218,7 +225,7 @@ class LiveWindow(QMainWindow):
         toolbar.addWidget(spacer)
         self.lag_badge = LagBadge(self)
         toolbar.addWidget(self.lag_badge)
-        for act in (self.act_capture, self.act_review, self.act_settings):
+        for act in (self.act_capture, self.act_diagram, self.act_review, self.act_settings):
             toolbar.addAction(act)
         return toolbar
 
@@ -750,10 +757,11 @@ class LiveWindow(QMainWindow):
         self.setup.restyle()
         self._update_controls()
         for act, name in ((self.act_pause, "pause"), (self.act_stop, "stop"),
-                          (self.act_capture, "capture"), (self.act_review, "library"),
+                          (self.act_capture, "capture"), (self.act_diagram, "capture"),
+                          (self.act_review, "library"),
                           (self.act_settings, "settings")):
             act.setIcon(icon(name))
-        for index, name in enumerate(("settings", "check", "capture")):
+        for index, name in enumerate(("settings", "check", "capture", "capture")):
             self.tabs.setTabIcon(index, icon(name))
         self.status_meter_label.setPixmap(icon("mic").pixmap(14, 14))
         if self.banner.isVisible():
