@@ -111,3 +111,30 @@ def test_capture_watch_and_review_a_diagram(qtbot: QtBot, qapp: Any, tmp_path: P
     review.close()
     live.close()
     app.shutdown()
+
+
+def test_watching_a_region_reads_on_the_timer_and_skips_an_unchanged_picture(
+    qtbot: QtBot, qapp: Any, tmp_path: Path
+) -> None:
+    store = SessionStore(tmp_path / "s.db", tmp_path / "sessions")
+    app = Application(qapp, settings=Settings(tmp_path / "settings.ini"), store=store,
+                      runner_factory=transcript_runner_factory(store, _slow_talk(), speed=4.0),
+                      device_lister=no_devices, offer_recovery=False)
+    live = app.live
+    live.show()
+    screen = Screen(_board("API Gateway", "Postgres"))
+    app.diagrams.grabber = screen.grab
+    app.diagrams.use_region(Region(0, 0, 1200, 360))
+    live.diagram_panel.interval.setValue(5)
+    app.diagrams.watch(True, 1)  # what the Watch button asks, at a test-friendly pace
+    assert app.diagrams.watching and live.diagram_panel.watch_button.isChecked()
+    qtbot.waitUntil(lambda: "sql_db" in live.diagram_panel.shown_components(), timeout=30_000)
+    qtbot.waitUntil(lambda: "unchanged ×2" in live.diagram_panel.status.text(), timeout=30_000)
+    live.diagram_panel.watch_button.setChecked(False)  # the user turns it off
+    assert not app.diagrams.watching
+    assert live.diagram_panel.interval.isEnabled()
+    qtbot.waitUntil(lambda: not app.tasks.busy, timeout=30_000)
+    assert screen.grabs >= 3
+    assert store.list_sessions() == []  # no session running: nothing was saved
+    live.close()
+    app.shutdown()
