@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -52,6 +53,12 @@ def test_the_view_plots_one_point_per_measured_mock(qtbot: QtBot, tmp_path: Path
     assert all(s.scores for s in view.progress.sessions if s.wpm is not None)
     assert "never reached the deep dive" in view.weaknesses.text()
     assert view.summary.text().startswith("7 mocks")
+    # hovering a dot names the mock and its value
+    first = view.progress.sessions[0]
+    assert coverage.trend.series[0].values[0] == 50.0
+    tip = coverage._tip_at(coverage._point(0, 50.0))
+    assert tip.startswith(f"#{first.id} ") and "Mock 1" in tip and "coverage: 50%" in tip
+    assert coverage._tip_at(coverage._point(0, 50.0) + QPointF(0, 40)) == ""
     # the painted chart shows the dots: the plot differs from an empty chart's
     image = coverage.grab().toImage()
     accent = {image.pixelColor(x, y).name() for x in range(image.width())
