@@ -5,13 +5,12 @@ the Markdown and HTML exports say (``app.diagram_report``)."""
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 from app.presentation import clock
 from app.ui.review_model import ReviewData
 from app.ui.theme import Colors
 
-IMAGE_WIDTH_PX = 400  # fits the tab beside the transcript
+IMAGE_WIDTH_PX = 300  # fits the tab beside the transcript (thumbnails are 400 px wide)
 
 
 def diagram_page(data: ReviewData, c: Colors) -> str:
@@ -32,12 +31,11 @@ def diagram_page(data: ReviewData, c: Colors) -> str:
         f"<span style='color:{accent}'>✎ by diagram</span>; saying why each is there still "
         "counts in an interview.</p>",
     ]
-    for view in data.diagrams:
+    for index, view in enumerate(data.diagrams):
         link = (f"<a href='t:{view.at_s}' style='color:{accent};text-decoration:none'>"
                 f"{clock(view.at_s)}</a>")
         names = e(", ".join(view.components)) if view.components else "no component named"
         parts.append(f"<h3 style='margin:12px 0 4px 0'>{link}</h3><p>{names}</p>")
-        if view.image_path is not None and Path(view.image_path).is_file():
-            parts.append(f"<p><img src='{e(Path(view.image_path).as_uri())}' "
-                         f"width='{IMAGE_WIDTH_PX}'></p>")
+        if view.thumbnail:  # added to the document as resource "diagram:N" by the window
+            parts.append(f"<p><img src='diagram:{index}' width='{IMAGE_WIDTH_PX}'></p>")
     return "".join(parts)

@@ -7,6 +7,7 @@ crash) the same views are rebuilt from the stored rows.
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -71,6 +72,7 @@ class DiagramView:
     at_s: float
     image_path: Path | None
     components: tuple[str, ...]  # "Cache (“Redis Cache”)", in reading order
+    thumbnail: bytes = b""  # a small PNG, made here (off the GUI thread) for the review tab
 
 
 @dataclass(frozen=True)
@@ -142,9 +144,10 @@ def build_review(record: SessionRecord, framework: Framework | None,
     text = " ".join(line.text for line in lines)
     summary = summarise(record) if record.diagrams else None
     diagrams = tuple(
-        DiagramView(d.at_s, files_root / str(session.id) / d.image_path if files_root else None,
-                    tuple(summary.component_names(d)) if summary else ())
+        DiagramView(d.at_s, file, tuple(summary.component_names(d)) if summary else (),
+                    thumbnail_png(file))
         for d in record.diagrams
+        for file in [files_root / str(session.id) / d.image_path if files_root else None]
     )
     return ReviewData(
         session_id=session.id,
@@ -175,6 +178,25 @@ def build_review(record: SessionRecord, framework: Framework | None,
         diagrams=diagrams,
         diagram_summary=summary,
     )
+
+
+def thumbnail_png(file: Path | None, width_px: int = 400) -> bytes:
+    """A diagram capture scaled to ``width_px`` as PNG bytes (b"" when it cannot be read): the
+    review shows these, so opening a session never decodes full-size captures on the GUI
+    thread."""
+    if file is None or not file.is_file():
+        return b""
+    try:
+        from PIL import Image
+
+        with Image.open(file) as image:
+            small = image.convert("RGB")
+            small.thumbnail((width_px, width_px * 4), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        small.save(out, format="PNG")
+        return out.getvalue()
+    except (OSError, ValueError):
+        return b""
 
 
 def _phases(framework: Framework | None, record: SessionRecord, report: dict[str, Any],

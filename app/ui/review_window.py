@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, Qt, QTimer, QUrl, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QMouseEvent, QPixmap, QTextCursor
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QImage,
+    QKeySequence,
+    QMouseEvent,
+    QPixmap,
+    QTextCursor,
+    QTextDocument,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -654,6 +663,10 @@ class ReviewWindow(QMainWindow):
         self._show_coverage(data)
         self._show_delivery(data)
         self._show_prompt(data)
+        document = self.diagram_view.document()
+        for index, view in enumerate(data.diagrams):  # thumbnails made off the GUI thread
+            document.addResource(QTextDocument.ResourceType.ImageResource,
+                                 QUrl(f"diagram:{index}"), QImage.fromData(view.thumbnail))
         self.diagram_view.setHtml(diagram_page(data, colors()))
         if self._notes_timer.isActive():  # pending edits belong to the previous session
             self._notes_timer.stop()

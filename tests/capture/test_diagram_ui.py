@@ -102,6 +102,10 @@ def test_capture_watch_and_review_a_diagram(qtbot: QtBot, qapp: Any, tmp_path: P
     assert len(review.data.diagrams) == 2
     assert review.data.diagram_summary is not None
     assert "Stream / log" in review.data.diagram_summary.drawn_not_explained()
+    assert all(view.thumbnail.startswith(b"\x89PNG") for view in review.data.diagrams)
+    review.tabs.setCurrentWidget(review.diagram_view)
+    shown = review.diagram_view.toPlainText()
+    assert "Drawn but not explained:" in shown and "Stream / log (“Kafka”)" in shown
     target = tmp_path / "report.html"
     with qtbot.waitSignal(review.exported, timeout=20_000):
         review.export("html", target)
