@@ -7,10 +7,11 @@
 Pages: ``tests/capture/data/pages/pages.json`` rendered by ``benchmarks/_prompt_pages.py`` as
 full 1920x1080 screens (two-column docs, wiki requirement tables, slides; light and dark,
 three fonts, 13-28 px). Pages marked ``heldout`` were not looked at while tuning the layout
-reader ("held out": the first four, whose chrome the tuned pages share; "held out 2": six
-written after the reader was finished and measured once); their figures are printed apart. Each screen goes through ``capture.ocr.read_text``
-and ``capture.prompt.parse_prompt`` exactly as ``mockcoach ocr`` does; a requirement counts as
-found when its words match a truth requirement's words >= 80 % (one-to-one).
+reader ("held out": four screens whose app chrome the tuned pages share; "held out 2": six
+written after the reader was finished and measured once); their figures are printed apart.
+Each screen goes through ``capture.ocr.read_text`` and ``capture.prompt.parse_prompt`` exactly
+as ``mockcoach ocr`` does; a requirement counts as found when its words match a truth
+requirement's words >= 80 % (one-to-one).
 
 CER: the shared Chromium renders (``../shared/data/ocr/rendered/*__region.png``) against the
 text shown, with bullets counted (``benchmarks._score.strict_cer``: a bullet read as "e" or

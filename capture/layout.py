@@ -151,15 +151,57 @@ def _gutter(mask: np.ndarray, leaves: list[Box], min_gap: int,
     return best
 
 
+def _split_bridges(mask: np.ndarray, leaves: list[Box], min_gap: int,
+                   line: float) -> list[Box]:
+    """Cut a line that bridges two columns: one of its gaps lies between a line just above or
+    below it on the left and one on the right, neither of which crosses that gap."""
+    out: list[Box] = []
+    boxes = np.array(leaves, dtype=np.int64).reshape(-1, 4)
+    for leaf in leaves:
+        x0, y0, x1, y1 = leaf
+        above, below = y0 - boxes[:, 3], boxes[:, 1] - y1
+        close = ((above >= 0) & (above <= 2.5 * line)) | ((below >= 0) & (below <= 2.5 * line))
+        close &= boxes[:, 2] - boxes[:, 0] >= 4 * line  # lines of text, not a table's cells
+        if x1 - x0 < 8 * line or y1 - y0 > 2 * line or not close.any():  # one line only
+            out.append(leaf)
+            continue
+        near = [tuple(int(v) for v in row) for row in boxes[close]]
+        spans = _ink_spans(mask, leaf, min_gap)
+        cut_at: Interval | None = None
+        for a, b in pairwise(spans):
+            left, right = a[1], b[0]
+            on_left = any(o[2] <= right and o[2] > spans[0][0] and o[0] < left for o in near)
+            on_right = any(o[0] >= left and o[0] < spans[-1][1] and o[2] > right for o in near)
+            if on_left and on_right and left - spans[0][0] >= 4 * line \
+                    and spans[-1][1] - right >= 4 * line:
+                cut_at = (left, right)
+                break
+        if cut_at is None:
+            out.append(leaf)
+            continue
+        for part in ((x0, y0, cut_at[0], y1), (cut_at[1], y0, x1, y1)):
+            inked = _ink_box(mask, part)
+            if inked is not None:
+                out.append(inked)
+    return out
+
+
 def split_columns(mask: np.ndarray, leaves: list[Box], line: float) -> list[Box]:
     """Leaves with narrow-gutter columns cut apart, each run of them read column by column.
 
     A gutter must be at least a line height wide (word gaps are a third of that) and blank in
     three or more stacked lines, with at least four line heights of text on each side (so a
-    numbered list's numbers are not a column).
+    numbered list's numbers are not a column). A single line that runs across the gutter (the
+    two columns' lines so close that the cut kept them as one) is cut where lines of the left
+    and of the right column sit just above or below it.
     """
     min_gap = max(6, round(1.0 * line))
     order = list(leaves)
+    for _ in range(4):  # each cut can expose the next bridging line's neighbours
+        cut = _split_bridges(mask, order, min_gap, line)
+        if len(cut) == len(order):
+            break
+        order = cut
     replaced: dict[int, list[Box]] = {}
     dropped: set[int] = set()
     for stack in _stacks(order, line):

@@ -59,6 +59,20 @@ def test_two_columns_are_read_one_after_the_other(theme: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_columns_a_gutter_of_one_em_apart(theme: str) -> None:
+    """Lines so close across the gutter that the cut keeps them as one line are cut apart."""
+    image, wanted = _page("shopping_columns", theme)
+    text = read_text(image).text
+    assert text.index("repeat an old order") < text.index("Edits made offline")
+    before = parse_prompt(read_text(image, preprocess=PreprocessOptions(layout=False)).text)
+    after = parse_prompt(text)
+    scores = [match_requirements(wanted, [(r.text, r.kind) for r in p.requirements])
+              for p in (before, after)]
+    assert scores[1].f1 == 1.0 and scores[0].f1 < 0.8
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "theme", "row"), [
     ("parking_table", "light",  # grid rules, a wrapped cell
      "R2 | Drivers cancel a reservation up to one hour before it starts without a fee | "
