@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 SAMPLE_RATE = 16_000
-CANDIDATE_VOICE = "en-gb"
+CANDIDATE_VOICE = "en-us+m3"
 INTERVIEWER_VOICE = "en-us+f3"
 
 SCRIPT: tuple[tuple[str, str], ...] = (

@@ -16,6 +16,13 @@ transcriber with the refine pass, the interviewer's decoding half as often. Prin
 
     .venv/bin/python benchmarks/partner.py              # 1 and 2 (about 1-2 min)
     .venv/bin/python benchmarks/partner.py --realtime   # and 3 (plus 75 s of real time)
+    .venv/bin/python benchmarks/partner.py --cpu-clock  # and 3 on a simulated clock
+
+``--cpu-clock`` measures 3 without waiting and without the other programs' load: both tracks'
+frames are fed in time order to the two-speaker line on one thread (as the runner's worker
+does) while a virtual clock advances with the audio and with the process's CPU time (the refine
+worker's too: pessimistic on 2 cores, where it would run beside the worker). It is what a
+machine with the cores to itself would see.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,18 +40,23 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from app.lines import AudioLine  # noqa: E402
+from app.lines import AudioLine, SpeakerFrame  # noqa: E402
 from app.partner import PartnerLine, partner_transcribers  # noqa: E402
 from app.refining import with_refine  # noqa: E402
 from app.runner import SessionRunner, run_to_end  # noqa: E402
 from app.runner_events import RunnerEvent, TranscriptLine  # noqa: E402
 from audio.echo import EchoConfig, EchoFilter, spread_words  # noqa: E402
-from audio.events import TranscriptEvent  # noqa: E402
+from audio.events import AudioFrame, TranscriptEvent  # noqa: E402
 from audio.metrics import word_error_rate  # noqa: E402
 from audio.model import load_model, resolve_model  # noqa: E402
 from audio.refine import apply_revision  # noqa: E402
 from audio.sources import FileSource  # noqa: E402
-from benchmarks._audio_bench import final_latencies, offline_tokens, pct  # noqa: E402
+from benchmarks._audio_bench import (  # noqa: E402
+    VirtualClock,
+    final_latencies,
+    offline_tokens,
+    pct,
+)
 from benchmarks._dialogue import (  # noqa: E402
     Dialogue,
     build_dialogue,
@@ -75,6 +88,41 @@ def run_pair(model: Any, resolved: Any, candidate: Path, interviewer: Path, *, e
     if result.error is not None:
         raise SystemExit(result.error.message)
     return heard, line, time.monotonic() - started
+
+
+class _Fed:
+    """The source of a line whose frames the benchmark hands to ``decode`` itself."""
+
+    realtime = True
+    error: Exception | None = None
+
+    def frames(self) -> Iterator[AudioFrame]:
+        return iter(())
+
+    def stop(self) -> None:
+        """Nothing to stop."""
+
+
+def simulate_pair(model: Any, resolved: Any, candidate: Any, interviewer: Any,
+                  ) -> list[tuple[TranscriptEvent, str]]:
+    """Both tracks through the two-speaker line on a virtual CPU-time clock (see --cpu-clock)."""
+    clock = VirtualClock(cpu=True)
+    cand_t, intv_t = partner_transcribers(model, live=True)
+    cand_t.clock = intv_t.clock = clock
+    line = PartnerLine(AudioLine(_Fed(), transcriber=with_refine(cand_t, resolved)),
+                       AudioLine(_Fed(), transcriber=intv_t))
+    step = round(0.1 * 16_000)
+    heard: list[tuple[TranscriptEvent, str]] = []
+    for i in range(0, min(len(candidate), len(interviewer)), step):
+        for speaker, track in (("candidate", candidate), ("interviewer", interviewer)):
+            frame = SpeakerFrame(track[i:i + step], i / 16_000, speaker)
+            clock.arrive(frame.end_s)
+            heard += line.decode(frame)
+            clock.done()
+    clock.arrive(clock.now_s)
+    heard += line.finish()
+    clock.done()
+    return heard
 
 
 def transcript(heard: list[tuple[TranscriptEvent, str]], speaker: str) -> list[TranscriptEvent]:
@@ -119,6 +167,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--realtime", action="store_true",
                         help="also measure the candidate's latency at real time")
+    parser.add_argument("--cpu-clock", action="store_true",
+                        help="also measure the latency on a simulated CPU-time clock")
     parser.add_argument("--leak-db", type=float, default=-12.0)
     parser.add_argument("--keep", metavar="DIR", help="keep the dialogue's WAV files here")
     args = parser.parse_args()
@@ -157,8 +207,16 @@ def main() -> None:
     if after:
         print(f"   still leaked: {' '.join(after)}")
 
+    _, reference = offline_tokens(model, dialogue.candidate)
+    if args.cpu_clock:
+        simulated = simulate_pair(model, resolved, dialogue.mic_mix(args.leak_db),
+                                  dialogue.interviewer)
+        finals = [e for e, who in simulated if who == "candidate" and e.final and not e.revised]
+        lat = [d for _, d in final_latencies(finals, reference)]
+        print(f"3. candidate final-word latency, both streams, echo on, CPU-time clock: "
+              f"p50 {pct(lat, 50):.2f} s, p95 {pct(lat, 95):.2f} s over {len(lat)} words "
+              f"(targets 1.2 / 2.0 s); load average {os.getloadavg()[0]:.2f}")
     if args.realtime:
-        _, reference = offline_tokens(model, dialogue.candidate)
         live, _, wall = run_pair(model, resolved, mix, intv, echo=True, realtime=True)
         finals = [e for e, who in live if who == "candidate" and e.final and not e.revised]
         lat = [d for _, d in final_latencies(finals, reference)]

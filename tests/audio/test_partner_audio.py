@@ -101,6 +101,22 @@ def call_sink(pulse_server: dict[str, str]) -> Any:
         pactl("unload-module", module)
 
 
+def right_by_words(dialogue: Dialogue, lines: list[tuple[str, float, float, str]]
+                   ) -> tuple[int, int]:
+    """Words only one speaker's script has, and how many of them carry that speaker: judged by
+    what was said, since two players started by the test may begin a little apart under load."""
+    own = {who: set(normalize_words(dialogue.text_of(who)))
+           for who in ("candidate", "interviewer")}
+    right = total = 0
+    for text, _, _, speaker in lines:
+        for word in normalize_words(text):
+            mine = [who for who, words in own.items() if word in words]
+            if len(mine) == 1:
+                total += 1
+                right += mine[0] == speaker
+    return right, total
+
+
 def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
@@ -145,12 +161,11 @@ def test_each_voice_lands_with_its_speaker_on_a_virtual_sound_card(
         runner.stop(timeout_s=180)
     assert runner.status == "stopped" and not runner.errors, runner.errors
     lines = [(h.text, h.start_s, h.end_s, h.speaker) for h in heard]
-    share, per = right_share(spoken, lines, offset_s)
-    assert share >= 0.95, lines
+    right, total = right_by_words(spoken, lines)
+    assert total >= 10 and right == total, lines
     for speaker, text in (("candidate", spoken.text_of("candidate")),
                           ("interviewer", spoken.text_of("interviewer"))):
         said = set(normalize_words(" ".join(h[0] for h in lines if h[3] == speaker)))
         reference = normalize_words(text)
         # each stream heard its own voice (tiny.en on synthetic speech misses some words)
         assert sum(w in said for w in reference) >= 0.4 * len(reference), (speaker, said, lines)
-    assert per["candidate"] > 0 and per["interviewer"] > 0
