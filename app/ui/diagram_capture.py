@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from PIL.Image import Image
 
     from app.ui.live_window import LiveWindow
+    from app.ui.region_picker import RegionPicker
     from capture.grab import Region
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class DiagramCapturer(QObject):
         self._busy = False
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.capture_now)
-        self._picker: object | None = None
+        self.picker: RegionPicker | None = None  # the open or last picker (tests drive it)
         live.diagram_capture_requested.connect(self.pick_and_capture)
         live.diagram_watch_toggled.connect(self.watch)
 
@@ -125,7 +126,7 @@ class DiagramCapturer(QObject):
 
         monitor = self.monitor_setting()
         picker = RegionPicker(self.live, monitor=monitor)
-        self._picker = picker
+        self.picker = picker
 
         def chosen(region: Region) -> None:
             self.use_region(region, monitor)

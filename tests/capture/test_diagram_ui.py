@@ -142,3 +142,40 @@ def test_watching_a_region_reads_on_the_timer_and_skips_an_unchanged_picture(
     assert store.list_sessions() == []  # no session running: nothing was saved
     live.close()
     app.shutdown()
+
+
+def test_the_toolbar_action_picks_a_region_and_reads_it(
+    qtbot: QtBot, qapp: Any, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import QPoint, Qt
+
+    store = SessionStore(tmp_path / "s.db", tmp_path / "sessions")
+    app = Application(qapp, settings=Settings(tmp_path / "settings.ini"), store=store,
+                      runner_factory=transcript_runner_factory(store, _slow_talk(), speed=4.0),
+                      device_lister=no_devices, offer_recovery=False)
+    live = app.live
+    live.show()
+    screen = Screen(_board("Nginx", "Memcached"))
+    app.diagrams.grabber = screen.grab
+    # Watch with no region yet opens the picker; Esc there turns the watch off again
+    live.diagram_panel.watch_button.setChecked(True)
+    picker = app.diagrams.picker
+    assert picker is not None and picker.active
+    qtbot.keyClick(picker.overlays[0], Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not live.diagram_panel.watch_button.isChecked(), timeout=10_000)
+    assert not app.diagrams.watching and screen.grabs == 0
+    # the toolbar action: drag a rectangle, the region is grabbed at once and read
+    live.act_diagram.trigger()
+    picker = app.diagrams.picker
+    assert picker is not None
+    overlay = picker.overlays[0]
+    qtbot.mousePress(overlay, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
+    qtbot.mouseMove(overlay, pos=QPoint(300, 200))
+    qtbot.mouseRelease(overlay, Qt.MouseButton.LeftButton, pos=QPoint(610, 370))
+    qtbot.waitUntil(lambda: "cache" in live.diagram_panel.shown_components(), timeout=30_000)
+    assert screen.grabs == 1
+    assert app.diagrams.region is not None and app.diagrams.region.width == 600
+    qtbot.waitUntil(live.isVisible, timeout=10_000)
+    qtbot.waitUntil(lambda: not app.tasks.busy, timeout=30_000)
+    live.close()
+    app.shutdown()
