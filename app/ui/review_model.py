@@ -17,6 +17,7 @@ from typing import Any
 from app.diagram_report import DiagramSummary, summarise
 from app.presentation import (
     filler_counts,
+    has_partner,
     hedge_counts,
     hedge_spans,
     merge_lines,
@@ -124,10 +125,13 @@ def build_review(record: SessionRecord, framework: Framework | None,
         duration_s = max(duration_s, float(record.segments[-1].end_s))
     phases = _phases(framework, record, report, session.round_s)
     spans = _spans(record, report, duration_s)
+    partner = has_partner(record.segments)  # then the partner's lines are named
     lines = tuple(
-        ReviewLine(s.start_s, s.end_s, s.text, s.phase or _phase_at(spans, s.start_s),
-                   tuple(hedge_spans(s.text)))
+        ReviewLine(s.start_s, s.end_s, text, s.phase or _phase_at(spans, s.start_s),
+                   tuple(hedge_spans(text)))
         for s in merge_lines(record.segments)
+        for text in [f"Interviewer: {s.text}" if partner and s.speaker == "interviewer"
+                     else s.text]
     )
     time_per_phase: dict[str, float] = {}
     for span in spans:

@@ -50,3 +50,9 @@ def test_the_interviewer_is_named_live_and_addresses_no_requirement(
         "interviewer", "candidate", "candidate", "interviewer"]
     assert record.session.report is not None
     assert record.session.report["signals"]["answers"]["questions"] == 1
+    app.show_review(finished.args[0])
+    review = app.review
+    qtbot.waitUntil(lambda: review.data is not None, timeout=10_000)
+    texts = [line.text for line in review.data.lines]
+    assert texts[0].startswith("Interviewer: Can users upload")
+    assert not texts[1].startswith("Interviewer:")
