@@ -33,7 +33,13 @@ from capture.diagram_vocabulary import Vocabulary, default_vocabulary
 from capture.ocr import DEFAULT_TIMEOUT_S, load_image, resolve_tesseract, tesseract_tsv
 
 Box = tuple[int, int, int, int]  # x, y, width, height (the JSON contract's order)
+Box4 = tuple[int, int, int, int]  # left, top, right, bottom (page pixels)
 SPARSE_PSM = 11  # sparse text: scattered labels, no reading order to find
+LINE_PSM = 7  # one line of text: each island the sparse pass skipped
+ISLAND_JOIN_PX = 14  # page px: letters this close join into one cluster (2x-scaled page)
+ISLAND_MIN_PX = 12  # page px: a cluster thinner or flatter than this is a speck
+ISLAND_MAX_PX = 90  # page px: taller than this is no line of label text
+ISLAND_MARGIN_PX = 10
 TILE_PX = 8  # background is estimated per tile of this size ...
 TILE_SPAN = 5  # ... then as the median over this many tiles each way (a 40 px window)
 FLAT_SPREAD = 24  # a tile whose grey levels span less than this holds no stroke
@@ -98,6 +104,8 @@ class DiagramOptions:
     psm: int = SPARSE_PSM
     min_confidence: float = MIN_CONFIDENCE
     crop: bool = True  # only the inked parts of the canvas go to Tesseract
+    second_pass: bool = True  # ink the sparse pass left unread is read again, line by line
+    max_islands: int = 40
     erase_lines: bool = True  # box edges and straight arrows are erased before Tesseract
     line_px: int = 28  # a straight run of ink this long is a line, not a glyph
     erase_strokes: bool = True  # long thin connected strokes (diagonal arrows) are erased too
@@ -173,10 +181,23 @@ def read_diagram(
     if page is None:
         return DiagramReading((), (), time.perf_counter() - started, steps)
     tsv = tesseract_tsv([page], command=command, psm=opts.psm, lang=lang, timeout_s=timeout_s)
+    found = words_from_tsv(tsv, opts.min_confidence)
+    if opts.second_pass:
+        islands = unread_islands(page, found, opts.max_islands)
+        if islands:
+            crops = [page.crop(_padded(box, ISLAND_MARGIN_PX, page.size)) for box in islands]
+            tsv = tesseract_tsv(crops, command=command, psm=LINE_PSM, lang=lang,
+                                timeout_s=timeout_s)
+            for number, box in enumerate(islands, start=1):
+                x0, y0, _, _ = _padded(box, ISLAND_MARGIN_PX, page.size)
+                found += [_Word(w.text, w.left + x0, w.top + y0, w.right + x0, w.bottom + y0,
+                                w.confidence)
+                          for w in words_from_tsv(tsv, opts.min_confidence, page=number)]
+            steps = (*steps, f"second pass {len(islands)}")
     words = [
         _Word(w.text, origin[0] + w.left / factor, origin[1] + w.top / factor,
               origin[0] + w.right / factor, origin[1] + w.bottom / factor, w.confidence)
-        for w in words_from_tsv(tsv, opts.min_confidence)
+        for w in found
     ]
     labels = tuple(group_labels(words))
     vocab = vocabulary or default_vocabulary()
@@ -300,60 +321,77 @@ def thin_strokes(mask: np.ndarray, extent_px: int, ink_per_px: float) -> np.ndar
     strokes turn back on themselves); an arrow is a single stroke: its ink is about its length
     times its width. An arrow that runs into a label merges with it in Tesseract's eyes
     ("—COWVoorrkers" for an arrow into "Workers"), so it goes before Tesseract reads.
-    Components are found on runs of ink (8-connected), with a union-find: a few tens of
-    thousands of runs on a 1080p diagram.
     """
-    rows, cols = mask.shape
-    padded = np.zeros((rows, cols + 2), dtype=np.int8)
-    padded[:, 1:-1] = mask
-    change = np.diff(padded, axis=1)
-    run_rows, run_starts = np.nonzero(change == 1)
-    _, run_ends = np.nonzero(change == -1)  # exclusive ends, same order (row-major)
-    count = len(run_rows)
-    if count == 0:
+    pieces = _Pieces(mask)
+    if pieces.count == 0:
         return np.zeros_like(mask)
-    parent = list(range(count))
+    extent = np.hypot(pieces.bottom - pieces.top, pieces.right - pieces.left)
+    thin = (extent >= extent_px) & (pieces.ink <= ink_per_px * extent)
+    return pieces.paint(thin)
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
 
-    row_first = np.searchsorted(run_rows, np.arange(rows + 1))
-    r_starts, r_ends = run_starts.tolist(), run_ends.tolist()
-    for row in range(1, rows):
-        above, here = row_first[row - 1], row_first[row]
-        above_end, here_end = here, row_first[row + 1]
-        i, j = int(above), int(here)
-        while i < above_end and j < here_end:
-            if r_starts[i] <= r_ends[j] and r_starts[j] <= r_ends[i]:  # touch, diagonals too
-                a, b = find(i), find(j)
-                if a != b:
-                    parent[b] = a
-            if r_ends[i] < r_ends[j]:
-                i += 1
-            else:
-                j += 1
-    roots = np.fromiter((find(i) for i in range(count)), dtype=np.int64, count=count)
-    lengths = run_ends - run_starts
-    ink = np.bincount(roots, weights=lengths, minlength=count)
-    top = np.full(count, rows, dtype=np.int64)
-    np.minimum.at(top, roots, run_rows)
-    bottom = np.zeros(count, dtype=np.int64)
-    np.maximum.at(bottom, roots, run_rows + 1)
-    left = np.full(count, cols, dtype=np.int64)
-    np.minimum.at(left, roots, run_starts)
-    right = np.zeros(count, dtype=np.int64)
-    np.maximum.at(right, roots, run_ends)
-    extent = np.hypot(bottom - top, right - left)
-    thin = (extent >= extent_px) & (ink <= ink_per_px * extent)
-    out = np.zeros((rows, cols + 1), dtype=np.int32)
-    chosen = thin[roots]
-    np.add.at(out, (run_rows[chosen], run_starts[chosen]), 1)
-    np.add.at(out, (run_rows[chosen], run_ends[chosen]), -1)
-    strokes: np.ndarray = np.cumsum(out, axis=1)[:, :cols] > 0
-    return strokes
+class _Pieces:
+    """The 8-connected pieces of a mask, found on its runs of ink with a union-find (a few tens
+    of thousands of runs on a 1080p diagram): each piece's box and ink."""
+
+    def __init__(self, mask: np.ndarray) -> None:
+        rows, cols = mask.shape
+        self.shape = (rows, cols)
+        padded = np.zeros((rows, cols + 2), dtype=np.int8)
+        padded[:, 1:-1] = mask
+        change = np.diff(padded, axis=1)
+        self.run_rows, self.run_starts = np.nonzero(change == 1)
+        _, self.run_ends = np.nonzero(change == -1)  # exclusive ends, same (row-major) order
+        count = self.count = len(self.run_rows)
+        parent = list(range(count))
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        row_first = np.searchsorted(self.run_rows, np.arange(rows + 1)).tolist()
+        starts, ends = self.run_starts.tolist(), self.run_ends.tolist()
+        for row in range(1, rows):
+            i, above_end = row_first[row - 1], row_first[row]
+            j, here_end = row_first[row], row_first[row + 1]
+            while i < above_end and j < here_end:
+                if starts[i] <= ends[j] and starts[j] <= ends[i]:  # touching, diagonals too
+                    a, b = find(i), find(j)
+                    if a != b:
+                        parent[b] = a
+                if ends[i] < ends[j]:
+                    i += 1
+                else:
+                    j += 1
+        self.roots = np.fromiter((find(i) for i in range(count)), dtype=np.int64, count=count)
+        lengths = self.run_ends - self.run_starts
+        self.ink = np.bincount(self.roots, weights=lengths, minlength=count)
+        self.top = np.full(count, rows, dtype=np.int64)
+        np.minimum.at(self.top, self.roots, self.run_rows)
+        self.bottom = np.zeros(count, dtype=np.int64)
+        np.maximum.at(self.bottom, self.roots, self.run_rows + 1)
+        self.left = np.full(count, cols, dtype=np.int64)
+        np.minimum.at(self.left, self.roots, self.run_starts)
+        self.right = np.zeros(count, dtype=np.int64)
+        np.maximum.at(self.right, self.roots, self.run_ends)
+
+    def boxes(self) -> list[tuple[int, int, int, int]]:
+        """(left, top, right, bottom) of each piece."""
+        ids = np.unique(self.roots) if self.count else np.zeros(0, dtype=np.int64)
+        return [(int(self.left[i]), int(self.top[i]), int(self.right[i]), int(self.bottom[i]))
+                for i in ids]
+
+    def paint(self, chosen_roots: np.ndarray) -> np.ndarray:
+        """A mask of the pieces whose root is flagged in ``chosen_roots``."""
+        rows, cols = self.shape
+        out = np.zeros((rows, cols + 1), dtype=np.int32)
+        chosen = chosen_roots[self.roots]
+        np.add.at(out, (self.run_rows[chosen], self.run_starts[chosen]), 1)
+        np.add.at(out, (self.run_rows[chosen], self.run_ends[chosen]), -1)
+        painted: np.ndarray = np.cumsum(out, axis=1)[:, :cols] > 0
+        return painted
 
 
 def attached(seed: np.ndarray, mask: np.ndarray, steps: int) -> np.ndarray:
@@ -379,13 +417,17 @@ def _grow(mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def words_from_tsv(tsv: str, min_confidence: float = MIN_CONFIDENCE) -> list[_Word]:
-    """The words of a TSV that look like text: some letter or digit, and a confidence that
-    is not what Tesseract gives the strokes of arrows and box corners."""
+def words_from_tsv(tsv: str, min_confidence: float = MIN_CONFIDENCE,
+                   page: int | None = None) -> list[_Word]:
+    """The words of a TSV (of one ``page`` of a multi-page run) that look like text: some
+    letter or digit, and a confidence that is not what Tesseract gives the strokes of arrows
+    and box corners."""
     words: list[_Word] = []
     for row in tsv.splitlines()[1:]:
         cells = row.split("\t")
         if len(cells) < 12 or cells[0] != "5":
+            continue
+        if page is not None and cells[1] != str(page):
             continue
         text = cells[11].strip()
         try:
@@ -404,6 +446,41 @@ def _wordlike(text: str) -> bool:
     if alnum == 0:
         return False
     return alnum >= max(1, len(text) // 2) if len(text) > 1 else text.isalnum()
+
+
+def unread_islands(page: Image.Image, words: list[_Word], limit: int) -> list[Box4]:
+    """Word-sized clusters of ink on the page that no word read covers: what sparse-text mode
+    skipped ("S3" alone in a box, a label beside an arrow head). Letters are joined into
+    clusters by smearing the ink sideways about a letter's width; clusters too thin, too flat
+    or too tall for a line of text are left out, the biggest ``limit`` kept."""
+    ink = np.asarray(page, dtype=np.uint8) < 128
+    if not ink.any():
+        return []
+    smear = ink.copy()
+    for shift in range(1, ISLAND_JOIN_PX + 1):
+        smear[:, shift:] |= ink[:, :-shift]
+    pieces = _Pieces(smear)
+    read = [(w.left, w.top, w.right, w.bottom) for w in words]
+    out: list[tuple[int, Box4]] = []
+    for left, top, right, bottom in pieces.boxes():
+        height, width = bottom - top, right - left
+        if not ISLAND_MIN_PX <= height <= ISLAND_MAX_PX or width < ISLAND_MIN_PX:
+            continue
+        box = (left, top, right, bottom)
+        if any(_overlap(box, other) for other in read):
+            continue
+        out.append((int(ink[top:bottom, left:right].sum()), box))
+    out.sort(reverse=True)
+    return sorted((box for _, box in out[:limit]), key=lambda b: (b[1], b[0]))
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _padded(box: Box4, margin: int, size: tuple[int, int]) -> Box4:
+    return (max(0, box[0] - margin), max(0, box[1] - margin),
+            min(size[0], box[2] + margin), min(size[1], box[3] + margin))
 
 
 def group_labels(words: list[_Word]) -> list[Label]:
