@@ -92,6 +92,15 @@ def _ink_spans(mask: np.ndarray, box: Box, min_gap: int) -> list[Interval]:
                                                min_gap)]
 
 
+def _word_gap(mask: np.ndarray, box: Box, line: float) -> float:
+    """The median gap between the words of a line box (px): a gutter is much wider than it,
+    while in monospaced text a space is as wide as a narrow gutter and lines up across lines."""
+    x0, y0, x1, y1 = box
+    glyphs = runs(np.asarray(mask[y0:y1, x0:x1].any(axis=0)), 1)
+    gaps = [b[0] - a[1] for a, b in pairwise(glyphs) if b[0] - a[1] >= 0.35 * line]
+    return float(np.median(gaps)) if gaps else 0.0
+
+
 # --- columns ------------------------------------------------------------------------------
 
 
@@ -120,8 +129,10 @@ def _gutter(mask: np.ndarray, leaves: list[Box], min_gap: int,
     """The widest x-interval blank in the first ``n`` leaves (``n`` >= 3, as many as hold),
     with text on both sides of it in two or more of them; ``(interval, n)``."""
     first = _ink_spans(mask, leaves[0], min_gap)
+    word_gap = _word_gap(mask, leaves[0], line)
     candidates = [(a[1], b[0]) for a, b in pairwise(first)
-                  if a[1] - first[0][0] >= 4 * line and first[-1][1] - b[0] >= 4 * line]
+                  if a[1] - first[0][0] >= 4 * line and first[-1][1] - b[0] >= 4 * line
+                  and b[0] - a[1] >= 2 * word_gap]
     best: tuple[Interval, int] | None = None
     for candidate in candidates:
         left, right = candidate
@@ -167,9 +178,12 @@ def _split_bridges(mask: np.ndarray, leaves: list[Box], min_gap: int,
             continue
         near = [tuple(int(v) for v in row) for row in boxes[close]]
         spans = _ink_spans(mask, leaf, min_gap)
+        word_gap = _word_gap(mask, leaf, line)
         cut_at: Interval | None = None
         for a, b in pairwise(spans):
             left, right = a[1], b[0]
+            if right - left < 2 * word_gap:
+                continue
             on_left = any(o[2] <= right and o[2] > spans[0][0] and o[0] < left for o in near)
             on_right = any(o[0] >= left and o[0] < spans[-1][1] and o[2] > right for o in near)
             if on_left and on_right and left - spans[0][0] >= 4 * line \

@@ -139,6 +139,21 @@ def test_columns_side_by_side_are_read_column_by_column() -> None:
     assert xs == [True] * 3 + [False] * 3  # all of the left column, then the right
 
 
+def test_monospaced_spaces_that_line_up_are_not_a_gutter() -> None:
+    """In a code comment every space is one character wide, so spaces line up across lines
+    and leave a blank strip as wide as a narrow gutter: not a column."""
+    mono = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", 16)
+    image = Image.new("L", (900, 140), 255)
+    draw = ImageDraw.Draw(image)
+    for row, text in enumerate(["# Design a key-value cache to save the results of queries",
+                                "#   - A request that is served resulting in a cache hit",
+                                "#   - A request that is served resulting in a cache miss"]):
+        draw.text((20, 20 + 18 * row), text, fill=30, font=mono)
+    mask = _ink_mask(np.asarray(image, dtype=np.uint8))
+    leaves = [(10, 15 + 18 * row, 890, 35 + 18 * row) for row in range(3)]
+    assert split_columns(mask, leaves, 10.0) == leaves
+
+
 def test_narrow_columns_of_an_unruled_table_keep_rows() -> None:
     """Short cells side by side (a bank statement) stay row by row: figures by their labels."""
     lines = [(40, 40 + 24 * i, f"0{i + 1} Aug") for i in range(4)]
