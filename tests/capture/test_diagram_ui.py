@@ -55,13 +55,20 @@ def _slow_talk() -> list[Utterance]:
             for i in range(60)]
 
 
-def test_capture_watch_and_review_a_diagram(qtbot: QtBot, qapp: Any, tmp_path: Path) -> None:
+def _app(qapp: Any, tmp_path: Path) -> tuple[Application, SessionStore]:
+    """The real app over a fresh store; Start replays ``_slow_talk`` through the real runner,
+    and the practice window is shown."""
     store = SessionStore(tmp_path / "s.db", tmp_path / "sessions")
     app = Application(qapp, settings=Settings(tmp_path / "settings.ini"), store=store,
                       runner_factory=transcript_runner_factory(store, _slow_talk(), speed=4.0),
                       device_lister=no_devices, offer_recovery=False)
+    app.live.show()
+    return app, store
+
+
+def test_capture_watch_and_review_a_diagram(qtbot: QtBot, qapp: Any, tmp_path: Path) -> None:
+    app, store = _app(qapp, tmp_path)
     live = app.live
-    live.show()
     screen = Screen(_board("Load Balancer", "Redis Cache", "Feed Service"))
     app.diagrams.grabber = screen.grab
     app.diagrams.use_region(Region(0, 0, 1200, 360))
@@ -120,12 +127,8 @@ def test_capture_watch_and_review_a_diagram(qtbot: QtBot, qapp: Any, tmp_path: P
 def test_watching_a_region_reads_on_the_timer_and_skips_an_unchanged_picture(
     qtbot: QtBot, qapp: Any, tmp_path: Path
 ) -> None:
-    store = SessionStore(tmp_path / "s.db", tmp_path / "sessions")
-    app = Application(qapp, settings=Settings(tmp_path / "settings.ini"), store=store,
-                      runner_factory=transcript_runner_factory(store, _slow_talk(), speed=4.0),
-                      device_lister=no_devices, offer_recovery=False)
+    app, store = _app(qapp, tmp_path)
     live = app.live
-    live.show()
     screen = Screen(_board("API Gateway", "Postgres"))
     app.diagrams.grabber = screen.grab
     app.diagrams.use_region(Region(0, 0, 1200, 360))
@@ -149,12 +152,8 @@ def test_the_toolbar_action_picks_a_region_and_reads_it(
 ) -> None:
     from PySide6.QtCore import QPoint, Qt
 
-    store = SessionStore(tmp_path / "s.db", tmp_path / "sessions")
-    app = Application(qapp, settings=Settings(tmp_path / "settings.ini"), store=store,
-                      runner_factory=transcript_runner_factory(store, _slow_talk(), speed=4.0),
-                      device_lister=no_devices, offer_recovery=False)
+    app, _ = _app(qapp, tmp_path)
     live = app.live
-    live.show()
     screen = Screen(_board("Nginx", "Memcached"))
     app.diagrams.grabber = screen.grab
     # Watch with no region yet opens the picker; Esc there turns the watch off again
