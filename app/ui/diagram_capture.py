@@ -52,6 +52,7 @@ class DiagramCapturer(QObject):
         self.changes = ChangeFilter()
         self.grabber = grabber
         self._busy = False
+        self._session_id: int | None = None  # the session the last capture was read for
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.capture_now)
         self.picker: RegionPicker | None = None  # the open or last picker (tests drive it)
@@ -90,8 +91,10 @@ class DiagramCapturer(QObject):
         if self.region is None or self._busy:
             return
         self._busy = True
-        if force:
+        if force or self.live.session_id != self._session_id:
+            # a new session has none of the diagram yet: its first capture is always read
             self.changes.reset()
+            self._session_id = self.live.session_id
         region, monitor, at_s = self.region, self.monitor, self.live.session_time()
         changes, grabber = self.changes, self.grabber
 

@@ -178,3 +178,25 @@ def test_the_toolbar_action_picks_a_region_and_reads_it(
     qtbot.waitUntil(lambda: not app.tasks.busy, timeout=30_000)
     live.close()
     app.shutdown()
+
+
+def test_a_watch_started_before_the_mock_saves_the_diagram_once_the_mock_starts(
+    qtbot: QtBot, qapp: Any, tmp_path: Path
+) -> None:
+    app, store = _app(qapp, tmp_path)
+    live = app.live
+    screen = Screen(_board("CDN", "Kafka"))
+    app.diagrams.grabber = screen.grab
+    app.diagrams.use_region(Region(0, 0, 1200, 360))
+    app.diagrams.capture_now()  # read before Start: shown, nothing to save it in
+    qtbot.waitUntil(lambda: "stream" in live.diagram_panel.shown_components(), timeout=30_000)
+    live.start_or_resume()
+    qtbot.waitUntil(lambda: live.status == "running", timeout=20_000)
+    app.diagrams.capture_now()  # the same picture, but the new session has no diagram yet
+    qtbot.waitUntil(lambda: "queue" in live.coverage.addressed(), timeout=30_000)
+    qtbot.waitUntil(lambda: not app.tasks.busy and not live.tasks.busy, timeout=30_000)
+    with qtbot.waitSignal(live.session_finished, timeout=60_000) as finished:
+        live.stop()
+    assert len(store.load(finished.args[0]).diagrams) == 1
+    live.close()
+    app.shutdown()
