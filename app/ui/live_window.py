@@ -9,6 +9,7 @@ widget and returns; starting, stopping and switching devices run on worker threa
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -119,6 +120,7 @@ class LiveWindow(QMainWindow):
         self._last_phase_tag: str | None = None
         self._close_when_stopped = False
         self._stop_requested = False
+        self._attaching: list[threading.Thread] = []  # diagram saves in flight (see stop)
         self.setWindowTitle("mockcoach — practice")
         self.setWindowIcon(icon("app"))
         self.setMinimumSize(960, 620)
@@ -478,8 +480,15 @@ class LiveWindow(QMainWindow):
         self.status = "stopping"
         self._update_controls()
         runner = self.runner
+        saving = list(self._attaching)  # diagrams still being saved belong to this session
+
+        def stop() -> None:
+            for thread in saving:
+                thread.join(30.0)
+            runner.stop()
+
         # stop() waits for the workers to drain: never on the GUI thread.
-        self.tasks.submit(runner.stop, name="mockcoach-stop")
+        self.tasks.submit(stop, name="mockcoach-stop")
 
     @Slot(str)
     def override_phase(self, phase_id: str) -> None:
@@ -524,12 +533,13 @@ class LiveWindow(QMainWindow):
         self.diagram_panel.show_result(result, names)
         if self.runner is not None and self.status in ("running", "paused", "device_lost"):
             runner = self.runner
-            self.tasks.submit(
+            self._attaching = [t for t in self._attaching if t.is_alive()]
+            self._attaching.append(self.tasks.submit(
                 lambda: runner.attach_diagram(result),
                 on_error=lambda e: self.banner.show_message(
                     f"The diagram could not be saved with the session: {e}", "warning"),
                 name="mockcoach-attach-diagram",
-            )
+            ))
         elif not result.reading.labels:
             self.banner.show_message(
                 "No text was found on the diagram. Capture it with its labels inside the "
