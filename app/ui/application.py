@@ -206,6 +206,7 @@ class Application(QObject):
 
         if self.review is None:
             self.review = ReviewWindow(self.store, self.settings, self.frameworks)
+            self.review.practise_requested.connect(self.practise)
         self.review.show()
         self.review.raise_()
         self.review.activateWindow()
@@ -230,6 +231,15 @@ class Application(QObject):
         if self.review is not None and self.review.isVisible():
             self.review.reload()
         self.suggest_next_prompt()  # also keeps the new session's summary for progress
+
+    def practise(self, prompt_id: str) -> None:
+        """Bring the practice window up with this library prompt chosen (not during a mock)."""
+        if self.live.status == "idle":
+            self.live.setup.pick_library(prompt_id)
+            self.live.tabs.setCurrentIndex(0)
+        self.live.show()
+        self.live.raise_()
+        self.live.activateWindow()
 
     def suggest_next_prompt(self) -> None:
         """Offer the prompt to practise next in the set-up; worked out off the GUI thread."""

@@ -208,6 +208,7 @@ class ProgressView(QWidget):
     """The progress window: next prompt, recurring weaknesses, then one plot per trend."""
 
     loaded = Signal(object)  # framework.progress.Progress, once shown
+    practise_requested = Signal(str)  # a library prompt id: "Practise it" on the next prompt
 
     def __init__(self, store: SessionStore, frameworks: Mapping[str, Framework] | None = None,
                  parent: QWidget | None = None) -> None:
@@ -229,6 +230,9 @@ class ProgressView(QWidget):
         self.next_prompt = QLabel(self)
         self.next_prompt.setWordWrap(True)
         self.next_prompt.setObjectName("nextPrompt")
+        self.next_prompt.setTextFormat(Qt.TextFormat.RichText)
+        self.next_prompt.setToolTip("Click “Practise it” to pick it in the practice window")
+        self.next_prompt.linkActivated.connect(self._practise)
         self.weaknesses = QLabel(self)
         self.weaknesses.setWordWrap(True)
         self.weaknesses.setTextFormat(Qt.TextFormat.RichText)
@@ -307,8 +311,12 @@ class ProgressView(QWidget):
         self.next_prompt.setText(f"<b>Practise next:</b> {html.escape(title)} "
                                  f"<span style='color:{colors().muted.name()}'>("
                                  f"{html.escape(progress.next_prompt)})</span>"
-                                 f"{html.escape(why)}")
+                                 f"{html.escape(why)} &nbsp;<a href='practise'>Practise it</a>")
         self.next_prompt.show()
+
+    def _practise(self, _link: str = "") -> None:
+        if self.progress is not None and self.progress.next_prompt:
+            self.practise_requested.emit(self.progress.next_prompt)
 
     def _show_weaknesses(self, progress: Progress) -> None:
         if not progress.sessions:

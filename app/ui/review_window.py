@@ -229,6 +229,7 @@ class PlayerBar(QWidget):
 class ReviewWindow(QMainWindow):
     session_shown = Signal(int)
     exported = Signal(str)
+    practise_requested = Signal(str)  # from the progress view: a library prompt id
 
     def __init__(self, store: SessionStore, settings: Settings, frameworks: dict[str, Framework],
                  parent: QWidget | None = None) -> None:
@@ -911,6 +912,7 @@ class ReviewWindow(QMainWindow):
 
         if self.progress_view is None:
             self.progress_view = ProgressView(self.store, self.frameworks)
+            self.progress_view.practise_requested.connect(self.practise_requested)
         self.progress_view.show()
         self.progress_view.raise_()
         self.progress_view.activateWindow()

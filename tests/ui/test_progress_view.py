@@ -137,3 +137,30 @@ def test_the_practice_window_offers_the_next_prompt(
         app.live.close()
         app.shutdown()
         store.close()
+
+
+def test_practise_it_from_the_progress_view_picks_the_prompt_in_the_practice_window(
+    qtbot: QtBot, qapp: QApplication, tmp_path: Path
+) -> None:
+    store = SessionStore(tmp_path / "s.db", tmp_path / "sessions")
+    _seed(store, 3)
+    app = Application(qapp, settings=Settings(tmp_path / "settings.ini"), store=store,
+                      device_lister=no_devices, offer_recovery=False)
+    try:
+        app.show_review()
+        assert app.review is not None
+        app.review.btn_progress.click()
+        view = app.review.progress_view
+        assert view is not None
+        qtbot.waitUntil(lambda: view.progress is not None and bool(view.progress.next_prompt),
+                        timeout=20_000)
+        assert "Practise it" in view.next_prompt.text()
+        wanted = view.progress.next_prompt
+        view.next_prompt.linkActivated.emit("practise")
+        assert app.live.setup.library_combo.currentData() == wanted
+        assert app.live.setup.source() == "library"
+        assert app.live.tabs.currentIndex() == 0
+    finally:
+        app.live.close()
+        app.shutdown()
+        store.close()
