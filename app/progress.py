@@ -34,9 +34,10 @@ class Debriefed:
     why: str = ""  # the study list's reason for the first prompt
     prompt_title: str = ""  # the first study prompt's title
     dimension_labels: Mapping[str, str] = field(default_factory=dict)
+    phase_labels: Mapping[str, str] = field(default_factory=dict)  # of the mock's framework
 
 
-SUMMARY_VERSION = 2  # bump when what a summary holds changes
+SUMMARY_VERSION = 3  # bump when what a summary holds changes
 
 
 def _summary(debrief_json: Mapping[str, Any], titles: Mapping[str, str]) -> dict[str, Any]:
@@ -67,6 +68,7 @@ def _from_summary(summary: Mapping[str, Any]) -> Debriefed:
         why=why,
         prompt_title=str(study[0].get("prompt_title") or "") if study else "",
         dimension_labels={str(k): str(v) for k, v in (summary.get("labels") or {}).items()},
+        phase_labels={str(k): str(v) for k, v in (summary.get("phases") or {}).items()},
     )
 
 
@@ -120,6 +122,9 @@ def debriefs(store: SessionStore, sessions: Sequence[Session],
             except Exception:  # one session the scorecard cannot read: no scores for it,
                 log.exception("debrief of session %s", s.id)  # and not retried every time
                 summary = {"scores": {}, "labels": {}, "study": [], "failed": True}
+            framework = data.frameworks.get(s.framework)
+            if framework is not None:  # kept so reading progress parses no framework file
+                summary["phases"] = {p.id: p.label for p in framework.phases}
             fresh[s.id] = (s, summary)
         save_summaries(store, rules, fresh)
     summaries = {**saved, **{sid: summary for sid, (_, summary) in fresh.items()}}
@@ -194,12 +199,15 @@ def load_progress(
         for s in sessions
     ]
     dimension_labels: dict[str, str] = {}
+    phases: dict[str, str] = phase_labels(frameworks) if frameworks is not None else {}
     for d in found.values():
         dimension_labels.update(d.dimension_labels)
+        for pid, label in d.phase_labels.items():
+            phases.setdefault(pid, label)
     next_prompt, title, why = choose_next_prompt(store, library, sessions, found, everything)
     return build_progress(facts, next_prompt=next_prompt, next_prompt_why=why,
                           next_prompt_title=title,
-                          phase_labels=phase_labels(frameworks),
+                          phase_labels=phases,
                           dimension_labels=dimension_labels)
 
 
