@@ -9,7 +9,6 @@ in ``framework.progress``; this module only gathers their inputs and picks the n
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -77,10 +76,10 @@ def rules_fingerprint() -> str:
     and the scorecard's and study list's code (when its source is at hand). A change to any of
     them makes every summary stale."""
     import hashlib
-    import inspect
+    import importlib.util
+    import os
+    from pathlib import Path
 
-    import framework.scorecard
-    import framework.study
     from app import __version__
     from assets import asset_path
 
@@ -90,9 +89,12 @@ def rules_fingerprint() -> str:
         for path in sorted(root.rglob("*")) if root.is_dir() else []:
             if path.is_file():
                 digest.update(path.name.encode() + path.read_bytes())
-    for module in (framework.scorecard, framework.study):
-        with contextlib.suppress(OSError, TypeError):  # frozen bundle: its version says enough
-            digest.update(inspect.getsource(module).encode())
+    # the code's source files, found without importing them (reading progress from saved
+    # summaries never loads the scorecard); a frozen bundle has none: its version says enough
+    for name in ("framework.scorecard", "framework.study", "app.debrief"):
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin and os.path.isfile(spec.origin):
+            digest.update(Path(spec.origin).read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -102,7 +104,6 @@ def debriefs(store: SessionStore, sessions: Sequence[Session],
     when it is still valid, else computed (``app.debrief``) and saved for next time. Without
     ``score_missing`` only the newest session is scored when it lacks one (the quick first
     pass of the progress view: an upgraded store's old mocks are scored in a second pass)."""
-    from app.debrief import debrief_data, practised_prompts, session_debrief
     from app.store.summaries import read_summaries, save_summaries
 
     rules = rules_fingerprint()
@@ -112,6 +113,8 @@ def debriefs(store: SessionStore, sessions: Sequence[Session],
         missing = [m for m in missing[-1:] if m.id == sessions[-1].id]
     fresh: dict[int, tuple[Session, dict[str, Any]]] = {}
     if missing:
+        from app.debrief import debrief_data, practised_prompts, session_debrief
+
         data = debrief_data()
         practised = practised_prompts(store, data)
         titles = {e.id: e.title for e in data.library}
