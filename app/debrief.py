@@ -310,10 +310,11 @@ def debrief_markdown(d: Debrief, data: DebriefData | None = None) -> list[str]:
         out.append(f"| {dim.label} | {score_label(dim.score)} | {_md_cell(dim.reason)} |")
     out.append("")
     for dim in d.scorecard.dimensions:
-        if dim.evidence:
-            out += [f"**{dim.label}**", ""]
-            out += [f"- `{clock(e.at_s)}` {e.text}" for e in dim.evidence]
-            out.append("")
+        out += [f"**{dim.label}** — {score_label(dim.score)}", ""]
+        out += [f"- `{clock(e.at_s)}` {e.text}" for e in dim.evidence]
+        out += [f"- {_MARK[f.ok]} {f.text}" for f in dim.findings if f.ok is not None
+                or f.mention]
+        out.append("")
     out += ["## Study next", ""]
     if not d.study:
         out += ["Nothing stands out: no weak dimension, open item or overrun.", ""]
@@ -326,6 +327,9 @@ def debrief_markdown(d: Debrief, data: DebriefData | None = None) -> list[str]:
                 for i, p in enumerate(_topic_summary(s.topic, data))]
     out.append("")
     return out
+
+
+_MARK = {True: "✓", False: "✗", None: "–"}  # a rule passed, failed, not measured
 
 
 def _md_cell(text: str) -> str:
@@ -349,11 +353,17 @@ def debrief_html(d: Debrief, data: DebriefData | None = None) -> str:
         cls = "none" if dim.score is None else ("low" if dim.score <= 2 else "ok")
         moments = "".join(f"<li><span class='muted'>{clock(x.at_s)}</span> {e(x.text)}</li>"
                           for x in dim.evidence)
+        checks = "".join(
+            f"<li class='{'none' if f.ok is None else ('ok' if f.ok else 'fault')}' "
+            f"title='{e(f.rationale)}'>{_MARK[f.ok]} {e(f.text)}</li>"
+            for f in dim.findings if f.ok is not None or f.mention)
         cards.append(
             f"<div class='dim {cls}'><h3>{e(dim.label)}</h3><p class='score'>"
             f"<span class='pips' aria-hidden='true'>{pips}</span> "
             f"{e(score_label(dim.score))}</p><p>{e(dim.reason)}</p>"
-            + (f"<ul class='evidence'>{moments}</ul>" if moments else "") + "</div>")
+            + (f"<ul class='evidence'>{moments}</ul>" if moments else "")
+            + (f"<details><summary>Every check</summary><ul class='checks'>{checks}</ul>"
+               "</details>" if checks else "") + "</div>")
     study = []
     for s in d.study:
         summary = "".join(f"<p>{e(p)}</p>" for p in _topic_summary(s.topic, data))
@@ -367,7 +377,7 @@ def debrief_html(d: Debrief, data: DebriefData | None = None) -> str:
     return (f"<section><h2>Scorecard</h2><div class='scorecard'>{''.join(cards)}</div>"
             f"<p class='muted'>Rubric <code>{e(d.scorecard.rubric)}</code>: each dimension "
             "starts at 4 and every failed rule takes its weight off; “not measured” where the "
-            "session cannot tell.</p></section>"
+            "session cannot tell. Hover a check for why interviewers grade it.</p></section>"
             + "<section><h2>Study next</h2>"
             + (f"<ol class='study'>{''.join(study)}</ol>" if study else nothing)
             + "</section>")

@@ -133,6 +133,7 @@ class Finding:
     evidence: tuple[Evidence, ...] = ()
     topics: tuple[str, ...] = ()
     mention: bool = True  # False: "not measured" is the normal case (no partner), left unsaid
+    rationale: str = ""  # why interviewers grade it (the rubric's words)
 
     def to_json(self) -> dict[str, Any]:
         return {"rule": self.rule, "ok": self.ok, "text": self.text}
@@ -390,12 +391,14 @@ def _fmt(template: str, **values: Any) -> str:
 
 def _result(rule: Rule, ok: bool, evidence: Sequence[Evidence] = (), **values: Any) -> Finding:
     text = _fmt(rule.fail if not ok else rule.passed, **values)
-    return Finding(rule.id, rule.dimension, ok, rule.weight, text, tuple(evidence), rule.topics)
+    return Finding(rule.id, rule.dimension, ok, rule.weight, text, tuple(evidence), rule.topics,
+                   rationale=rule.rationale)
 
 
 def _unmeasured(rule: Rule, why: str) -> Finding:
     return Finding(rule.id, rule.dimension, None, rule.weight, rule.unmeasured or why,
-                   (), rule.topics, mention=bool(rule.params.get("mention_unmeasured", True)))
+                   (), rule.topics, mention=bool(rule.params.get("mention_unmeasured", True)),
+                   rationale=rule.rationale)
 
 
 # -- the checks ---------------------------------------------------------------------------------
@@ -425,7 +428,7 @@ def _phase_time(rule: Rule, ctx: _Ctx) -> Finding:
                 f"({clock(spent_by[0][1])}): "))
     text = _fmt(rule.never or rule.fail, **values)
     return Finding(rule.id, rule.dimension, False, rule.weight, text, tuple(evidence),
-                   rule.topics)
+                   rule.topics, rationale=rule.rationale)
 
 
 def _items_addressed(rule: Rule, ctx: _Ctx) -> Finding:

@@ -473,6 +473,8 @@ def test_markdown_and_html_exports_carry_the_scorecard_and_study(
     card = md[md.index("## Scorecard"):md.index("## Study next")]
     assert "| Technical depth | 2/4 | The deep dive was never reached" in card
     assert "| Solution design | 4/4 |" in card
+    assert "- ✗ The deep dive was never reached." in card  # every check, passed or not
+    assert "- ✓ Components named: " in card
     study = md[md.index("## Study next"):md.index("## Phases")]
     assert re.search(r"^1\. \*\*.+\*\* — ", study, re.M)
     assert "Practise next: *" in study and "   > " in study  # the prompt and the summary
@@ -506,6 +508,9 @@ def test_markdown_and_html_exports_carry_the_scorecard_and_study(
         "Phases")
     assert parsed.dims == 4
     assert "The deep dive was never reached." in page and "class='dim low'" in page
+    assert "<details><summary>Every check</summary>" in page
+    assert re.search(r"<li class='fault' title='Depth is where senior candidates separate[^']*'>"
+                     r"✗ The deep dive was never reached\.</li>", page)
 
 
 # -- through the real tracker ------------------------------------------------------------------
