@@ -180,7 +180,7 @@ def suggest_study(
                 votes[tid].add(2.0, f"{name} took {clock(spent)} of {clock(budget)}")
 
     if current_prompt is not None and said:
-        text = " ".join(normal_text(line) for line in said)
+        text = normal_text(" ".join(said))
         for t in topics:
             if current_prompt in t.prompts and t.vocabulary \
                     and not phrase_pattern(t.vocabulary).search(text):
