@@ -85,8 +85,13 @@ class SpeechTrack:
         """Seconds of [start_s, end_s) in which the interviewer's source had sound."""
         total = 0.0
         for lo, hi in self.spans:
-            total += max(0.0, min(end_s, hi + self.hangover_s) - max(start_s, lo))
+            total += max(0.0, min(end_s, hi) - max(start_s, lo))
         return total
+
+    @property
+    def last_sound_s(self) -> float:
+        """Where the partner's last sound ended (-inf: none yet)."""
+        return self.spans[-1][1] if self.spans else float("-inf")
 
 
 class Levels:
@@ -159,8 +164,13 @@ class EchoConfig:
     hold_s: float = 3.0
     """A final overlapping interviewer speech waits until the interviewer stream has been
     decoded this far past its end (its words are committed by then), at most."""
-    min_overlap_s: float = 0.15
-    """Less overlap with interviewer sound than this, and a final passes untouched at once."""
+    min_overlap_s: float = 0.25
+    """Less overlap with interviewer sound than this, and a final passes untouched at once (the
+    first words of your answer often start a little early in Whisper's timing, inside the
+    partner's last syllable)."""
+    quiet_s: float = 1.0
+    """Once the partner's source has been quiet this long (and decoded), the interviewer's
+    transcriber has closed the utterance and committed all of it: held finals go at once."""
     similar: float = 0.75
     """Two readings this similar (1 - edit distance / length) count as the same word."""
 
@@ -251,13 +261,20 @@ class EchoFilter:
         out: list[TranscriptEvent] = []
         while self._held:
             event = self._held[0]
-            if not (self._ended or self._decoded_to_s >= event.end_s + self.config.hold_s):
+            if not (self._ended or self._settled_s() >= event.end_s):
                 break
             self._held.popleft()
             kept = self._filter(event)
             if kept is not None:
                 out.append(kept)
         return out
+
+    def _settled_s(self) -> float:
+        """Up to where the interviewer's words are all known: everything decoded once the
+        partner has been quiet for ``quiet_s``, else ``hold_s`` behind the decoding."""
+        if self._decoded_to_s >= self.track.last_sound_s + self.config.quiet_s:
+            return self._decoded_to_s
+        return self._decoded_to_s - self.config.hold_s
 
     def _filter(self, event: TranscriptEvent) -> TranscriptEvent | None:
         keep: list[str] = []

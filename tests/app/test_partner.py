@@ -121,6 +121,15 @@ def test_an_echo_is_held_until_the_partner_stream_has_it_then_dropped() -> None:
     assert echo.stats.dropped_words == 5
 
 
+def test_once_the_partner_is_quiet_a_held_final_goes_without_waiting_the_full_hold() -> None:
+    echo = EchoFilter()
+    echo.track.add(0.0, 3.2, -20.0)  # the partner speaks, then is quiet
+    echo.track.add(3.2, 4.3, -100.0)
+    assert echo.candidate(final("sure, replicas", 2.5, 3.0)) == []
+    assert echo.interviewer_heard(4.0) == []  # quiet for 0.8 s: the utterance may be open
+    assert [e.text for e in echo.interviewer_heard(4.3)] == ["sure, replicas"]
+
+
 def test_only_the_echoed_words_go_and_the_candidates_own_stay() -> None:
     echo = EchoFilter()
     echo.track.add(0.0, 3.0, -20.0)
