@@ -12,11 +12,11 @@ The rubric, the topics, the frameworks and the prompt library are read once per 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from framework.report import CoveredItem, PhaseSpan, TrackerReport
 from framework.scorecard import (
@@ -24,6 +24,7 @@ from framework.scorecard import (
     Rubric,
     Scorecard,
     SessionFacts,
+    Spoken,
     load_rubric,
     report_from_json,
     score_session,
@@ -31,7 +32,7 @@ from framework.scorecard import (
 from framework.study import StudyItem, Topic, load_topics, suggest_study
 
 if TYPE_CHECKING:
-    from app.store import Segment, SessionRecord, SessionStore
+    from app.store import Capture, Segment, Session, SessionRecord, SessionStore
     from capture.library import LibraryPrompt
     from framework.definition import Framework
 
@@ -186,21 +187,25 @@ def _speaker(segment: Segment) -> str:
     return "interviewer" if segment.speaker == "interviewer" else "candidate"
 
 
-def session_facts(record: SessionRecord, data: DebriefData) -> SessionFacts:
-    """A saved session as the scorecard's input."""
-    s = record.session
-    framework = data.frameworks.get(s.framework)
-    if framework is not None:
-        framework = framework.scaled(s.round_s) if s.round_s > 0 else framework
-    report = (report_from_json(s.report) if s.report else _rebuilt_report(record, framework))
+class Line(NamedTuple):
+    """A transcript line as the scorecard reads it (cheaper than a ``Segment`` per row)."""
+
+    start_s: float
+    end_s: float
+    text: str
+    speaker: str
+
+
+def _facts(session: Session, said: Sequence[Spoken], captures: Sequence[Capture],
+           report: TrackerReport, framework: Framework | None) -> SessionFacts:
     phases = framework.phase_ids if framework is not None else tuple(report.budget)
     return SessionFacts(
         report=report,
-        said=record.segments,
-        round_s=s.round_s,
-        has_prompt=any(c.requirements for c in record.captures) or bool(report.requirements),
+        said=said,
+        round_s=session.round_s,
+        has_prompt=any(c.requirements for c in captures) or bool(report.requirements),
         # live mocks and recordings have audio behind their times; a typed transcript does not
-        timed_by_audio=s.audio_path is not None or "microphone" in (s.settings or {}),
+        timed_by_audio=session.audio_path is not None or "microphone" in (session.settings or {}),
         roles=_roles(framework, phases),
         phase_order=phases,
         labels={p.id: p.label for p in framework.phases} if framework is not None else {},
@@ -208,17 +213,32 @@ def session_facts(record: SessionRecord, data: DebriefData) -> SessionFacts:
     )
 
 
-def record_prompt_id(record: SessionRecord, data: DebriefData) -> str | None:
-    """The library prompt this mock practised: the capture's title, else the closest match."""
-    for cap in reversed(record.captures):
+def _framework(session: Session, data: DebriefData) -> Framework | None:
+    framework = data.frameworks.get(session.framework)
+    if framework is not None and session.round_s > 0:
+        framework = framework.scaled(session.round_s)
+    return framework
+
+
+def session_facts(record: SessionRecord, data: DebriefData) -> SessionFacts:
+    """A saved session as the scorecard's input (its report rebuilt when it has none)."""
+    s = record.session
+    framework = _framework(s, data)
+    report = report_from_json(s.report) if s.report else _rebuilt_report(record, framework)
+    return _facts(s, record.segments, record.captures, report, framework)
+
+
+def captures_prompt_id(captures: Sequence[Capture], data: DebriefData) -> str | None:
+    """The library prompt a mock practised: a capture's title, else the closest match."""
+    for cap in reversed(captures):
         found = data.prompt_id(cap.prompt_title) if cap.prompt_title else None
         if found:
             return found
-    if record.captures and data.library:
+    if captures and data.library:
         from capture.library import match_library
         from capture.prompt import Prompt, Requirement
 
-        cap = record.captures[-1]
+        cap = captures[-1]
         prompt = Prompt(title=cap.prompt_title, raw_text=cap.ocr_text, requirements=tuple(
             Requirement(r.id, r.text, r.kind, r.value, r.unit) for r in cap.requirements))
         match = match_library(prompt, data.library)
@@ -226,18 +246,26 @@ def record_prompt_id(record: SessionRecord, data: DebriefData) -> str | None:
     return None
 
 
+def record_prompt_id(record: SessionRecord, data: DebriefData) -> str | None:
+    return captures_prompt_id(record.captures, data)
+
+
+def _debrief(facts: SessionFacts, prompt_id: str | None, data: DebriefData,
+             practised: Iterable[str]) -> Debrief:
+    scorecard = score_session(facts, data.rubric)
+    study = suggest_study(scorecard, facts.report, data.topics, practised=practised,
+                          current_prompt=prompt_id, labels=dict(facts.labels),
+                          said=[s.text for s in facts.said if s.speaker != "interviewer"])
+    return Debrief(scorecard, study, prompt_id)
+
+
 def debrief_record(record: SessionRecord, data: DebriefData | None = None,
                    practised: Iterable[str] = ()) -> Debrief:
     """The debrief of a loaded session; ``practised``: library prompt ids already practised
     (the study list prefers others)."""
     data = data or debrief_data()
-    facts = session_facts(record, data)
-    scorecard = score_session(facts, data.rubric)
-    prompt_id = record_prompt_id(record, data)
-    study = suggest_study(scorecard, facts.report, data.topics, practised=practised,
-                          current_prompt=prompt_id, labels=dict(facts.labels),
-                          said=[s.text for s in facts.said if s.speaker != "interviewer"])
-    return Debrief(scorecard, study, prompt_id)
+    return _debrief(session_facts(record, data), record_prompt_id(record, data), data,
+                    practised)
 
 
 def practised_prompts(store: SessionStore, data: DebriefData | None = None) -> set[str]:
@@ -255,9 +283,16 @@ def session_debrief(store: SessionStore, session_id: int, *,
     For many sessions, pass ``practised`` (from ``practised_prompts``) and ``data`` (from
     ``debrief_data``) once, so each call is one load plus linear work."""
     data = data or debrief_data()
-    record = store.load(session_id)
     done = practised_prompts(store, data) if practised is None else practised
-    return debrief_record(record, data, done)
+    session = store.get_session(session_id)
+    if not session.report:  # the tracker is replayed over the whole record
+        return debrief_record(store.load(session_id), data, done)
+    # the saved report has the timeline and coverage: read only the transcript and prompt
+    said = [Line._make(row) for row in store.transcript_rows(session_id)]
+    captures = store.captures_of(session_id)
+    facts = _facts(session, said, captures, report_from_json(session.report),
+                   _framework(session, data))
+    return _debrief(facts, captures_prompt_id(captures, data), data, done)
 
 
 # -- for people: the CLI, the Markdown export and the review window share these ------------------

@@ -158,6 +158,12 @@ class SegmentDAO:
         return [Segment(id=i, start_s=a, end_s=b, text=t, phase=p, speaker=w)
                 for i, a, b, t, p, w in rows]
 
+    def rows(self, session_id: int) -> list[tuple[float, float, str, str]]:
+        rows: list[tuple[float, float, str, str]] = self._conn.execute(
+            "SELECT start_s, end_s, text, speaker FROM segments WHERE session_id = ? "
+            "ORDER BY start_s, id", (session_id,)).fetchall()
+        return rows
+
     def delete_between(self, session_id: int, start_s: float, end_s: float,
                        speaker: str | None = None) -> int:
         """Delete the segments whose middle lies in [start_s, end_s) (only ``speaker``'s, when

@@ -353,6 +353,16 @@ class SessionStore:
                 diagrams=tuple(self.diagrams.for_session(session_id)),
             )
 
+    def transcript_rows(self, session_id: int) -> list[tuple[float, float, str, str]]:
+        """``(start_s, end_s, text, speaker)`` of every segment, in order: the transcript
+        without a ``Segment`` per row, for readers of many sessions (the scorecard)."""
+        with self._read():
+            return self.segments.rows(session_id)
+
+    def captures_of(self, session_id: int) -> list[Capture]:
+        with self._read():
+            return self.captures.for_session(session_id)
+
     def prompt_titles(self) -> dict[int, str]:
         """Session id -> the title of the prompt it practised (sessions with a prompt only)."""
         with self._read():
