@@ -757,3 +757,19 @@ def test_a_spoken_mock_through_the_real_model_has_its_pace_measured(
     assert silences["ok"] is not None
     nav = next(d for d in shown["scorecard"]["dimensions"] if d["id"] == "problem_navigation")
     assert nav["score"] is not None and nav["score"] <= 2  # 25 s of a 45-minute round
+
+
+def test_the_light_read_and_the_full_record_debrief_the_same(store: SessionStore) -> None:
+    """``session_debrief`` reads only the transcript rows and captures of a session with a
+    saved report; the CLI's full record must give the same scorecard and study list."""
+    from app.debrief import debrief_record
+
+    mock = well_run()
+    _estimate_off(mock)
+    _fillers(mock)
+    mock.lines.append((900.0, 930.0, "Which store would you pick, and why?", "interviewer"))
+    mock.lines.sort()
+    sid = save(store, mock)
+    light = session_debrief(store, sid, practised=set())
+    full = debrief_record(store.load(sid), practised=set())
+    assert light.to_json() == full.to_json() and light.prompt_id == full.prompt_id == "pastebin"
