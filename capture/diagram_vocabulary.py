@@ -75,7 +75,8 @@ class Vocabulary:
         found: list[_Found] = []
         short = len(words) <= GENERIC_MAX_WORDS
         for order, kind in enumerate(self.kinds):
-            for specific, phrases in ((True, kind.synonyms), (False, kind.generic if short else ())):
+            generic = kind.generic if short else ()
+            for specific, phrases in ((True, kind.synonyms), (False, generic)):
                 for phrase in phrases:
                     end = _find(words, phrase)
                     if end is not None:
