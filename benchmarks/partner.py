@@ -162,6 +162,31 @@ def candidate_wer(dialogue: Dialogue, heard: list[tuple[TranscriptEvent, str]]) 
     return word_error_rate(dialogue.text_of("candidate"), " ".join(words))
 
 
+def accuracy_and_echo(dialogue: Dialogue, model: Any, resolved: Any,
+                      files: tuple[Path, Path, Path], leak_db: float) -> None:
+    """Prints 1 (speaker accuracy, two clean files) and 2 (echo with the partner in the mic)."""
+    cand, intv, mix = files
+    heard, _, wall = run_pair(model, resolved, cand, intv, echo=True, realtime=False)
+    right, total = speaker_accuracy(dialogue, heard)
+    print(f"1. speaker accuracy, two files: {right}/{total} words = "
+          f"{100.0 * right / max(1, total):.1f} % (target >= 98 %; {wall:.0f} s wall)")
+
+    off, _, _ = run_pair(model, resolved, mix, intv, echo=False, realtime=False)
+    on, line, _ = run_pair(model, resolved, mix, intv, echo=True, realtime=False)
+    before, after = leaked(dialogue, off), leaked(dialogue, on)
+    dropped = 1.0 - len(after) / max(1, len(before))
+    right_on, total_on = speaker_accuracy(dialogue, on)
+    print(f"2. echo at {leak_db:.0f} dB: leaked words {len(before)} without the filter, "
+          f"{len(after)} with it: {100.0 * dropped:.1f} % dropped (target >= 90 %); "
+          f"{line.echo.stats.dropped_words} dropped "
+          f"({line.echo.stats.dropped_by_level} by level)")
+    print(f"   candidate WER in own turns: {100 * candidate_wer(dialogue, off):.1f} % without, "
+          f"{100 * candidate_wer(dialogue, on):.1f} % with the filter; speaker accuracy with "
+          f"echo: {100.0 * right_on / max(1, total_on):.1f} %")
+    if after:
+        print(f"   still leaked: {' '.join(after)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -169,6 +194,8 @@ def main() -> None:
                         help="also measure the candidate's latency at real time")
     parser.add_argument("--cpu-clock", action="store_true",
                         help="also measure the latency on a simulated CPU-time clock")
+    parser.add_argument("--latency-only", action="store_true",
+                        help="skip 1 and 2 (speaker accuracy and echo)")
     parser.add_argument("--leak-db", type=float, default=-12.0)
     parser.add_argument("--keep", metavar="DIR", help="keep the dialogue's WAV files here")
     args = parser.parse_args()
@@ -187,35 +214,21 @@ def main() -> None:
           f"{len(dialogue.text_of('interviewer').split())} interviewer words; "
           f"load average {os.getloadavg()[0]:.2f}")
 
-    heard, _, wall = run_pair(model, resolved, cand, intv, echo=True, realtime=False)
-    right, total = speaker_accuracy(dialogue, heard)
-    print(f"1. speaker accuracy, two files: {right}/{total} words = "
-          f"{100.0 * right / max(1, total):.1f} % (target >= 98 %; {wall:.0f} s wall)")
-
-    off, _, _ = run_pair(model, resolved, mix, intv, echo=False, realtime=False)
-    on, line, _ = run_pair(model, resolved, mix, intv, echo=True, realtime=False)
-    before, after = leaked(dialogue, off), leaked(dialogue, on)
-    dropped = 1.0 - len(after) / max(1, len(before))
-    right_on, total_on = speaker_accuracy(dialogue, on)
-    print(f"2. echo at {args.leak_db:.0f} dB: leaked words {len(before)} without the filter, "
-          f"{len(after)} with it: {100.0 * dropped:.1f} % dropped (target >= 90 %); "
-          f"{line.echo.stats.dropped_words} dropped "
-          f"({line.echo.stats.dropped_by_level} by level)")
-    print(f"   candidate WER in own turns: {100 * candidate_wer(dialogue, off):.1f} % without, "
-          f"{100 * candidate_wer(dialogue, on):.1f} % with the filter; speaker accuracy with "
-          f"echo: {100.0 * right_on / max(1, total_on):.1f} %")
-    if after:
-        print(f"   still leaked: {' '.join(after)}")
-
+    if not args.latency_only:
+        accuracy_and_echo(dialogue, model, resolved, (cand, intv, mix), args.leak_db)
     _, reference = offline_tokens(model, dialogue.candidate)
     if args.cpu_clock:
-        simulated = simulate_pair(model, resolved, dialogue.mic_mix(args.leak_db),
-                                  dialogue.interviewer)
-        finals = [e for e, who in simulated if who == "candidate" and e.final and not e.revised]
-        lat = [d for _, d in final_latencies(finals, reference)]
-        print(f"3. candidate final-word latency, both streams, echo on, CPU-time clock: "
-              f"p50 {pct(lat, 50):.2f} s, p95 {pct(lat, 95):.2f} s over {len(lat)} words "
-              f"(targets 1.2 / 2.0 s); load average {os.getloadavg()[0]:.2f}")
+        silent = dialogue.interviewer * 0.0
+        for what, mic, other in (
+                ("candidate alone (the partner's source silent)", dialogue.candidate, silent),
+                ("both streams, echo on", dialogue.mic_mix(args.leak_db), dialogue.interviewer)):
+            simulated = simulate_pair(model, resolved, mic, other)
+            finals = [e for e, who in simulated
+                      if who == "candidate" and e.final and not e.revised]
+            lat = [d for _, d in final_latencies(finals, reference)]
+            print(f"3. candidate final-word latency, {what}, CPU-time clock: "
+                  f"p50 {pct(lat, 50):.2f} s, p95 {pct(lat, 95):.2f} s over {len(lat)} words "
+                  f"(targets 1.2 / 2.0 s); load average {os.getloadavg()[0]:.2f}")
     if args.realtime:
         live, _, wall = run_pair(model, resolved, mix, intv, echo=True, realtime=True)
         finals = [e for e, who in live if who == "candidate" and e.final and not e.revised]
