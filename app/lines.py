@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+import numpy as np
+
 from app.pipeline import Heard, event_from
 from app.store import is_disk_full
 from audio.errors import DeviceLost
@@ -250,9 +252,11 @@ class AudioLine(_Pumped):
         realtime = bool(source.realtime)
         for frame in source.frames():
             if self.starts_at is not None:
-                self._fed_samples = max(self._fed_samples,
-                                        round(self.starts_at() * SAMPLE_RATE))
+                lead = max(0, round(self.starts_at() * SAMPLE_RATE) - self._fed_samples)
                 self.starts_at = None
+                if lead and self.recorder is not None:  # so both recordings line up
+                    self.recorder.write(np.zeros(lead, dtype=np.float32))
+                self._fed_samples += lead
             if gate.stopped.is_set():
                 return PumpEnd("stopped")
             if not gate.resumed.is_set():

@@ -247,3 +247,27 @@ def test_a_solo_session_exports_as_before(tmp_path: Path) -> None:
     record = store.load(sid)
     assert "Candidate" not in export(record, "srt") and "<v " not in export(record, "vtt")
     assert '"speaker"' not in export(record, "jsonl")
+
+
+def test_a_second_device_starts_on_the_first_ones_clock_and_its_recording_lines_up(
+    tmp_path: Path,
+) -> None:
+    import soundfile as sf
+
+    from app.lines import Gate, Inbox, PumpEnd
+    from audio.recorder import Recorder
+
+    line = AudioLine(ArraySource(tone([(0.0, 0.5)], 0.5, 0.5)), transcriber=Scripted([]),
+                     speaker="interviewer")
+    line.recorder = Recorder(tmp_path / "interviewer.wav")
+    line.starts_at = lambda: 1.0  # the microphone's clock when the partner's first frame came
+    inbox, ends = Inbox(), []
+    line.start(inbox, Gate(), ends.append)
+    line.join(30)
+    line.recorder.close()
+    assert ends == [PumpEnd("end_of_input")]
+    first = inbox.get(1.0)
+    assert isinstance(first, AudioFrame) and first.start_s == pytest.approx(1.0)
+    assert line.fed_s == pytest.approx(1.5)
+    recorded, rate = sf.read(tmp_path / "interviewer.wav")
+    assert len(recorded) == int(1.5 * rate) and not recorded[: rate].any()
