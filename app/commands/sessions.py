@@ -108,11 +108,13 @@ def show_json(store: SessionStore, session_id: int) -> dict[str, Any]:
     audio = store.audio_file(s)
     folder = store.session_dir(s.id, create=False)
     out: dict[str, Any] = s.to_json()
+    partner = any(g.speaker == "interviewer" for g in record.segments)
     out.update({
         "audio_file": str(audio) if audio else None,
         "settings": s.settings,
         "report": s.report,
-        "segments": [{"start": g.start_s, "end": g.end_s, "text": g.text, "phase": g.phase}
+        "segments": [{"start": g.start_s, "end": g.end_s, "text": g.text, "phase": g.phase,
+                      **({"speaker": g.speaker} if partner else {})}
                      for g in record.segments],
         "phases": [{"phase": p.phase, "start": p.start_s, "end": p.end_s,
                     "budget_s": p.budget_s} for p in record.phase_spans],
@@ -139,7 +141,7 @@ def _show(store: SessionStore, args: argparse.Namespace) -> int:
         print(json.dumps(show_json(store, args.id), indent=2, ensure_ascii=False))
         return 0
     from app.export import phase_rows
-    from app.presentation import clock, merge_lines
+    from app.presentation import SPEAKER_NAMES, clock, has_partner, merge_lines
 
     record = store.load(args.id)
     s = record.session
@@ -167,8 +169,10 @@ def _show(store: SessionStore, args: argparse.Namespace) -> int:
     print()
     print("\n".join(debrief_text(debrief_record(record, practised=practised_prompts(store)))))
     print("\nTranscript")
+    partner = has_partner(record.segments)
     for line in merge_lines(record.segments):
-        print(f"  {clock(line.start_s):>7}  {line.text}")
+        who = f"{SPEAKER_NAMES.get(line.speaker, line.speaker)}: " if partner else ""
+        print(f"  {clock(line.start_s):>7}  {who}{line.text}")
     return 0
 
 

@@ -6,6 +6,7 @@ and sources of synthetic frames; the store and exports run on real SQLite.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -271,3 +272,23 @@ def test_a_second_device_starts_on_the_first_ones_clock_and_its_recording_lines_
     assert line.fed_s == pytest.approx(1.5)
     recorded, rate = sf.read(tmp_path / "interviewer.wav")
     assert len(recorded) == int(1.5 * rate) and not recorded[: rate].any()
+
+
+def test_sessions_show_names_the_speakers_of_a_partner_session(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from app.cli import main
+    from app.settings import Settings
+
+    with Settings().open_store() as store:
+        sid = store.create_session(title="pair", framework="system-design").id
+        store.write_batch(sid, segments=[
+            Segment(0.0, 2.0, "Why a queue?", speaker="interviewer"),
+            Segment(3.0, 5.0, "To absorb bursts.")])
+        store.finish_session(sid, duration_s=6.0)
+    assert main(["sessions", "show", str(sid)]) == 0
+    out = capsys.readouterr().out
+    assert "Interviewer: Why a queue?" in out and "Candidate: To absorb bursts." in out
+    assert main(["sessions", "show", str(sid), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [g["speaker"] for g in shown["segments"]] == ["interviewer", "candidate"]
