@@ -34,8 +34,8 @@ _UNITS = {
 }
 UNIT_KEYS = frozenset(_UNITS.values())
 _SMALL = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "zero": 0, "nought": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
     "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
     "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
     "seventy": 70, "eighty": 80, "ninety": 90,
@@ -185,6 +185,23 @@ def tokens(text: str) -> list[Token]:
         if value is None:
             key = _UNITS.get(word) or stem(word)
             out.append(Token(key, word))
+            i += 1
+            continue
+        if i + 1 < n and raw[i] == "point" and value == int(value) and glued_unit is None:
+            # a decimal said aloud: "ninety-nine point nine five" is 99.95, "two point five
+            # million" is 2.5 million
+            digits = []
+            j = i + 1
+            while j < n and ((raw[j] in _SMALL and _SMALL[raw[j]] < 10) or raw[j].isdigit()):
+                digits.append(str(_SMALL.get(raw[j], raw[j])))
+                j += 1
+            if digits:
+                value = float(f"{int(value)}.{''.join(digits)}")
+                i = j
+        if i < n and raw[i] == "nines" and 2 <= value <= 6:
+            # "four nines" of availability is 99.99 %
+            out.append(Token(number_key(100 - 10 ** (2 - value)), " ".join(raw[start:i + 1]),
+                             100 - 10 ** (2 - value)))
             i += 1
             continue
         # scale words after the number: "100 million", "one hundred thousand", "2.5 million"

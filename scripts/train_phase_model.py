@@ -381,15 +381,19 @@ def checklist_pr(walks: list[Walk], framework: Framework, model: PhaseModel
     return tp / max(1, tp + fp), tp / max(1, tp + fn)
 
 
+CHECKLIST_PRECISION = 0.94  # on dev with the train-only model; held-out runs a little lower
+
+
 def tune_threshold(model: PhaseModel, dev: list[Walk], framework: Framework) -> float:
-    """The lowest threshold (most recall) whose dev precision is at least 0.92."""
-    best, best_recall = 0.2, -1.0
+    """The lowest threshold (most recall) whose dev precision is at least
+    ``CHECKLIST_PRECISION``: a false tick hides what the coach exists to show."""
+    best, best_recall = 0.5, -1.0
     assert model.checklist is not None
-    for th in (0.01, 0.015, 0.02, 0.03, 0.04, 0.06, 0.1, 0.2):
+    for th in (0.01, 0.02, 0.04, 0.06, 0.1, 0.15, 0.2, 0.3, 0.5):
         trial = replace(model, checklist=replace(model.checklist, threshold=th))
         p, r = checklist_pr(dev, framework, trial)
         print(f"  checklist threshold {th}: precision {p:.3f} recall {r:.3f}", flush=True)
-        if p >= 0.92 and r > best_recall:
+        if p >= CHECKLIST_PRECISION and r > best_recall:
             best, best_recall = th, r
     return best
 
@@ -547,7 +551,10 @@ def main() -> int:
     framework = get_framework("system-design")
     phases = list(framework.phase_ids)
     train = load_dirs([CORPUS / "train"])
-    dev = load_dirs([CORPUS / "dev"]) + load_dirs(LEGACY_DIRS, domain="legacy (own sets)")
+    # dev-blind1 was the first blind split: measured twice, then retired into development
+    # material (corpus README); blind2 is never read here
+    dev = (load_dirs([CORPUS / "dev", CORPUS / "dev-blind1"])
+           + load_dirs(LEGACY_DIRS, domain="legacy (own sets)"))
     tuning = list(dev)
     if SHARED.is_dir():
         # the shared study-guide answers (read in place, never trained on) weigh as one style
@@ -567,8 +574,8 @@ def main() -> int:
         old = json.loads(args.out.read_text())
         chosen = {"prior_power": old["prior_power"], "scale": old["scale"], **old["params"]}
         model = to_model(weights, bias, phases, design, train, *split_knobs(chosen))
-        dev_a8, _ = agreement(dev, framework, model,
-                              replace(TunedParameters(), **split_knobs(chosen)[2]))
+        dev_a8 = style_balanced(tuning, framework, model,
+                                replace(TunedParameters(), **split_knobs(chosen)[2]))
     else:
         chosen, dev_a8 = tune(train, tuning, framework, phases, design, weights, bias)
     print(f"tuning objective (style-balanced 8-phase): {dev_a8:.3f} with {chosen}")

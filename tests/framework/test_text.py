@@ -33,6 +33,22 @@ def test_numbers_with_units_and_compounds() -> None:
 
 
 @pytest.mark.parametrize(
+    ("spoken", "written"),
+    [("availability ninety-nine point nine five", "availability 99.95%"),
+     ("four nines of availability", "99.99% of availability"),
+     ("two point five million users", "2.5 million users"),
+     ("zoom levels nought to nineteen", "zoom levels 0 to 19")],
+)
+def test_decimals_and_nines_said_aloud_meet_the_figure(spoken: str, written: str) -> None:
+    """A requirement written "99.95%" is said "ninety-nine point nine five" or "four nines"."""
+    assert keys(spoken) == keys(written)
+
+
+def test_point_is_a_word_when_no_digit_follows() -> None:
+    assert keys("one point of view") == ["#1", "point", "of", "view"]
+
+
+@pytest.mark.parametrize(
     ("a", "b"),
     [("caching", "cache"), ("databases", "database"), ("stored", "store"),
      ("replicas", "replica"), ("queries", "query"), ("mapping", "map")],
