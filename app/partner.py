@@ -111,10 +111,17 @@ class PartnerLine:
 
     def start(self, inbox: Inbox, gate: Gate, on_end: Callable[[PumpEnd], None]) -> None:
         self._on_end = on_end
-        if self.realtime and self.interviewer.realtime:  # two devices: one clock
+        if self._devices():  # opened one after the other: the second joins the first's clock
             self.interviewer.starts_at = lambda: self.candidate.fed_s
         self.candidate.start(inbox, gate, lambda end: self._ended(CANDIDATE, end))
         self.interviewer.start(inbox, gate, lambda end: self._ended(INTERVIEWER, end))
+
+    def _devices(self) -> bool:
+        """Two live devices (two files both start at 0 s by definition, even at real time)."""
+        from audio.sources import FileSource
+
+        lines = (self.candidate, self.interviewer)
+        return all(line.realtime and not isinstance(line.source, FileSource) for line in lines)
 
     def stop(self) -> None:
         self.candidate.stop()
