@@ -132,18 +132,19 @@ def test_the_shipped_model_keeps_its_dev_split_figure() -> None:
     assert figure >= recorded - 0.002, (figure, recorded)
 
 
-BLIND = DATA / "corpus" / "blind"
+BLIND = DATA / "corpus" / "blind2"
 
 
 @pytest.mark.skipif(not BLIND.is_dir(), reason="no corpus blind split")
 def test_the_blind_split_keeps_its_measured_floor() -> None:
-    """Measured once with the shipped model (86.4 % / 88.8 %, README.md); never tuned on. A
-    floor a few points under, so a change that loses ground on unseen domains fails."""
+    """blind2, measured once with the shipped model (88.8 % / 90.9 %, README.md); never tuned
+    on, never read by the trainer. A floor a few points under, so a change that loses ground
+    on unseen domains fails."""
     sys.path.insert(0, str(ROOT / "scripts"))
     import train_phase_model as trainer
 
     a8, a4 = trainer.agreement(trainer.load_dirs([BLIND]), FW, "auto")
-    assert a8 >= 0.83 and a4 >= 0.86, (a8, a4)
+    assert a8 >= 0.86 and a4 >= 0.88, (a8, a4)
 
 
 def test_live_fragments_are_gathered_into_phrases_for_the_model() -> None:
