@@ -330,7 +330,7 @@ _CONCEPT_GROUPS = (
     "feed timeline",
     "photo image picture media",
     "video clip",
-    "url link shortlink",
+    "url shortlink",
     "follow follower following subscribe subscriber",
     "user customer person people member",
     "delete remove deletion",
