@@ -229,7 +229,7 @@ def _rebuild_report(
     for seg in record.segments:
         while manual and manual[0].at_s <= seg.start_s:
             tracker.override(manual.pop(0).phase, seg.start_s)
-        tracker.feed(Utterance(seg.text, seg.start_s, seg.end_s))
+        tracker.feed(Utterance(seg.text, seg.start_s, seg.end_s, speaker=seg.speaker))
     end = max(session.duration_s, record.segments[-1].end_s if record.segments else 0.0)
     state = tracker.state(end)
     items = state.items

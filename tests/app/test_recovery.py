@@ -111,3 +111,23 @@ def test_discard_and_nothing_to_recover(private_home: Path) -> None:
     discard(store, session.id)
     assert find_unfinished(store) == [] and not store.session_dir(session.id, create=False).exists()
     store.close()
+
+
+def test_recovery_keeps_who_was_speaking(private_home: Path) -> None:
+    """A partner's question read back after a crash is phase evidence only: it never addresses
+    a requirement the candidate did not."""
+    from app.store.entities import Capture, RequirementRow, Segment
+
+    store = SessionStore()
+    session = store.create_session(title="partner mock", framework="system-design")
+    store.add_capture(session.id, Capture(0.0, None, "", "Design a paste service", (
+        RequirementRow("r1", "Pastes expire after a configurable time", "functional"),)))
+    store.add_segments(session.id, [
+        Segment(0.0, 4.0, "Should pastes expire after a configurable time?",
+                speaker="interviewer"),
+        Segment(5.0, 9.0, "Let me start with the users and what they store.")])
+    recovered = recover(store, session.id, transcribe_rest=False)
+    report = recovered.report or {}
+    [req] = [r for r in report["requirements"] if r["id"] == "r1"]
+    assert not req["addressed"]
+    store.close()
