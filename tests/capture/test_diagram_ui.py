@@ -80,7 +80,10 @@ def test_capture_watch_and_review_a_diagram(qtbot: QtBot, qapp: Any, tmp_path: P
     # the runner saved it and the tracker ticked the drawn items, shown as drawn
     qtbot.waitUntil(lambda: "cache" in live.coverage.addressed(), timeout=30_000)
     assert live.coverage.addressed()["cache"].source == "diagram"
-    assert "✎ diagram · 3 components" in live.transcript.plain_text()
+    # the transcript's mark comes by its own queued signal: wait for it too (under load it
+    # can land after the coverage row)
+    qtbot.waitUntil(lambda: "✎ diagram · 3 components" in live.transcript.plain_text(),
+                    timeout=30_000)
 
     # watching: the same picture is grabbed again but adds nothing ...
     app.diagrams.capture_now()
