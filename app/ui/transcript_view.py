@@ -58,6 +58,7 @@ class TranscriptView(QWidget):
         self._edit.document().setDocumentMargin(14)
         self._lines: list[_Line] = []
         self._starts: list[float] = []
+        self._waiting_tags: list[str] = []  # marks made before any line: they go on the first
         self._partial_text = ""
         self._follow = True
         self._jump = QPushButton(icon("play"), "Jump to live", self)
@@ -88,6 +89,7 @@ class TranscriptView(QWidget):
         self._edit.clear()
         self._lines.clear()
         self._starts.clear()
+        self._waiting_tags.clear()
         self._partial_text = ""
         self.follow_live()
 
@@ -116,6 +118,9 @@ class TranscriptView(QWidget):
         index = bisect.bisect_right(self._starts, start_s)
         self._starts.insert(index, start_s)
         self._lines.insert(index, line)
+        waiting, self._waiting_tags = self._waiting_tags, []
+        for tag in waiting:
+            self.mark(start_s, tag)
 
     def revise(self, text: str, start_s: float, end_s: float, phase: str | None = None) -> None:
         """The refine pass decoded [start_s, end_s) again: the lines that started in it become
@@ -194,9 +199,13 @@ class TranscriptView(QWidget):
         self._partial_text = text
 
     def mark(self, at_s: float, tag: str) -> bool:
-        """Tint the final line spoken at ``at_s`` and append a muted ``tag``; False if none."""
+        """Tint the final line spoken at ``at_s`` and append a muted ``tag``. Before any line
+        has come (a diagram captured before the first words are transcribed), the tag waits for
+        the first line; False then."""
         index = bisect.bisect_right(self._starts, at_s + 0.05) - 1
         if index < 0:
+            if tag not in self._waiting_tags:
+                self._waiting_tags.append(tag)
             return False
         line = self._lines[index]
         if tag in line.tags:

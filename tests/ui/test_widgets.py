@@ -75,6 +75,17 @@ def test_transcript_marks_the_line_that_moved_the_phase(qtbot: QtBot) -> None:
     assert view.plain_text().count("→ High-level design") == 1
 
 
+def test_a_mark_made_before_any_line_goes_on_the_first_line(qtbot: QtBot) -> None:
+    """A diagram captured before the first words are transcribed still shows in the transcript."""
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    assert not view.mark(3.0, "✎ diagram · 2 components")
+    view.add_final("So the users post short texts", 4.0, 6.0)
+    assert "✎ diagram · 2 components" in view.plain_text().splitlines()[0]
+    view.add_final("and read them later.", 6.1, 7.0)
+    assert view.plain_text().count("✎ diagram") == 1
+
+
 def test_autoscroll_pauses_when_the_user_scrolls_up(qtbot: QtBot) -> None:
     view = TranscriptView()
     qtbot.addWidget(view)
