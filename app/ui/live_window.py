@@ -576,9 +576,13 @@ class LiveWindow(QMainWindow):
     def handle_event(self, event: object) -> None:
         if isinstance(event, TranscriptLine) and event.speaker == "interviewer":
             # The partner's lines, named; their partials would overwrite the candidate's.
-            if event.final and event.text:
-                self.transcript.add_final(f"Interviewer: {event.text}", event.start_s,
-                                          event.end_s, event.phase)
+            named = f"Interviewer: {event.text}" if event.text else ""
+            if event.revised:
+                self.transcript.revise(named, event.start_s, event.end_s, event.phase,
+                                       speaker="interviewer")
+            elif event.final and named:
+                self.transcript.add_final(named, event.start_s, event.end_s, event.phase,
+                                          speaker="interviewer")
         elif isinstance(event, TranscriptLine):
             if event.revised:
                 self.transcript.revise(event.text, event.start_s, event.end_s, event.phase)

@@ -29,6 +29,7 @@ class _Line:
     text: str = ""
     phase: str | None = None
     prefix: str = ""  # the time stamp before the words
+    speaker: str = "candidate"  # a revision replaces only its own speaker's lines
 
 
 def _utf16_len(text: str) -> int:
@@ -94,7 +95,8 @@ class TranscriptView(QWidget):
         self.follow_live()
 
     def add_final(
-        self, text: str, start_s: float, end_s: float, phase: str | None = None
+        self, text: str, start_s: float, end_s: float, phase: str | None = None,
+        speaker: str = "candidate",
     ) -> None:
         """Append committed words (they replace the partial that preceded them), continuing the
         last line when they follow it closely within the same sentence and phase."""
@@ -104,7 +106,8 @@ class TranscriptView(QWidget):
             return
         last = self._lines[-1] if self._lines else None
         # the streaming transcriber commits a few words at a time: the exports' joining rule
-        if last is not None and joins(last, Line(start_s, end_s, text, phase)):
+        if (last is not None and last.speaker == speaker
+                and joins(last, Line(start_s, end_s, text, phase))):
             # insert after the line's words, before any tags already appended to it
             block = self._edit.document().findBlockByNumber(last.block)
             cursor = QTextCursor(self._edit.document())
@@ -113,7 +116,7 @@ class TranscriptView(QWidget):
             last.text = f"{last.text} {text}"
             last.end_s = max(last.end_s, end_s)
             return
-        line = _Line(start_s, end_s, 0, [], text, phase, f"{clock(start_s)}  ")
+        line = _Line(start_s, end_s, 0, [], text, phase, f"{clock(start_s)}  ", speaker)
         self._append_block(line)
         index = bisect.bisect_right(self._starts, start_s)
         self._starts.insert(index, start_s)
@@ -122,17 +125,20 @@ class TranscriptView(QWidget):
         for tag in waiting:
             self.mark(start_s, tag)
 
-    def revise(self, text: str, start_s: float, end_s: float, phase: str | None = None) -> None:
-        """The refine pass decoded [start_s, end_s) again: the lines that started in it become
-        this one line, edited in place (their first block keeps its tags); the scroll position
-        stays where the user left it (or keeps following the live end)."""
+    def revise(self, text: str, start_s: float, end_s: float, phase: str | None = None,
+               speaker: str = "candidate") -> None:
+        """The refine pass decoded [start_s, end_s) of one speaker again: that speaker's lines
+        that started in it become this one line, edited in place (their first block keeps its
+        tags; the other speaker's lines stay); the scroll position stays where the user left
+        it (or keeps following the live end)."""
         text = text.strip()
         covered = [
-            i for i, line in enumerate(self._lines) if start_s - 0.05 <= line.start_s < end_s
+            i for i, line in enumerate(self._lines)
+            if start_s - 0.05 <= line.start_s < end_s and line.speaker == speaker
         ]
         if not covered:
             if text:
-                self.add_final(text, start_s, end_s, phase)
+                self.add_final(text, start_s, end_s, phase, speaker)
             return
         bar = self._edit.verticalScrollBar()
         scrolled = bar.value()

@@ -53,3 +53,21 @@ def test_a_revision_keeps_the_scroll_position(qtbot: QtBot) -> None:
     view.revise("Line number 78 about sharding, revised", 312.0, 314.0)
     qtbot.waitUntil(lambda: bar.value() == bar.maximum())
     assert view.following
+
+
+def test_a_revision_keeps_the_other_speakers_lines(qtbot: QtBot) -> None:
+    """Practising with a partner: the candidate's revision spans the partner's short question;
+    the question stays, and a candidate's words never join the partner's line."""
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.add_final("so each paste gets", 0.0, 1.5)
+    view.add_final("Interviewer: How long do they live?", 1.6, 3.0, speaker="interviewer")
+    view.add_final("a key and a", 3.1, 4.0)
+    assert view.line_texts() == ["so each paste gets", "Interviewer: How long do they live?",
+                                 "a key and a"]
+    view.revise("So each paste gets a key and a time to live.", 0.0, 6.0)
+    assert view.line_texts() == ["So each paste gets a key and a time to live.",
+                                 "Interviewer: How long do they live?"]
+    view.revise("Interviewer: How long do pastes live?", 1.6, 3.0, speaker="interviewer")
+    assert view.line_texts()[1] == "Interviewer: How long do pastes live?"
+    assert view.line_count == 2
