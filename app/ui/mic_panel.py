@@ -176,6 +176,54 @@ class _MicWorker(QObject):
         return model_transcriber_factory(self.model_spec)
 
 
+class _MeterPreview:
+    """The one worker whose audio a panel's level meter shows, polled 20 times a second, and
+    the stopped workers still winding down (joined when the panel shuts down). ``peaks``: show
+    the loudest level since the last poll rather than the latest one."""
+
+    def __init__(self, owner: QWidget, meter: LevelMeter, peaks: bool) -> None:
+        self._meter = meter
+        self._peaks = peaks
+        self.worker: _MicWorker | None = None
+        self._started: list[_MicWorker] = []
+        self._source: Any = None
+        self._poll = QTimer(owner)
+        self._poll.setInterval(50)
+        self._poll.timeout.connect(self._show_level)
+
+    def start(self, worker: _MicWorker, source: Any) -> None:
+        """Start ``worker``, which feeds ``source`` (an ``audio.meter.LevelMeter``)."""
+        self._source = source
+        self.worker = worker
+        self._started = [w for w in self._started if w.worker_thread.is_alive()] + [worker]
+        worker.start()
+        self._poll.start()
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+        self.ended(self.worker)
+
+    def ended(self, worker: _MicWorker | None) -> None:
+        """``worker`` finished or was stopped: if it was the current one, the meter goes idle."""
+        if worker is self.worker:
+            self.worker = None
+            self._poll.stop()
+            self._meter.set_level(None)
+
+    def join(self, timeout_s: float) -> None:
+        self.stop()
+        for worker in self._started:
+            worker.worker_thread.join(timeout_s)
+
+    def _show_level(self) -> None:
+        source = self._source
+        if source is None:
+            return
+        peak = getattr(source, "take_peak", None) if self._peaks else None
+        self._meter.set_level(peak() if callable(peak) else source.latest())
+
+
 class MicPanel(QWidget):
     """Device picker + level meter + test button; ``device_changed`` carries the device key."""
 
@@ -223,12 +271,7 @@ class MicPanel(QWidget):
         grid.addWidget(self._meter, 1, 0)
         grid.addWidget(self._test, 1, 1)
         grid.addWidget(self._status, 2, 0, 1, 2)
-        self._poll = QTimer(self)
-        self._poll.setInterval(50)
-        self._poll.timeout.connect(self._poll_meter)
-        self._worker: _MicWorker | None = None
-        self._workers: list[_MicWorker] = []
-        self._meter_source: Any = None
+        self._preview = _MeterPreview(self, self._meter, peaks=True)
         self._preview_wanted = False
         self._refresh.clicked.connect(self.refresh)
         self._combo.currentIndexChanged.connect(self._on_device_picked)
@@ -324,33 +367,28 @@ class MicPanel(QWidget):
     def shutdown(self, timeout_s: float = 5.0) -> None:
         """Stop and join every worker (window closing)."""
         self._preview_wanted = False
-        self._stop_worker()
-        for worker in self._workers:
-            worker.worker_thread.join(timeout_s)
+        self._preview.join(timeout_s)
 
     # --- internals -------------------------------------------------------------------------
+
+    @property
+    def _worker(self) -> _MicWorker | None:
+        return self._preview.worker
 
     def _start_worker(self, test: bool) -> None:
         from audio.meter import LevelMeter as AudioMeter
 
-        self._meter_source = AudioMeter()
-        worker = _MicWorker(self.device() or None, self._meter_source, test,
+        source = AudioMeter()
+        worker = _MicWorker(self.device() or None, source, test,
                             self._model_spec() if test else None, self._models)
         worker.heard.connect(self._on_heard, Qt.ConnectionType.QueuedConnection)
         worker.progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
         worker.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
         worker.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
-        self._worker = worker
-        self._workers = [w for w in self._workers if w.worker_thread.is_alive()] + [worker]
-        worker.start()
-        self._poll.start()
+        self._preview.start(worker, source)
 
     def _stop_worker(self) -> None:
-        if self._worker is not None:
-            self._worker.stop()
-            self._worker = None
-        self._poll.stop()
-        self._meter.set_level(None)
+        self._preview.stop()
 
     def _on_device_picked(self, _index: int) -> None:
         self.device_changed.emit(self.device())
@@ -369,13 +407,6 @@ class MicPanel(QWidget):
                        "requirements first.”")
         self._start_worker(test=True)
 
-    @Slot()
-    def _poll_meter(self) -> None:
-        meter = self._meter_source
-        if meter is not None:
-            peak = getattr(meter, "take_peak", None)
-            self._meter.set_level(peak() if callable(peak) else meter.latest())
-
     @Slot(str)
     def _on_heard(self, text: str) -> None:
         if text:
@@ -393,10 +424,8 @@ class MicPanel(QWidget):
     def _on_finished(self) -> None:
         sender = self.sender()
         was_test = isinstance(sender, _MicWorker) and sender.test
-        if sender is self._worker:
-            self._worker = None
-            self._poll.stop()
-            self._meter.set_level(None)
+        if isinstance(sender, _MicWorker):
+            self._preview.ended(sender)
         if was_test:
             self._test.setText("Test my mic")
             self._test.setIcon(icon("test-mic"))
@@ -462,12 +491,7 @@ class PartnerPanel(QWidget):
         grid.addWidget(self._meter, 1, 0)
         # The sentence under it goes in the caller's form (``status_label``): a wrapped label
         # inside a nested layout gets one line's height in a QFormLayout and is cut off.
-        self._poll = QTimer(self)
-        self._poll.setInterval(50)
-        self._poll.timeout.connect(self._poll_meter)
-        self._worker: _MicWorker | None = None
-        self._workers: list[_MicWorker] = []
-        self._meter_source: Any = None
+        self._preview = _MeterPreview(self, self._meter, peaks=False)
         self._combo.currentIndexChanged.connect(self._on_picked)
         self.devices: list[Device] = []
 
@@ -513,41 +537,22 @@ class PartnerPanel(QWidget):
         self.shutdown(0.0)
 
     def shutdown(self, timeout_s: float = 5.0) -> None:
-        self._stop_worker()
-        for worker in self._workers:
-            worker.worker_thread.join(timeout_s)
+        self._preview.join(timeout_s)
 
     def _on_picked(self, _index: int) -> None:
         self._meter.set_active(self.source() != "")
         self._restart_preview()
 
     def _restart_preview(self) -> None:
-        self._stop_worker()
+        self._preview.stop()
         if not self.source() or not self.isVisible():
             return
         from audio.meter import LevelMeter as AudioMeter
 
-        self._meter_source = AudioMeter()
-        worker = _MicWorker(self.source(), self._meter_source, False, None,
-                            opener=_open_loopback)
+        source = AudioMeter()
+        worker = _MicWorker(self.source(), source, False, None, opener=_open_loopback)
         worker.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
-        self._worker = worker
-        self._workers = [w for w in self._workers if w.worker_thread.is_alive()] + [worker]
-        worker.start()
-        self._poll.start()
-
-    def _stop_worker(self) -> None:
-        if self._worker is not None:
-            self._worker.stop()
-            self._worker = None
-        self._poll.stop()
-        self._meter.set_level(None)
-
-    @Slot()
-    def _poll_meter(self) -> None:
-        meter = self._meter_source
-        if meter is not None:
-            self._meter.set_level(meter.latest())
+        self._preview.start(worker, source)
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
