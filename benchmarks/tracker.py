@@ -36,6 +36,7 @@ from corpus_timing import timed  # noqa: E402
 from train_phase_model import system_of  # noqa: E402
 
 from framework.definition import Framework, get_framework  # noqa: E402
+from framework.phase_model import load_phase_model  # noqa: E402
 from framework.tracker import ModelChoice, Tracker, TunedParameters  # noqa: E402
 from framework.types import PromptItem, Utterance  # noqa: E402
 
@@ -298,13 +299,14 @@ def checklist_figures(walks: list[Walkthrough], framework: Framework, round_s: f
 
 
 def compare_sets(sets: dict[str, list[Walkthrough]], framework: Framework, round_s: float,
-                 groups: dict[str, str] | None) -> dict[str, Any]:
+                 groups: dict[str, str] | None, learned: ModelChoice = "auto"
+                 ) -> dict[str, Any]:
     """The tracker of the last stop (rules only) beside the learned one, per set."""
     out: dict[str, Any] = {}
     for name, walks in sets.items():
         row: dict[str, Any] = {"walkthroughs": len(walks),
                                "minutes": round(sum(w.labelled[-1][0].end_s for w in walks) / 60)}
-        for label, choice in (("rules", None), ("learned", "auto")):
+        for label, choice in (("rules", None), ("learned", learned)):
             r = phase_figures(walks, framework, round_s, groups=groups, phase_model=choice)
             r.update(coverage_figures(walks, framework, round_s, phase_model=choice,
                                       max_others=3))
@@ -519,6 +521,9 @@ def print_set(title: str, r: dict[str, Any]) -> None:
     c = r["coverage_counts"]
     print(f"coverage precision {r['coverage_precision']:.3f} recall {r['coverage_recall']:.3f} "
           f"(tp {c['tp']}, fp {c['fp']}, fn {c['fn']})  (target >= 0.85 each)")
+    if r.get("checklist_precision") is not None:
+        print(f"checklist precision {r['checklist_precision']:.3f} recall "
+              f"{r['checklist_recall']:.3f} ({r['checklist_walkthroughs']} labelled walkthroughs)")
 
 
 def main() -> int:
@@ -539,6 +544,9 @@ def main() -> int:
     parser.add_argument("--compare", action="store_true",
                         help="one table per set: the rules-only tracker of the last stop beside "
                              "the learned one (phases, boundaries, changes, coverage, checklist)")
+    parser.add_argument("--model", type=Path, metavar="FILE",
+                        help="measure this model file (scripts/train_phase_model.py --out FILE) "
+                             "instead of the shipped one")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--minutes", type=float, default=45.0)
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -570,8 +578,9 @@ def main() -> int:
     if mapping is not None:
         sets = {name: relabel(walks, mapping) for name, walks in sets.items()}
     result: dict[str, Any] = {"load_avg": [round(x, 2) for x in os.getloadavg()]}
+    learned: ModelChoice = load_phase_model(str(args.model)) if args.model else "auto"
     if args.compare:
-        table = compare_sets(sets, framework, round_s, groups)
+        table = compare_sets(sets, framework, round_s, groups, learned)
         if args.json:
             print(json.dumps(table, indent=1))
         else:
@@ -582,8 +591,12 @@ def main() -> int:
     if mapping is not None:
         result["framework"] = framework.id
     for name, walks in sets.items():
-        r = phase_figures(walks, framework, round_s, verbose=args.verbose, groups=groups)
-        r.update(coverage_figures(walks, framework, round_s, verbose=args.verbose))
+        r = phase_figures(walks, framework, round_s, verbose=args.verbose, groups=groups,
+                          phase_model=learned)
+        r.update(coverage_figures(walks, framework, round_s, verbose=args.verbose,
+                                  phase_model=learned))
+        r.update(checklist_figures(walks, framework, round_s, phase_model=learned,
+                                   verbose=args.verbose))
         result[name] = r
     if args.perturb:
         for name in list(sets):
