@@ -45,15 +45,17 @@ def _cpu_s() -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", choices=["tune", "heldout", "all"], default="all")
+    parser.add_argument("--split", choices=["tune", "heldout", "blind", "all"], default="all")
     parser.add_argument("--dir", type=Path, default=None, help="render into (and keep) DIR")
     parser.add_argument("--verbose", action="store_true", help="print misses per diagram")
     parser.add_argument("--scale", type=float, default=None, help="upscale before Tesseract")
     parser.add_argument("--keep-lines", action="store_true", help="do not erase straight lines")
+    parser.add_argument("--reader", choices=["auto", "lines", "tesseract"], default="auto",
+                        help="the line recogniser (auto: when installed) or Tesseract")
     args = parser.parse_args(argv)
     defaults = DiagramOptions()
     options = replace(defaults, scale=args.scale or defaults.scale,
-                      erase_lines=not args.keep_lines)
+                      erase_lines=not args.keep_lines, reader=args.reader)
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.dir or Path(tmp)
         truths = render_set(folder, None if args.split == "all" else args.split)
@@ -83,15 +85,17 @@ def report(truths: list[Path], verbose: bool, options: DiagramOptions) -> int:
             if any(set(words_of(label["text"])) <= words for words in read_words)
         )
         split = truth["split"]
-        for key in ("all", split, f"{split}:{truth['style']}", f"{split}:{truth['theme']}",
-                    f"font:{truth.get('font', '')}"):
+        keys = ["all", split, f"{split}:{truth['style']}", f"{split}:{truth['theme']}"]
+        if split != "blind":  # the blind split is only ever seen as totals per style
+            keys.append(f"font:{truth.get('font', '')}")
+        for key in keys:
             row = rows[key]
             row[0] += len(wanted & got)
             row[1] += len(got - wanted)
             row[2] += len(wanted - got)
             row[3] += labels_ok
             row[4] += len(truth["labels"])
-        if verbose and (wanted != got or labels_ok < len(truth["labels"])):
+        if verbose and split != "blind" and (wanted != got or labels_ok < len(truth["labels"])):
             print(f"{path.stem}: missed {sorted(wanted - got)} extra {sorted(got - wanted)}")
             print("   read:", " | ".join(label.text for label in reading.labels))
     load_after = os.getloadavg()[0]

@@ -9,10 +9,11 @@ in order), this module:
   background is estimated locally (a median of tile medians) and a pixel's ink is how far it
   lies from its own background, so white text on a blue box, black text on a yellow note and
   light text on a dark canvas all come out black on white;
-- hands Tesseract only the parts of the canvas that hold ink, upscaled so that 11 px labels
-  are tall enough, and asks for sparse text (``--psm 11``: find as much text as possible in no
-  particular order);
-- groups Tesseract's word boxes into labels (words on one line, then lines stacked in one
+- erases box edges and arrows from that page, finds the line-sized clusters of ink left, and
+  reads each cluster's part of the original picture with a line recogniser trained on scene
+  text (``capture.text_lines``), which reads hand-drawn fonts that Tesseract cannot; without
+  its model, Tesseract reads the page in sparse-text mode (``--psm 11``) instead;
+- groups the lines (or Tesseract's words) into labels (words on one line, then lines stacked in one
   box) and names components from the labels with the vocabulary in
   ``assets/diagram/components.toml`` (see ``capture.diagram_vocabulary``).
 
@@ -30,7 +31,8 @@ import numpy as np
 from PIL import Image
 
 from capture.diagram_vocabulary import Vocabulary, default_vocabulary
-from capture.ocr import DEFAULT_TIMEOUT_S, load_image, resolve_tesseract, tesseract_tsv
+from capture.ocr import DEFAULT_TIMEOUT_S, OcrError, load_image, resolve_tesseract, tesseract_tsv
+from capture.text_lines import LineReader, default_line_reader
 
 Box = tuple[int, int, int, int]  # x, y, width, height (the JSON contract's order)
 Box4 = tuple[int, int, int, int]  # left, top, right, bottom (page pixels)
@@ -106,6 +108,11 @@ class DiagramOptions:
     crop: bool = True  # only the inked parts of the canvas go to Tesseract
     second_pass: bool = True  # ink the sparse pass left unread is read again, line by line
     max_islands: int = 40
+    reader: str = "auto"  # "lines": each ink cluster read by capture.text_lines' recogniser;
+    # "tesseract": sparse Tesseract + a second pass; "auto": lines when its model is installed
+    line_margin_px: int = 4  # image px around a cluster in the crop the recogniser reads
+    min_line_confidence: float = 0.5  # mean character probability below this: not text
+    max_lines: int = 200  # clusters read per capture at most (the biggest first)
     erase_lines: bool = True  # box edges and straight arrows are erased before Tesseract
     line_px: int = 28  # a straight run of ink this long is a line, not a glyph
     erase_strokes: bool = True  # long thin connected strokes (diagonal arrows) are erased too
@@ -169,17 +176,82 @@ def read_diagram(
 ) -> DiagramReading:
     """Labels and components of one diagram image. Never raises for an empty canvas.
 
-    Raises ``TesseractMissing`` when Tesseract cannot be started, ``OcrError`` on a timeout or
-    a Tesseract failure, ``ValueError``/``OSError`` for a file that is not an image.
+    Raises ``TesseractMissing`` when the Tesseract fallback is needed and cannot be started,
+    ``OcrError`` on a timeout or a Tesseract failure (or ``reader="lines"`` without its model),
+    ``ValueError``/``OSError`` for a file that is not an image.
     """
     started = time.perf_counter()
     opts = options or DiagramOptions()
-    command = resolve_tesseract(tesseract_cmd)
     if isinstance(image, (str, Path)):
         image = load_image(Path(image))
+    command = ""
+    line_reader = _line_reader(opts.reader)
+    if line_reader is None:
+        command = resolve_tesseract(tesseract_cmd)
     page, origin, factor, steps = prepare_diagram(image, opts)
     if page is None:
         return DiagramReading((), (), time.perf_counter() - started, steps)
+    if line_reader is not None:
+        words = read_lines(image, page, origin, factor, line_reader, opts)
+        steps = (*steps, f"lines {len(words)}")
+    else:
+        words = _read_tesseract(page, origin, factor, command, lang, timeout_s, opts)
+        steps = (*steps, "tesseract")
+    labels = tuple(group_labels(words))
+    vocab = vocabulary or default_vocabulary()
+    components = tuple(
+        Component(match.id, label.text, label.box)
+        for label in labels
+        if (match := vocab.name_of(label.text)) is not None
+    )
+    return DiagramReading(labels, components, time.perf_counter() - started, steps)
+
+
+def _line_reader(choice: str) -> LineReader | None:
+    """The recogniser the options ask for; None means Tesseract. "lines" without the model
+    installed is an error a person can act on, "auto" quietly falls back."""
+    if choice == "tesseract":
+        return None
+    reader = default_line_reader()
+    if reader is None and choice == "lines":
+        raise OcrError("The diagram line reader's model is not installed: "
+                       "pip install rapidocr-onnxruntime, or set MOCKCOACH_LINE_MODEL.")
+    return reader
+
+
+def read_lines(image: Image.Image, page: Image.Image, origin: tuple[int, int], factor: float,
+               reader: LineReader, opts: DiagramOptions) -> list[_Word]:
+    """Every line-sized cluster of ink on the flattened page, read from the picture itself.
+
+    The page (ink on white, box edges and arrows erased) is where lines are found; the crop
+    the recogniser reads is the original picture there (its colours and anti-aliasing are
+    what the model was trained on, and read better than our flattened ink). Each cluster is
+    one "word" of the whole line's text; ``group_labels`` joins lines into labels as for
+    Tesseract's words."""
+    clusters = unread_islands(page, [], opts.max_lines)
+    if not clusters:
+        return []
+    rgb = flat_rgb(image)
+    boxes = []
+    for left, top, right, bottom in clusters:
+        box = (origin[0] + left / factor, origin[1] + top / factor,
+               origin[0] + right / factor, origin[1] + bottom / factor)
+        boxes.append(box)
+    margin = opts.line_margin_px
+    crops = [rgb.crop((max(0, round(x0) - margin), max(0, round(y0) - margin),
+                       min(rgb.width, round(x1) + margin), min(rgb.height, round(y1) + margin)))
+             for x0, y0, x1, y1 in boxes]
+    words = []
+    for (x0, y0, x1, y1), line in zip(boxes, reader.read(crops), strict=True):
+        if line.confidence >= opts.min_line_confidence and _wordlike(line.text):
+            words.append(_Word(line.text, x0, y0, x1, y1, round(100 * line.confidence, 1)))
+    return words
+
+
+def _read_tesseract(page: Image.Image, origin: tuple[int, int], factor: float, command: str,
+                    lang: str, timeout_s: float, opts: DiagramOptions) -> list[_Word]:
+    """The words of the page by Tesseract: sparse text, then the clusters it left unread
+    line by line; in image pixels."""
     tsv = tesseract_tsv([page], command=command, psm=opts.psm, lang=lang, timeout_s=timeout_s)
     found = words_from_tsv(tsv, opts.min_confidence)
     if opts.second_pass:
@@ -193,20 +265,11 @@ def read_diagram(
                 found += [_Word(w.text, w.left + x0, w.top + y0, w.right + x0, w.bottom + y0,
                                 w.confidence)
                           for w in words_from_tsv(tsv, opts.min_confidence, page=number)]
-            steps = (*steps, f"second pass {len(islands)}")
-    words = [
+    return [
         _Word(w.text, origin[0] + w.left / factor, origin[1] + w.top / factor,
               origin[0] + w.right / factor, origin[1] + w.bottom / factor, w.confidence)
         for w in found
     ]
-    labels = tuple(group_labels(words))
-    vocab = vocabulary or default_vocabulary()
-    components = tuple(
-        Component(match.id, label.text, label.box)
-        for label in labels
-        if (match := vocab.name_of(label.text)) is not None
-    )
-    return DiagramReading(labels, components, time.perf_counter() - started, steps)
 
 
 def prepare_diagram(
@@ -215,11 +278,7 @@ def prepare_diagram(
     """The page Tesseract reads, where it sits in ``image`` and its scale (page px per image
     px); ``None`` for a canvas with no ink."""
     steps: list[str] = []
-    rgb = image.convert("RGB") if image.mode != "RGB" else image
-    if "A" in image.getbands():
-        flat = Image.new("RGB", image.size, (255, 255, 255))
-        flat.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
-        rgb = flat
+    rgb = flat_rgb(image)
     shrink = 1.0
     if max(rgb.size) > opts.max_side_px:
         shrink = opts.max_side_px / max(rgb.size)
@@ -260,6 +319,15 @@ def prepare_diagram(
     return page, origin, opts.scale * shrink, tuple(steps)
 
 
+def flat_rgb(image: Image.Image) -> Image.Image:
+    """The picture in RGB, a transparent one laid on white (an exported PNG with no canvas)."""
+    if "A" in image.getbands():
+        flat = Image.new("RGB", image.size, (255, 255, 255))
+        flat.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+        return flat
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
 def ink_map(gray: np.ndarray) -> np.ndarray:
     """How far each pixel stands from its local background, 0 (background) to 255 (ink).
 
@@ -282,8 +350,12 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     windows = windows.reshape(th, tw, -1)
     known = ~np.isnan(windows).all(axis=2)
     near = np.full((th, tw), np.nan)
-    if known.any():
-        near[known] = np.nanmedian(windows[known], axis=1)
+    if known.any():  # the flat neighbour nearest in grey to the tile's own median: a tile on
+        # a fill's edge takes the fill (or canvas) its label sits on, not a blend of both
+        candidates = windows[known]
+        gap = np.abs(candidates - medians[known][:, None])
+        pick = np.nanargmin(np.where(np.isnan(gap), np.inf, gap), axis=1)
+        near[known] = candidates[np.arange(len(candidates)), pick]
     wide = np.median(np.lib.stride_tricks.sliding_window_view(
         np.pad(medians, half, mode="edge"), (TILE_SPAN, TILE_SPAN)).reshape(th, tw, -1), axis=2)
     background = np.where(flat, medians, np.where(known, near, wide))

@@ -1,8 +1,9 @@
 """The components a diagram can name, as data: ``assets/diagram/components.toml``.
 
 Matching is on whole words, case-insensitive, with one letter of slip allowed in words of five
-to seven letters and two from eight (what Tesseract does to a hand-drawn "Postgres", "Queue"
-or "Elasticsearch"; see ``allowed_slips``). A label
+to seven letters and two from eight (what OCR does to a hand-drawn "Postgres", "Queue" or
+"Elasticsearch"; see ``allowed_slips``), a look-alike letter ("Menitering") counting half a
+slip (``LOOK_ALIKES``). A label
 names at most one component: a label is one box, and a box is one thing ("Redis cache" is a
 cache, "Cassandra DB" a NoSQL database, "User service" a service).
 """
@@ -136,14 +137,31 @@ def allowed_slips(letters: int) -> int:
     return 1 if letters < FUZZY_TWO_LETTERS else 2
 
 
-def _distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance, giving up (limit + 1) once every path costs more than ``limit``."""
-    previous = list(range(len(b) + 1))
+# Letters a reader mistakes for one another in hand-drawn and small text (round letters,
+# humps, stems): swapping one for its look-alike costs half a slip.
+LOOK_ALIKES = frozenset(
+    frozenset(pair) for pair in (
+        "eo", "ec", "ao", "ae", "co", "nr", "nm", "nh", "hb", "uv", "un", "il", "i1", "l1",
+        "o0", "s5", "gq", "gy", "tf", "vy", "rv", "ij", "mw",
+    )
+)
+
+
+def _substitution(a: str, b: str) -> float:
+    if a == b:
+        return 0.0
+    return 0.5 if frozenset((a, b)) in LOOK_ALIKES else 1.0
+
+
+def _distance(a: str, b: str, limit: float) -> float:
+    """Levenshtein distance where a look-alike letter counts half (``LOOK_ALIKES``), giving
+    up (limit + 1) once every path costs more than ``limit``."""
+    previous: list[float] = [float(j) for j in range(len(b) + 1)]
     for i, ca in enumerate(a, start=1):
-        current = [i]
+        current: list[float] = [float(i)]
         for j, cb in enumerate(b, start=1):
             current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (ca != cb)))
+                               previous[j - 1] + _substitution(ca, cb)))
         if min(current) > limit:
             return limit + 1
         previous = current

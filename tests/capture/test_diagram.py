@@ -14,6 +14,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from capture.diagram import (
+    DiagramOptions,
     _Word,
     fingerprint,
     group_labels,
@@ -26,6 +27,7 @@ from capture.diagram_vocabulary import (
     default_vocabulary,
     load_vocabulary,
 )
+from capture.text_lines import find_model
 from framework.definition import get_framework
 from scripts.render_diagrams import render
 from tests.conftest import REPO_ROOT
@@ -43,6 +45,9 @@ SANS = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
     ("Postgre5", "sql_db"),  # one letter of OCR slip in a long word
     ("Elastlcsearch", "search_index"),
     ("Nessase Queve", "queue"),  # two slips in a long word, one in a five-letter one
+    ("Menitering", "monitoring"),  # look-alike letters (e/o, n/r) count half a slip
+    ("DymaneDB", "nosql_db"),
+    ("Mxnitxrxng", None),  # ... others a whole one
     ("loadbalancer", "load_balancer"),  # a phrase run together
     ("events", None),  # ... but a run-together phrase gets one slip only ("eventbus")
     ("DNS", "dns"), ("DHS", None),  # short words must be exact
@@ -139,11 +144,16 @@ CASES = [(2, "drawio", "light"), (3, "drawio", "dark"), (5, "tldraw", "dark"),
          (6, "gdrawings", "light"), (7, "gdrawings", "dark")]
 
 
-def test_components_are_found_on_rendered_diagrams_light_and_dark() -> None:
+@pytest.mark.parametrize("reader", ["lines", "tesseract"])
+def test_components_are_found_on_rendered_diagrams_light_and_dark(reader: str) -> None:
+    """Both readers: the line recogniser (the default) and Tesseract (the fallback when its
+    model is not installed)."""
+    if reader == "lines" and find_model() is None:
+        pytest.skip("rapidocr-onnxruntime not installed")
     found = wanted = extra = 0
     for seed, style, theme in CASES:
         image, spec = render(seed, style, theme, "tune")
-        reading = read_diagram(image)
+        reading = read_diagram(image, options=DiagramOptions(reader=reader))
         truth = {c["id"] for c in spec.components}
         found += len(truth & reading.component_ids)
         wanted += len(truth)
