@@ -1,7 +1,9 @@
 """Capturing the candidate's diagram from the practice window: once, or every N seconds while a
 region is watched. Owned by the composition root (``app.ui.application``).
 
-The region is picked once (``RegionPicker``) and remembered. Each capture grabs and reads on a
+The region is picked once (``RegionPicker``) and remembered; or a window is picked from the
+list ``capture.windows`` gives (``WindowPickerDialog``), and each capture looks up where that
+window is now, so watching follows it when it moves. Each capture grabs and reads on a
 worker (``TaskRunner``): a grab is tens of milliseconds, reading ~0.5-1 s. At most one capture is
 in flight; a timer tick that finds one running is skipped rather than queued. An unchanged
 picture (``app.diagrams.ChangeFilter``) is not read again, so watching a still diagram costs a
@@ -15,6 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app.diagrams import ChangeFilter, DiagramResult, read_if_new
 from app.ui.tasks import TaskRunner
@@ -24,11 +27,26 @@ if TYPE_CHECKING:
 
     from app.ui.live_window import LiveWindow
     from app.ui.region_picker import RegionPicker
+    from app.ui.window_picker import WindowPickerDialog
     from capture.grab import Region
+    from capture.windows import WindowInfo
 
 log = logging.getLogger(__name__)
 
 Grabber = Callable[[int | None, "Region"], "Image"]
+WINDOW_SETTLE_MS = 150  # our windows hidden this long before a window is grabbed
+
+
+def _list_windows() -> list[WindowInfo]:
+    from capture.windows import list_windows
+
+    return list_windows()
+
+
+def _find_window(window_id: int) -> WindowInfo | None:
+    from capture.windows import find_window
+
+    return find_window(window_id)
 
 
 def _grab(monitor: int | None, region: Region) -> Image:
@@ -42,7 +60,9 @@ class DiagramCapturer(QObject):
 
     def __init__(self, live: LiveWindow, tasks: TaskRunner,
                  monitor_setting: Callable[[], int | None] = lambda: None,
-                 grabber: Grabber = _grab) -> None:
+                 grabber: Grabber = _grab,
+                 window_lister: Callable[[], list[WindowInfo]] = _list_windows,
+                 window_finder: Callable[[int], WindowInfo | None] = _find_window) -> None:
         super().__init__(live)
         self.live = live
         self.tasks = tasks
@@ -51,6 +71,10 @@ class DiagramCapturer(QObject):
         self.region: Region | None = None
         self.changes = ChangeFilter()
         self.grabber = grabber
+        self.window_lister = window_lister
+        self.window_finder = window_finder
+        self.window: WindowInfo | None = None  # the picked window, when one was
+        self.window_dialog: WindowPickerDialog | None = None  # the open or last one (tests)
         self._busy = False
         self._session_id: int | None = None  # the session the last capture was read for
         self._timer = QTimer(self)
@@ -58,6 +82,7 @@ class DiagramCapturer(QObject):
         self.picker: RegionPicker | None = None  # the open or last picker (tests drive it)
         live.diagram_capture_requested.connect(self.pick_and_capture)
         live.diagram_watch_toggled.connect(self.watch)
+        live.diagram_panel.window_capture_requested.connect(self.pick_window_and_capture)
 
     @property
     def watching(self) -> bool:
@@ -67,6 +92,17 @@ class DiagramCapturer(QObject):
         """Let the user pick the diagram's region, then read it (a manual capture always
         reads, even an unchanged picture: the user asked)."""
         self._pick(then=self._capture_picked)
+
+    def pick_window_and_capture(self) -> None:
+        """List the desktop's windows (off the GUI thread), let the user pick one, read it.
+        Where the platform lists none (Wayland), say so and open the region picker."""
+        self.tasks.submit(self.window_lister, on_done=self._offer_windows,
+                          on_error=self._no_window_list, name="mockcoach-windows")
+
+    def use_window(self, window: WindowInfo) -> None:
+        """Capture this window from now on (its rectangle, looked up again at each capture)."""
+        self.window, self.region, self.monitor = window, window.region, None
+        self.changes.reset()
 
     def watch(self, on: bool, interval_s: int) -> None:
         """Start (picking a region first if none) or stop capturing every ``interval_s``."""
@@ -82,7 +118,7 @@ class DiagramCapturer(QObject):
 
     def use_region(self, region: Region, monitor: int | None = None) -> None:
         """Set the region without the picker (tests; a region remembered elsewhere)."""
-        self.region, self.monitor = region, monitor
+        self.region, self.monitor, self.window = region, monitor, None
         self.changes.reset()
 
     def capture_now(self, force: bool = False, image: Image | None = None) -> None:
@@ -97,9 +133,15 @@ class DiagramCapturer(QObject):
             self._session_id = self.live.session_id
         region, monitor, at_s = self.region, self.monitor, self.live.session_time()
         changes, grabber = self.changes, self.grabber
+        window, finder = self.window, self.window_finder
 
         def work() -> DiagramResult | None:
-            picture = image if image is not None else grabber(monitor, region)
+            if image is not None:
+                picture = image
+            elif window is not None:  # where the window is now: it may have moved
+                picture = grabber(None, _window_region(window, finder))
+            else:
+                picture = grabber(monitor, region)
             return read_if_new(picture, at_s, changes)
 
         self.tasks.submit(work, on_done=self._done, on_error=self._failed,
@@ -140,6 +182,52 @@ class DiagramCapturer(QObject):
             picker.cancelled.connect(cancelled)
         picker.pick()
 
+    def _offer_windows(self, windows: list[WindowInfo]) -> None:
+        from app.ui.window_picker import WindowPickerDialog
+
+        dialog = WindowPickerDialog(windows, self.live)
+        self.window_dialog = dialog
+        dialog.window_chosen.connect(self._window_chosen)
+        dialog.region_requested.connect(self.pick_and_capture)
+        dialog.open()
+
+    def _no_window_list(self, error: BaseException) -> None:
+        from capture.windows import WindowListUnavailable
+
+        if not isinstance(error, WindowListUnavailable):
+            self._failed(error)
+            return
+        self.live.banner.show_message(f"{error}", "info")
+        self.pick_and_capture()
+
+    def _window_chosen(self, window: WindowInfo) -> None:
+        """Hide our own windows (one may cover the chosen one), let the screen repaint, grab,
+        show them again, then read off the GUI thread."""
+        self.use_window(window)
+        app = QApplication.instance()
+        hidden: list[QWidget] = [w for w in app.topLevelWidgets() if w.isVisible()] if isinstance(
+            app, QApplication) else []
+        for widget in hidden:
+            widget.hide()
+
+        def grab_then_restore() -> None:
+            try:
+                image = self.grabber(None, _window_region(window, self.window_finder))
+            except Exception as exc:
+                log.exception("window grab failed")
+                image = None
+                error: Exception | None = exc
+            else:
+                error = None
+            for widget in hidden:
+                widget.show()
+            if error is not None:
+                self._failed(error)
+            else:
+                self.capture_now(force=True, image=image)
+
+        QTimer.singleShot(WINDOW_SETTLE_MS, grab_then_restore)
+
     def _done(self, result: DiagramResult | None) -> None:
         self._busy = False
         if result is None:
@@ -152,3 +240,14 @@ class DiagramCapturer(QObject):
         if self.watching:  # a failing watch would repeat the same error every few seconds
             self.watch(False, 0)
         self.live.banner.show_message(f"The diagram capture failed: {error}", "error")
+
+
+def _window_region(window: WindowInfo, finder: Callable[[int], WindowInfo | None]) -> Region:
+    """The window's rectangle now; a closed or hidden window is an error a person can act on."""
+    from capture.grab import GrabError
+
+    now = finder(window.id)
+    if now is None:
+        raise GrabError(f"The window “{window.title}” is closed or hidden: capture a window "
+                        "again to pick another.")
+    return now.region

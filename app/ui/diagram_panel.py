@@ -33,10 +33,12 @@ EMPTY_TEXT = (
 
 
 class DiagramPanel(QWidget):
-    """``capture_requested``: pick a region and read it once. ``watch_toggled(on, seconds)``:
-    keep reading the last picked region every ``seconds`` while on."""
+    """``capture_requested``: pick a region and read it once. ``window_capture_requested``:
+    pick a window and read it once. ``watch_toggled(on, seconds)``: keep reading the last
+    picked region or window every ``seconds`` while on."""
 
     capture_requested = Signal()
+    window_capture_requested = Signal()
     watch_toggled = Signal(bool, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -44,6 +46,11 @@ class DiagramPanel(QWidget):
         self.capture_button = QPushButton(icon("capture"), "Capture diagram", self)
         self.capture_button.setToolTip("Select the diagram on screen and read its labels")
         self.capture_button.clicked.connect(self.capture_requested.emit)
+        self.window_button = QPushButton(icon("capture"), "Capture window", self)
+        self.window_button.setToolTip(
+            "Pick the window your diagram is drawn in (draw.io, a browser, a whiteboard app) "
+            "and read it; watching then follows that window")
+        self.window_button.clicked.connect(self.window_capture_requested.emit)
         self.watch_button = QPushButton(icon("refresh"), "Watch region", self)
         self.watch_button.setCheckable(True)
         self.watch_button.setToolTip(
@@ -57,6 +64,7 @@ class DiagramPanel(QWidget):
         self.interval.setToolTip("How often a watched region is captured")
         buttons = QHBoxLayout()
         buttons.addWidget(self.capture_button)
+        buttons.addWidget(self.window_button)
         buttons.addWidget(self.watch_button)
         buttons.addWidget(self.interval)
         buttons.addStretch(1)

@@ -15,6 +15,7 @@ from app.settings import Settings
 from app.store import SessionStore
 from app.ui.application import Application
 from capture.grab import Region
+from capture.windows import WindowInfo
 from framework.types import Utterance
 from tests.ui.conftest import no_devices, transcript_runner_factory
 
@@ -200,5 +201,77 @@ def test_a_watch_started_before_the_mock_saves_the_diagram_once_the_mock_starts(
     with qtbot.waitSignal(live.session_finished, timeout=60_000) as finished:
         live.stop()
     assert len(store.load(finished.args[0]).diagrams) == 1
+    live.close()
+    app.shutdown()
+
+
+def _window(title: str, x: int = 0, y: int = 0) -> WindowInfo:
+    return WindowInfo(7, title, Region(x, y, 1200, 360))
+
+
+def test_capture_window_lists_windows_reads_the_chosen_one_and_follows_it(
+    qtbot: QtBot, qapp: Any, tmp_path: Path
+) -> None:
+    app, _ = _app(qapp, tmp_path)
+    live = app.live
+    screen = Screen(_board("Kafka", "Cassandra"))
+    grabbed: list[Region] = []
+
+    def grab(monitor: int | None, region: Region) -> Image.Image:
+        grabbed.append(region)
+        return screen.grab(monitor, region)
+
+    where = {"now": _window("Board - draw.io", 0, 0)}
+    app.diagrams.grabber = grab
+    app.diagrams.window_lister = lambda: [where["now"], _window("Terminal")]
+    app.diagrams.window_finder = lambda wid: where["now"] if where["now"].id == wid else None
+    live.diagram_panel.window_button.click()
+    qtbot.waitUntil(lambda: app.diagrams.window_dialog is not None
+                    and app.diagrams.window_dialog.isVisible(), timeout=10_000)
+    dialog = app.diagrams.window_dialog
+    assert dialog is not None and dialog.list.count() == 2
+    assert dialog.list.item(0).text() == "Board - draw.io (1200×360)"
+    dialog.choose(0)
+    qtbot.waitUntil(lambda: "stream" in live.diagram_panel.shown_components(), timeout=30_000)
+    assert grabbed == [Region(0, 0, 1200, 360)]
+    qtbot.waitUntil(live.isVisible, timeout=10_000)  # hidden for the grab, shown again
+    # the window moved: the next capture grabs it where it is now
+    where["now"] = _window("Board - draw.io", 300, 200)
+    qtbot.waitUntil(lambda: not app.tasks.busy, timeout=30_000)
+    app.diagrams.capture_now(force=True)
+    qtbot.waitUntil(lambda: len(grabbed) == 2, timeout=30_000)
+    assert grabbed[-1] == Region(300, 200, 1200, 360)
+    # closed: a message a person can act on, nothing read
+    where["now"] = WindowInfo(8, "Another", Region(0, 0, 900, 900))
+    qtbot.waitUntil(lambda: not app.tasks.busy, timeout=30_000)
+    app.diagrams.capture_now(force=True)
+    qtbot.waitUntil(lambda: "is closed or hidden" in live.banner.text(), timeout=30_000)
+    qtbot.waitUntil(lambda: not app.tasks.busy, timeout=30_000)
+    live.close()
+    app.shutdown()
+
+
+def test_no_window_list_says_why_and_opens_the_region_picker(
+    qtbot: QtBot, qapp: Any, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from capture.windows import WindowListUnavailable
+
+    app, _ = _app(qapp, tmp_path)
+    live = app.live
+
+    def no_list() -> list[Any]:
+        raise WindowListUnavailable("Wayland does not let one app see another's windows")
+
+    app.diagrams.window_lister = no_list
+    live.diagram_panel.window_button.click()
+    qtbot.waitUntil(lambda: app.diagrams.picker is not None and app.diagrams.picker.active,
+                    timeout=10_000)
+    picker = app.diagrams.picker
+    assert picker is not None
+    qtbot.keyClick(picker.overlays[0], Qt.Key.Key_Escape)
+    qtbot.waitUntil(live.isVisible, timeout=10_000)
+    assert "Wayland" in live.banner.text()  # shown once the picker gave the window back
     live.close()
     app.shutdown()
