@@ -43,31 +43,33 @@ class DiagramPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.capture_button = QPushButton(icon("capture"), "Capture diagram", self)
+        self.capture_button = QPushButton(icon("capture"), "Capture region", self)
         self.capture_button.setToolTip("Select the diagram on screen and read its labels")
         self.capture_button.clicked.connect(self.capture_requested.emit)
-        self.window_button = QPushButton(icon("capture"), "Capture window", self)
+        self.window_button = QPushButton(icon("window"), "Capture window", self)
         self.window_button.setToolTip(
             "Pick the window your diagram is drawn in (draw.io, a browser, a whiteboard app) "
             "and read it; watching then follows that window")
         self.window_button.clicked.connect(self.window_capture_requested.emit)
-        self.watch_button = QPushButton(icon("refresh"), "Watch region", self)
+        self.watch_button = QPushButton(icon("refresh"), "Watch", self)
         self.watch_button.setCheckable(True)
         self.watch_button.setToolTip(
-            "Read the same region again every few seconds while you draw; an unchanged "
-            "picture adds nothing")
+            "Read the same region or window again every few seconds while you draw; an "
+            "unchanged picture adds nothing")
         self.watch_button.toggled.connect(self._on_watch)
         self.interval = QSpinBox(self)
         self.interval.setRange(5, 300)
         self.interval.setSuffix(" s")
         self.interval.setValue(DEFAULT_INTERVAL_S)
         self.interval.setToolTip("How often a watched region is captured")
-        buttons = QHBoxLayout()
+        buttons = QHBoxLayout()  # two rows: the side panel is narrow
         buttons.addWidget(self.capture_button)
         buttons.addWidget(self.window_button)
-        buttons.addWidget(self.watch_button)
-        buttons.addWidget(self.interval)
         buttons.addStretch(1)
+        watching = QHBoxLayout()
+        watching.addWidget(self.watch_button)
+        watching.addWidget(self.interval)
+        watching.addStretch(1)
         self.status = QLabel(EMPTY_TEXT, self)
         self.status.setObjectName("muted")
         self.status.setWordWrap(True)
@@ -80,6 +82,7 @@ class DiagramPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(buttons)
+        layout.addLayout(watching)
         layout.addWidget(self.status)
         layout.addWidget(self.image)
         layout.addWidget(self.components, 1)
