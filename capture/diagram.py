@@ -23,6 +23,7 @@ Blocking; run it off the GUI thread. No Qt here.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,8 @@ ISLAND_JOIN_PX = 14  # page px: letters this close join into one cluster (2x-sca
 ISLAND_MIN_PX = 12  # page px: a cluster thinner or flatter than this is a speck
 ISLAND_MAX_PX = 90  # page px: taller than this is no line of label text
 ISLAND_MARGIN_PX = 10
+LINE_JOIN = 0.6  # clusters on one baseline closer than this times their height: one line
+LINE_HEIGHT_RATIO = 0.6  # ... when neither is much shorter than the other
 TILE_PX = 8  # background is estimated per tile of this size ...
 TILE_SPAN = 5  # ... then as the median over this many tiles each way (a 40 px window)
 FLAT_SPREAD = 24  # a tile whose grey levels span less than this holds no stroke
@@ -113,6 +116,7 @@ class DiagramOptions:
     line_margin_px: int = 4  # image px around a cluster in the crop the recogniser reads
     min_line_confidence: float = 0.5  # mean character probability below this: not text
     max_lines: int = 200  # clusters read per capture at most (the biggest first)
+    retry_below: float = 0.95  # a line read less surely that names nothing is read twice
     erase_lines: bool = True  # box edges and straight arrows are erased before Tesseract
     line_px: int = 28  # a straight run of ink this long is a line, not a glyph
     erase_strokes: bool = True  # long thin connected strokes (diagonal arrows) are erased too
@@ -192,7 +196,9 @@ def read_diagram(
     if page is None:
         return DiagramReading((), (), time.perf_counter() - started, steps)
     if line_reader is not None:
-        words = read_lines(image, page, origin, factor, line_reader, opts)
+        vocab = vocabulary or default_vocabulary()
+        words = read_lines(image, page, origin, factor, line_reader, opts,
+                           names=lambda text: vocab.name_of(text) is not None)
         steps = (*steps, f"lines {len(words)}")
     else:
         words = _read_tesseract(page, origin, factor, command, lang, timeout_s, opts)
@@ -220,7 +226,8 @@ def _line_reader(choice: str) -> LineReader | None:
 
 
 def read_lines(image: Image.Image, page: Image.Image, origin: tuple[int, int], factor: float,
-               reader: LineReader, opts: DiagramOptions) -> list[_Word]:
+               reader: LineReader, opts: DiagramOptions,
+               names: Callable[[str], bool] | None = None) -> list[_Word]:
     """Every line-sized cluster of ink on the flattened page, read from the picture itself.
 
     The page (ink on white, box edges and arrows erased) is where lines are found; the crop
@@ -228,7 +235,7 @@ def read_lines(image: Image.Image, page: Image.Image, origin: tuple[int, int], f
     what the model was trained on, and read better than our flattened ink). Each cluster is
     one "word" of the whole line's text; ``group_labels`` joins lines into labels as for
     Tesseract's words."""
-    clusters = unread_islands(page, [], opts.max_lines)
+    clusters = text_lines(page, opts.max_lines)
     if not clusters:
         return []
     rgb = flat_rgb(image)
@@ -241,8 +248,19 @@ def read_lines(image: Image.Image, page: Image.Image, origin: tuple[int, int], f
     crops = [rgb.crop((max(0, round(x0) - margin), max(0, round(y0) - margin),
                        min(rgb.width, round(x1) + margin), min(rgb.height, round(y1) + margin)))
              for x0, y0, x1, y1 in boxes]
+    lines = reader.read(crops)
+    if opts.retry_below < 1.0 and names is not None:
+        # an unsure line that names nothing: read again from the flattened page (ink on
+        # white, strokes erased), and keep that reading if it names a component
+        unsure = [i for i, line in enumerate(lines)
+                  if line.confidence < opts.retry_below and not names(line.text)]
+        again = reader.read([page.crop(_padded(clusters[i], 2 * margin, page.size))
+                             for i in unsure]) if unsure else []
+        for index, line in zip(unsure, again, strict=True):
+            if line.confidence >= opts.min_line_confidence and names(line.text):
+                lines[index] = line
     words = []
-    for (x0, y0, x1, y1), line in zip(boxes, reader.read(crops), strict=True):
+    for (x0, y0, x1, y1), line in zip(boxes, lines, strict=True):
         if line.confidence >= opts.min_line_confidence and _wordlike(line.text):
             words.append(_Word(line.text, x0, y0, x1, y1, round(100 * line.confidence, 1)))
     return words
@@ -518,6 +536,34 @@ def _wordlike(text: str) -> bool:
     if alnum == 0:
         return False
     return alnum >= max(1, len(text) // 2) if len(text) > 1 else text.isalnum()
+
+
+def text_lines(page: Image.Image, limit: int) -> list[Box4]:
+    """Line-sized clusters of ink on the page, each one line of one label, top to bottom.
+
+    Letters are first joined by a fixed smear (``unread_islands``); then neighbours on one
+    baseline closer than ``LINE_JOIN`` times their height are joined too, so that a word in a
+    big font (wide letter gaps) stays one line ("Work" + "kers" read apart came out "Work
+    kers") while two labels side by side, a box's width apart, stay two."""
+    boxes = [list(box) for box in unread_islands(page, [], limit * 2)]
+    boxes.sort(key=lambda b: b[0])
+    merged: list[list[int]] = []
+    for box in boxes:
+        for line in merged:
+            height = max(line[3] - line[1], box[3] - box[1])
+            low = min(line[3] - line[1], box[3] - box[1])
+            overlap = min(line[3], box[3]) - max(line[1], box[1])
+            gap = box[0] - line[2]
+            if low >= LINE_HEIGHT_RATIO * height and overlap >= 0.6 * low and (
+                    gap <= LINE_JOIN * height):
+                line[:] = [min(line[0], box[0]), min(line[1], box[1]), max(line[2], box[2]),
+                           max(line[3], box[3])]
+                break
+        else:
+            merged.append(box)
+    out = [(b[0], b[1], b[2], b[3]) for b in merged]
+    out.sort(key=lambda b: (b[2] - b[0]) * (b[3] - b[1]), reverse=True)
+    return sorted(out[:limit], key=lambda b: (b[1], b[0]))
 
 
 def unread_islands(page: Image.Image, words: list[_Word], limit: int) -> list[Box4]:

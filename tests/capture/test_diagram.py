@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -189,3 +190,56 @@ def test_cli_diagram_bad_input_is_a_clear_message(tmp_path: Path) -> None:
                            "--json"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "is not an image" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_big_word_is_one_line_and_labels_a_box_apart_are_two() -> None:
+    from capture.diagram import text_lines
+
+    page = Image.new("L", (900, 200), 255)
+    draw = ImageDraw.Draw(page)
+    face = ImageFont.truetype(SANS, 44)
+    draw.text((20, 40), "Wor", font=face, fill=0)  # one word with a wide letter gap
+    draw.text((20 + draw.textlength("Wor", font=face) + 18, 40), "kers", font=face, fill=0)
+    draw.text((600, 40), "Cache", font=face, fill=0)  # another label on the same baseline
+    lines = text_lines(page, 10)
+    assert len(lines) == 2, lines
+    assert lines[0][0] < 40 and lines[0][2] < 450 and lines[1][0] >= 590
+
+
+class _ScriptedReader:
+    """Reads the first pass as garbage, the second (the flattened page) as ``again``."""
+
+    def __init__(self, first: str, again: str) -> None:
+        self.texts = [first, again]
+        self.calls = 0
+
+    def read(self, crops: list[Image.Image]) -> list[Any]:
+        from capture.text_lines import LineText
+
+        text = self.texts[min(self.calls, 1)]
+        self.calls += 1
+        return [LineText(text, 0.8) for _ in crops]
+
+
+@pytest.mark.parametrize(("first", "again", "calls", "named"), [
+    ("Cuteuny", "Gateway", 2, "api_gateway"),  # unsure, names nothing: read again
+    ("Cuteuny", "Cuteuny", 2, None),  # the second reading is no better: nothing named
+    ("Kafka", "Gateway", 1, "stream"),  # a reading that names something is kept as is
+])
+def test_an_unsure_line_naming_nothing_is_read_again_from_the_flattened_page(
+        first: str, again: str, calls: int, named: str | None) -> None:
+    from capture.diagram import prepare_diagram, read_lines
+
+    image = Image.new("RGB", (400, 200), (255, 255, 255))
+    ImageDraw.Draw(image).text((150, 90), "Gateway", font=ImageFont.truetype(SANS, 16),
+                               fill=(0, 0, 0))
+    opts = DiagramOptions()
+    page, origin, factor, _ = prepare_diagram(image, opts)
+    assert page is not None
+    reader = _ScriptedReader(first, again)
+    vocab = default_vocabulary()
+    words = read_lines(image, page, origin, factor, reader, opts,  # type: ignore[arg-type]
+                       names=lambda text: vocab.name_of(text) is not None)
+    assert reader.calls == calls
+    kinds = {k.id for w in words if (k := vocab.name_of(w.text))}
+    assert kinds == ({named} if named else set())
