@@ -7,15 +7,16 @@ whole cropped line at once, whatever the font, colour or fill behind it. It does
 ``capture.diagram`` finds the lines (clusters of ink) and hands each one here as a crop.
 
 The model file is the one the ``rapidocr-onnxruntime`` package ships (a dependency of
-mockcoach; its own code is never imported, only the file is read), or the file named by
-``MOCKCOACH_LINE_MODEL``. Without either, ``default_line_reader()`` returns None and callers
-fall back to Tesseract. Blocking; no Qt.
+mockcoach; its own code is never imported, only the file is read; ``build.spec`` copies it
+into the packaged app), or the file named by ``MOCKCOACH_LINE_MODEL``. Without either,
+``default_line_reader()`` returns None and callers fall back to Tesseract. Blocking; no Qt.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -52,6 +53,10 @@ def find_model() -> Path | None:
     override = os.environ.get(MODEL_ENV)
     if override:
         return Path(override) if Path(override).is_file() else None
+    bundle = getattr(sys, "_MEIPASS", None)  # the PyInstaller app (build.spec copies the file)
+    if bundle is not None:
+        path = Path(bundle, MODEL_PACKAGE).joinpath(*MODEL_FILE)
+        return path if path.is_file() else None
     try:
         spec = importlib.util.find_spec(MODEL_PACKAGE)
     except (ImportError, ValueError):
