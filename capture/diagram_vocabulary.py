@@ -24,6 +24,7 @@ else:  # pragma: no cover
 
 FUZZY_MIN_LETTERS = 5
 FUZZY_TWO_LETTERS = 8
+NAMED_CACHE = 4096  # labels remembered with what they name (Vocabulary.name_of)
 GENERIC_MAX_WORDS = 3  # a generic word names a box only on a short label ("User service"),
 # not in a note ("TODO: shard by user_id")
 
@@ -64,15 +65,25 @@ class Vocabulary:
     def __init__(self, kinds: Sequence[ComponentKind]) -> None:
         self.kinds = tuple(kinds)
         self._by_id = {k.id: k for k in self.kinds}
+        # label words -> what they name: a watched diagram shows the same labels capture
+        # after capture, and fuzzy matching every word against every synonym is not free
+        self._named: dict[tuple[str, ...], ComponentKind | None] = {}
 
     def get(self, component_id: str) -> ComponentKind | None:
         return self._by_id.get(component_id)
 
     def name_of(self, label: str) -> ComponentKind | None:
         """The component one label names, or None (an arrow label, a note, an unknown box)."""
-        words = words_of(label)
+        words = tuple(words_of(label))
         if not words or len(words) > 8:  # a sentence of free text names no single box
             return None
+        if words not in self._named:
+            if len(self._named) > NAMED_CACHE:
+                self._named.clear()
+            self._named[words] = self._name_of(words)
+        return self._named[words]
+
+    def _name_of(self, words: tuple[str, ...]) -> ComponentKind | None:
         found: list[_Found] = []
         short = len(words) <= GENERIC_MAX_WORDS
         for order, kind in enumerate(self.kinds):
