@@ -1,10 +1,12 @@
 """Diagram reading on the rendered set: component recall and precision, label recall, seconds.
 
-    python -m benchmarks.diagram [--split tune|heldout|all] [--dir DIR] [--verbose]
+    python -m benchmarks.diagram [--split tune|heldout|blind|all] [--dir DIR] [--verbose]
+                                 [--font-px LO-HI] [--reader auto|lines|tesseract]
                                  [--scale X] [--keep-lines]
 
 Renders the set with ``scripts/render_diagrams.py`` into DIR (a temporary folder by default),
-reads every image with ``capture.diagram.read_diagram`` and prints, per style and overall:
+reads every image with ``capture.diagram.read_diagram`` and prints, per split, style and
+theme (and per font, except for the blind split, which is only ever seen as totals):
 
 - component recall / precision: per diagram, the set of component ids in the truth against
   the set read (micro-averaged over diagrams: a diagram's cache counts once);
@@ -50,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="print misses per diagram")
     parser.add_argument("--scale", type=float, default=None, help="upscale before Tesseract")
     parser.add_argument("--keep-lines", action="store_true", help="do not erase straight lines")
+    parser.add_argument("--font-px", default="11-16", metavar="LO-HI",
+                        help="label sizes to render (default 11-16; e.g. 18-24 for HiDPI)")
     parser.add_argument("--reader", choices=["auto", "lines", "tesseract"], default="auto",
                         help="the line recogniser (auto: when installed) or Tesseract")
     args = parser.parse_args(argv)
@@ -58,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
                       erase_lines=not args.keep_lines, reader=args.reader)
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.dir or Path(tmp)
-        truths = render_set(folder, None if args.split == "all" else args.split)
+        low, _, high = args.font_px.partition("-")
+        truths = render_set(folder, None if args.split == "all" else args.split,
+                            (int(low), int(high or low)))
         return report(truths, args.verbose, options)
 
 

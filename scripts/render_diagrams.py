@@ -262,10 +262,11 @@ def text_box(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str,
     return [int(left), int(top), int(right - left), int(bottom - top)]
 
 
-def render(seed: int, style: str, theme: str, split: str) -> tuple[Image.Image, Spec]:
+def render(seed: int, style: str, theme: str, split: str,
+           font_px_range: tuple[int, int] = (11, 16)) -> tuple[Image.Image, Spec]:
     rng = random.Random(f"{split}-{seed}-{style}-{theme}")
     size = rng.choice([(1920, 1080), (1920, 1080), (1600, 900), (1440, 900)])
-    font_px = rng.randint(11, 16)
+    font_px = rng.randint(*font_px_range)
     spec = Spec(f"{split}-{seed:03d}-{style}-{theme}", style, theme, split, size, font_px)
     palette = THEMES[(style, theme)]
     image = Image.new("RGB", size, palette.background)
@@ -379,14 +380,16 @@ def all_specs() -> list[tuple[int, str, str, str]]:
     return out
 
 
-def render_set(out_dir: Path, split: str | None = None) -> list[Path]:
-    """Render the set (or one split) into ``out_dir``; returns the JSON truth paths."""
+def render_set(out_dir: Path, split: str | None = None,
+               font_px_range: tuple[int, int] = (11, 16)) -> list[Path]:
+    """Render the set (or one split) into ``out_dir``; returns the JSON truth paths. Another
+    ``font_px_range`` draws the same diagrams with labels of other sizes (a HiDPI screen)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for seed, style, theme, which in all_specs():
         if split is not None and which != split:
             continue
-        image, spec = render(seed, style, theme, which)
+        image, spec = render(seed, style, theme, which, font_px_range)
         png = out_dir / f"{spec.name}.png"
         image.save(png, optimize=False, compress_level=1)
         truth = {"image": png.name, "style": style, "theme": theme, "split": which,
