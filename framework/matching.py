@@ -357,6 +357,9 @@ def _pair(where: dict[str, list[int]], seq: Sequence[str], first: str, second: s
     return False
 
 
+_STOP_KEYS = frozenset(concept(k) for w in STOPWORDS for k in keys(w))
+
+
 def _ordered_pairs(text: str) -> tuple[tuple[str, str], ...]:
     """The two sides of a ratio ("read to write ratio", "read/write ratio", "10:1 writes to
     reads"): their order is the meaning, so coverage must see them in that order."""
@@ -371,7 +374,10 @@ def _ordered_pairs(text: str) -> tuple[tuple[str, str], ...]:
             pairs.append((toks[i - 2], toks[i - 1]))
     for i in range(1, len(toks) - 1):  # "writes to reads" after a ratio figure
         if toks[i] == "to" and any(k.startswith("#") for k in toks[:i - 1]) and "ratio" not in toks:
-            pairs.append((toks[i - 1], toks[i + 1]))
+            sides = (toks[i - 1], toks[i + 1])
+            if any(_figure(k) or k in _STOP_KEYS for k in sides):
+                continue  # "under 1 second for up to 10 participants" is a figure, not a ratio
+            pairs.append(sides)
     return tuple(pairs)
 
 

@@ -294,6 +294,15 @@ def test_ratio_sides_must_be_said_in_their_order() -> None:
                                "10:1 write to read ratio", "Write heavy, few visits"])
 
 
+def test_up_to_a_figure_is_not_a_ratio() -> None:
+    # "up to 10" after "1 second" once read as the sides of a ratio ("up" before "10"), which
+    # no wording could meet: the requirement was never addressed, by rules or model
+    req = "Slot suggestions in under 1 second for up to 10 participants"
+    said = "Latency for finding slots, I would say under one second for up to ten participants."
+    assert _coverage(req, [said])
+    assert not _coverage(req, ["Latency for finding slots, under one second for two people."])
+
+
 def test_one_telling_word_does_not_address_a_longer_requirement() -> None:
     assert _coverage("Searching should be fast", ["and searching has to be fast for users"])
     assert not _coverage("Searching should be fast", ["then we search the index for the term"])
