@@ -44,6 +44,15 @@ class CommitPolicy:
     """Agreement commits only words at least this probable: two early decodes of a short buffer
     can agree on the same mishearing ("What you are" for "What your"); an unsure word waits for
     a surer decode or the end of the utterance."""
+    doubtful_streak: int = 3
+    """…unless this many consecutive hypotheses agree on it (and on every word before it) and
+    ``doubtful_after_s`` of audio follows it: then it is as settled as it will get before the
+    pause, and waiting holds every sure word after it too (a synthetic "database," at 0.02-0.08
+    kept "so we add replicas and warm the new cache" pending for 4 s). 0 = never."""
+    doubtful_after_s: float = 0.5
+    """Audio after such a word: it is not at the edge of the buffer, where a word may be cut
+    ("14" for "fourteen fifty-five"). Three decodes half a second apart already put about 1 s
+    after it; 1 s exactly missed words whose end moved by 10 ms between decodes."""
     min_pause_s: float = 0.12
     """A gap between two words at least this long is a pause: the safest place to cut audio."""
     keep_committed: int = 200
@@ -57,8 +66,12 @@ class HypothesisBuffer:
         self.policy = policy or CommitPolicy()
         self._committed: list[Word] = []
         self._pending: list[Word] = []
+        self._streak: list[int] = []
+        """Per pending word: how many consecutive hypotheses agreed on it and on all before it."""
         self.edge_s = 0.0
         """End of the last committed word: nothing committed later may start before it."""
+        self.last_rule = ""
+        """Which rule committed the words of the last ``insert``: "agree" or "stable"."""
 
     @property
     def committed(self) -> tuple[Word, ...]:
@@ -72,18 +85,22 @@ class HypothesisBuffer:
     def insert(self, words: Sequence[Word], audio_end_s: float) -> list[Word]:
         """A new hypothesis of the buffer ending at ``audio_end_s``; the words it commits."""
         fresh = self.drop_committed(words)
-        count = max(self._agreed(fresh), self._stable(fresh, audio_end_s))
-        self._pending = fresh[count:]
+        streak = self._streaks(fresh)
+        agreed = self._agreed(fresh, streak, audio_end_s)
+        stable = self._stable(fresh, audio_end_s)
+        count = max(agreed, stable)
+        self.last_rule = "agree" if agreed >= stable else "stable"
+        self._pending, self._streak = fresh[count:], streak[count:]
         return self._commit(fresh[:count])
 
     def commit_all(self, words: Sequence[Word] | None = None) -> list[Word]:
         """Commit everything: a last hypothesis (end of utterance), else the pending guess."""
         fresh = self.drop_committed(words) if words is not None else list(self._pending)
-        self._pending = []
+        self.drop_pending()
         return self._commit(fresh)
 
     def drop_pending(self) -> None:
-        self._pending = []
+        self._pending, self._streak = [], []
 
     def forget_context(self) -> None:
         """After a long pause the previous words no longer help as a prompt."""
@@ -149,14 +166,34 @@ class HypothesisBuffer:
 
     # ------------------------------------------------------------------ commit policy
 
-    def _agreed(self, new: list[Word]) -> int:
+    def _streaks(self, new: list[Word]) -> list[int]:
+        """For each word of ``new``: consecutive hypotheses, this one included, that agree on it
+        and on every word before it (1: only this one)."""
+        out: list[int] = []
+        for i, word in enumerate(new):
+            same = (
+                i < len(self._pending)
+                and (not out or out[-1] > 1)
+                and norm(self._pending[i].text) == norm(word.text)
+            )
+            out.append(self._streak[i] + 1 if same and i < len(self._streak) else 1)
+        return out
+
+    def _agreed(self, new: list[Word], streak: list[int], audio_end_s: float) -> int:
         """How many leading words of ``new`` the previous hypothesis agrees on (LocalAgreement-2),
-        up to the first unsure one: two guesses can agree on a mishearing ("What you are")."""
+        up to the first unsure one: two guesses can agree on a mishearing ("What you are"). An
+        unsure word passes once ``doubtful_streak`` hypotheses in a row agree on it and it is
+        followed by ``doubtful_after_s`` of audio."""
+        policy = self.policy
         agreed = 0
-        for old_word, new_word in zip(self._pending, new, strict=False):
+        for i, (old_word, new_word) in enumerate(zip(self._pending, new, strict=False)):
             if norm(old_word.text) != norm(new_word.text):
                 break
-            if new_word.probability < self.policy.min_agree_prob:
+            if new_word.probability < policy.min_agree_prob and not (
+                policy.doubtful_streak
+                and streak[i] >= policy.doubtful_streak
+                and new_word.end_s <= audio_end_s - policy.doubtful_after_s
+            ):
                 break
             agreed += 1
         return agreed

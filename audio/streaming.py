@@ -7,8 +7,9 @@ small parts, each in its own module and testable alone:
   ``min_silence_s`` closes the utterance.
 - :class:`~audio.decoder.WhisperDecoder`: one greedy pass over the buffer, with the committed
   words before it as the prompt, and the guards (phantoms, loops, echoes, unplaced words).
-- :class:`~audio.hypothesis.HypothesisBuffer`: LocalAgreement-2 plus "stable after 1 s";
-  drops re-decoded committed words; says where the audio may be cut without losing a word.
+- :class:`~audio.hypothesis.HypothesisBuffer`: LocalAgreement-2 plus "stable after 1 s" (and
+  an unsure word three decodes agree on, so it cannot hold a clause until the pause); drops
+  re-decoded committed words; says where the audio may be cut without losing a word.
 - :class:`~audio.lag.LagPolicy`: lag, and decoding less often when behind.
 
 Per frame: the gate scores it; while someone speaks, every ``hop_s`` the buffer is decoded and
@@ -44,6 +45,7 @@ from audio.words import Word, join_words
 __all__ = [
     "SYSTEM_DESIGN_GLOSSARY",
     "ClosedUtterance",
+    "DecodeTrace",
     "StreamingConfig",
     "StreamingStats",
     "StreamingTranscriber",
@@ -93,6 +95,7 @@ class StreamingConfig:
     """See :class:`~audio.hypothesis.CommitPolicy`."""
     min_commit_prob: float = 0.3
     min_agree_prob: float = 0.2
+    doubtful_streak: int = 3
     max_utterance_s: float = 12.0
     """A long stretch of talk without a pause is handed to the refine pass in pieces: after this
     long, at the end of a final where the speech dips (a breath), at the latest after 1.25×."""
@@ -116,10 +119,32 @@ class StreamingConfig:
             stable_after_s=self.stable_after_s,
             min_commit_prob=self.min_commit_prob,
             min_agree_prob=self.min_agree_prob,
+            doubtful_streak=self.doubtful_streak,
         )
 
     def lag_settings(self) -> LagSettings:
         return LagSettings(self.degrade_above_s, self.hop_s, self.degraded_hop_s)
+
+
+@dataclass(frozen=True)
+class DecodeTrace:
+    """One live decode and what it committed, for latency diagnostics (``trace=`` callback).
+
+    Why: a late final word waits either for audio, for a decode to start (the worker busy), for
+    the decode itself, for a decode that hears the word right, or for the commit rule. These
+    times (on the transcriber's clock, like ``emitted_s``) let a benchmark say which.
+    """
+
+    started_s: float
+    finished_s: float
+    window_start_s: float
+    audio_end_s: float
+    words: tuple[Word, ...]
+    """The guarded hypothesis of this decode (absolute audio time)."""
+    committed: tuple[Word, ...]
+    how: str
+    """What committed them: "agree", "stable", "end" (utterance end), "hard" (buffer full),
+    "" (nothing committed)."""
 
 
 @dataclass
@@ -189,8 +214,11 @@ class StreamingTranscriber:
         clock: Callable[[], float] = time.monotonic,
         vad: SpeechScorer | None = None,
         live: bool | None = None,
+        trace: Callable[[DecodeTrace], None] | None = None,
     ) -> None:
         self.config = cfg = config or StreamingConfig()
+        self.trace = trace
+        """Called after each live decode (diagnostics; None in the app)."""
         self.glossary = glossary.strip() if glossary else None
         self.stats = StreamingStats()
         self.decoder = WhisperDecoder(model, cfg.decode_options())
@@ -208,6 +236,7 @@ class StreamingTranscriber:
         self._final_ends: list[float] = []
         """Ends of the finals of the piece not yet handed out: where a piece may be closed."""
         self._speechiness: deque[tuple[float, float]] = deque(maxlen=round(30 / WINDOW_S))
+        self._decode_started_s = 0.0
         """(window end, speech probability) of recent VAD windows: the dips are the pauses."""
 
     # ------------------------------------------------------------------ public surface
@@ -333,7 +362,10 @@ class StreamingTranscriber:
         upto = min(self._received_s, speech_end_s + self.config.vad.pad_s)
         events: list[TranscriptEvent] = []
         if self.gate.enough_speech:
-            events += self._final(self.words.commit_all(self._decode(upto)))
+            heard = self._decode(upto)
+            committed = self.words.commit_all(heard)
+            self._trace(heard, committed, "end")
+            events += self._final(committed)
         self.words.drop_pending()
         self._last_partial = ""
         self._hand_out(upto)
@@ -403,6 +435,8 @@ class StreamingTranscriber:
         """Decode the window up to ``upto_s``; the words (absolute times), guarded."""
         audio = self._audio.slice(self._audio.window_s, upto_s)
         self._decoded_s = self._last_decode_at_s = upto_s
+        if self.trace is not None:
+            self._decode_started_s = self.now_s()
         if len(audio) < int(0.1 * SAMPLE_RATE):
             return []
         started = time.perf_counter()
@@ -416,12 +450,32 @@ class StreamingTranscriber:
         # Nothing may start in the silence after the last speech (a classic phantom).
         return [w for w in decoded.words if w.start_s < self.gate.last_speech_end_s + 0.2]
 
+    def _trace(self, heard: list[Word], committed: list[Word], how: str) -> None:
+        if self.trace is None:
+            return
+        self.trace(
+            DecodeTrace(
+                self._decode_started_s,
+                self.now_s(),
+                self._audio.window_s,
+                self._decoded_s,
+                tuple(heard),
+                tuple(committed),
+                how if committed else "",
+            )
+        )
+
     def _step(self) -> list[TranscriptEvent]:
         """One decode while speech goes on: commit what is stable, show the rest."""
-        committed = self.words.insert(self._decode(self._received_s), self._received_s)
+        heard = self._decode(self._received_s)
+        committed = self.words.insert(heard, self._received_s)
+        how = self.words.last_rule if committed else ""
         window = self._received_s - self._audio.window_s
         if window > self.config.hard_buffer_s:
-            committed += self.words.commit_all()  # nothing agreed for that long: force it
+            forced = self.words.commit_all()  # nothing agreed for that long: force it
+            committed += forced
+            how = "hard" if forced else how
+        self._trace(heard, committed, how)
         events = self._final(committed)
         self._split_long_utterance(committed)
         if window > self.config.max_buffer_s:

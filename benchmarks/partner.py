@@ -28,6 +28,7 @@ machine with the cores to itself would see.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import tempfile
@@ -51,6 +52,7 @@ from audio.metrics import word_error_rate  # noqa: E402
 from audio.model import load_model, resolve_model  # noqa: E402
 from audio.refine import apply_revision  # noqa: E402
 from audio.sources import FileSource  # noqa: E402
+from audio.streaming import DecodeTrace  # noqa: E402
 from benchmarks._audio_bench import (  # noqa: E402
     VirtualClock,
     final_latencies,
@@ -63,14 +65,17 @@ from benchmarks._dialogue import (  # noqa: E402
     espeak_available,
     write_wav,
 )
+from benchmarks._latency import breakdown, print_breakdown  # noqa: E402
 
 
 def run_pair(model: Any, resolved: Any, candidate: Path, interviewer: Path, *, echo: bool,
-             realtime: bool, refine: bool = True) -> tuple[list[tuple[TranscriptEvent, str]],
-                                                          PartnerLine, float]:
+             realtime: bool, refine: bool = True, traces: list[DecodeTrace] | None = None,
+             ) -> tuple[list[tuple[TranscriptEvent, str]], PartnerLine, float]:
     """Both files through the two-speaker line; the events with their speaker, the line, and
-    the wall time."""
+    the wall time. ``traces`` collects the candidate transcriber's decodes (for --breakdown)."""
     cand_t, intv_t = partner_transcribers(model, live=realtime)
+    if traces is not None:
+        cand_t.trace = traces.append
     live = with_refine(cand_t, resolved, refine=refine)
     line = PartnerLine(AudioLine(FileSource(candidate, realtime=realtime), transcriber=live),
                        AudioLine(FileSource(interviewer, realtime=realtime),
@@ -80,8 +85,9 @@ def run_pair(model: Any, resolved: Any, candidate: Path, interviewer: Path, *, e
 
     def listen(event: RunnerEvent) -> None:
         if isinstance(event, TranscriptLine):
-            heard.append((TranscriptEvent(event.text, event.start_s, event.end_s, event.final,
-                                          event.emitted_s, event.revised), event.speaker))
+            heard.append(delivered(TranscriptEvent(event.text, event.start_s, event.end_s,
+                                                   event.final, event.emitted_s, event.revised),
+                                   event.speaker, cand_t.now_s()))
 
     started = time.monotonic()
     result = run_to_end(SessionRunner(None, None, line, listener=listen))
@@ -104,10 +110,14 @@ class _Fed:
 
 
 def simulate_pair(model: Any, resolved: Any, candidate: Any, interviewer: Any,
+                  traces: list[DecodeTrace] | None = None,
                   ) -> list[tuple[TranscriptEvent, str]]:
-    """Both tracks through the two-speaker line on a virtual CPU-time clock (see --cpu-clock)."""
+    """Both tracks through the two-speaker line on a virtual CPU-time clock (see --cpu-clock);
+    ``traces`` collects the candidate transcriber's decodes (for --breakdown)."""
     clock = VirtualClock(cpu=True)
     cand_t, intv_t = partner_transcribers(model, live=True)
+    if traces is not None:
+        cand_t.trace = traces.append
     cand_t.clock = intv_t.clock = clock
     line = PartnerLine(AudioLine(_Fed(), transcriber=with_refine(cand_t, resolved)),
                        AudioLine(_Fed(), transcriber=intv_t))
@@ -117,12 +127,21 @@ def simulate_pair(model: Any, resolved: Any, candidate: Any, interviewer: Any,
         for speaker, track in (("candidate", candidate), ("interviewer", interviewer)):
             frame = SpeakerFrame(track[i:i + step], i / 16_000, speaker)
             clock.arrive(frame.end_s)
-            heard += line.decode(frame)
+            heard += [delivered(e, who, cand_t.now_s()) for e, who in line.decode(frame)]
             clock.done()
     clock.arrive(clock.now_s)
-    heard += line.finish()
+    heard += [delivered(e, who, cand_t.now_s()) for e, who in line.finish()]
     clock.done()
     return heard
+
+
+def delivered(event: TranscriptEvent, speaker: str, now_s: float) -> tuple[TranscriptEvent, str]:
+    """The event stamped with when it left the line, if later than when the transcriber made
+    it: the echo filter holds a candidate final that overlaps the partner's sound until the
+    partner's words are known, and the user sees it only then."""
+    if speaker != "candidate" or now_s <= event.emitted_s:
+        return event, speaker
+    return dataclasses.replace(event, emitted_s=now_s), speaker
 
 
 def transcript(heard: list[tuple[TranscriptEvent, str]], speaker: str) -> list[TranscriptEvent]:
@@ -194,6 +213,10 @@ def main() -> None:
                         help="also measure the candidate's latency at real time")
     parser.add_argument("--cpu-clock", action="store_true",
                         help="also measure the latency on a simulated CPU-time clock")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="where each late word's time went (waiting for a decode, decoding, "
+                             "unheard, waiting for the commit); without --realtime it implies "
+                             "--cpu-clock")
     parser.add_argument("--latency-only", action="store_true",
                         help="skip 1 and 2 (speaker accuracy and echo)")
     parser.add_argument("--leak-db", type=float, default=-12.0)
@@ -217,26 +240,35 @@ def main() -> None:
     if not args.latency_only:
         accuracy_and_echo(dialogue, model, resolved, (cand, intv, mix), args.leak_db)
     _, reference = offline_tokens(model, dialogue.candidate)
-    if args.cpu_clock:
+    if args.cpu_clock or (args.breakdown and not args.realtime):
         silent = dialogue.interviewer * 0.0
         for what, mic, other in (
                 ("candidate alone (the partner's source silent)", dialogue.candidate, silent),
                 ("both streams, echo on", dialogue.mic_mix(args.leak_db), dialogue.interviewer)):
-            simulated = simulate_pair(model, resolved, mic, other)
+            traces: list[DecodeTrace] = []
+            simulated = simulate_pair(model, resolved, mic, other, traces)
             finals = [e for e, who in simulated
                       if who == "candidate" and e.final and not e.revised]
             lat = [d for _, d in final_latencies(finals, reference)]
             print(f"3. candidate final-word latency, {what}, CPU-time clock: "
                   f"p50 {pct(lat, 50):.2f} s, p95 {pct(lat, 95):.2f} s over {len(lat)} words "
                   f"(targets 1.2 / 2.0 s); load average {os.getloadavg()[0]:.2f}")
+            if args.breakdown:
+                print_breakdown(breakdown(finals, reference, traces))
     if args.realtime:
-        live, _, wall = run_pair(model, resolved, mix, intv, echo=True, realtime=True)
+        load_before = os.getloadavg()[0]
+        rt_traces: list[DecodeTrace] = []
+        live, _, wall = run_pair(model, resolved, mix, intv, echo=True, realtime=True,
+                                 traces=rt_traces)
         finals = [e for e, who in live if who == "candidate" and e.final and not e.revised]
         lat = [d for _, d in final_latencies(finals, reference)]
         print(f"3. candidate final-word latency, both streams at real time, echo on: "
               f"p50 {pct(lat, 50):.2f} s, p95 {pct(lat, 95):.2f} s over {len(lat)} words "
               f"(targets 1.2 / 2.0 s); {wall:.0f} s wall; load average "
-              f"{os.getloadavg()[0]:.2f} after, {os.cpu_count()} cores")
+              f"{load_before:.2f} before, {os.getloadavg()[0]:.2f} after, "
+              f"{os.cpu_count()} cores")
+        if args.breakdown:
+            print_breakdown(breakdown(finals, reference, rt_traces))
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ from audio.metrics import ErrorCounts, edit_distance, error_counts, normalize_wo
 from audio.model import load_model, resolve_model  # noqa: E402
 from audio.refine import apply_revision  # noqa: E402
 from audio.sources import FileSource  # noqa: E402
-from audio.streaming import StreamingConfig, StreamingTranscriber  # noqa: E402
+from audio.streaming import DecodeTrace, StreamingConfig, StreamingTranscriber  # noqa: E402
 from audio.vad import VadSettings  # noqa: E402
 from benchmarks._audio_bench import (  # noqa: E402
     TimedToken,
@@ -53,6 +53,7 @@ from benchmarks._audio_bench import (  # noqa: E402
     offline_tokens,
     pct,
 )
+from benchmarks._latency import WordTiming, breakdown, print_breakdown  # noqa: E402
 
 SHARED = Path(os.environ.get("MOCKCOACH_SHARED_DATA", ROOT.parent / "shared" / "data"))
 FRAME_S = 0.1
@@ -95,6 +96,7 @@ def make_config(args: argparse.Namespace) -> StreamingConfig:
         max_buffer_s=args.max_buffer,
         without_timestamps=args.without_timestamps,
         stable_after_s=args.stable_after,
+        doubtful_streak=args.doubtful_streak,
     )
 
 
@@ -225,12 +227,18 @@ def quick(args: argparse.Namespace) -> None:
     all_revised: list[float] = []
     all_settled: list[float] = []
     tot_audio = tot_busy = tot_cpu = 0.0
+    timings: list[WordTiming] = []
     for path, ref in refs:
         audio = decode_file(path)
         off_text, off_tokens = offline_tokens(offline_model, audio, beam_size=args.offline_beam)
         clock = VirtualClock(cpu=args.cpu_clock) if args.simulate or args.cpu_clock else None
+        traces: list[DecodeTrace] = []
         live = StreamingTranscriber(
-            model, config=make_config(args), clock=clock or time.monotonic, glossary=args.glossary
+            model,
+            config=make_config(args),
+            clock=clock or time.monotonic,
+            glossary=args.glossary,
+            trace=traces.append if args.breakdown else None,
         )
         tr: Any = live
         if args.refine:
@@ -249,6 +257,8 @@ def quick(args: argparse.Namespace) -> None:
         c_ref = error_counts(ref, refined)
         tot_live, tot_ref = tot_live + c_live, tot_ref + c_ref
         lat = [d for _, d in final_latencies([e for e in run.events if not e.revised], off_tokens)]
+        if args.breakdown:
+            timings += breakdown([e for e in run.events if not e.revised], off_tokens, traces)
         first = first_seen_latencies([e for e in run.events if not e.revised], off_tokens)
         ref_words = normalize_words(ref)
         e_s = edit_distance(ref_words, normalize_words(finals))
@@ -290,6 +300,8 @@ def quick(args: argparse.Namespace) -> None:
         f"final words matched {len(all_final)}; load average before/after "
         f"{load_before:.2f}/{os.getloadavg()[0]:.2f} on {cores} cores"
     )
+    if args.breakdown:
+        print_breakdown(timings)
     print(
         "RTF = seconds spent in the transcriber / audio seconds. CPU% = process CPU seconds "
         "during the streaming loop / (audio seconds x cores): the share of the machine a live "
@@ -578,6 +590,12 @@ def main() -> None:
         help="commit words followed by this much audio without waiting for agreement (0: off)",
     )
     parser.add_argument(
+        "--doubtful-streak",
+        type=int,
+        default=StreamingConfig.doubtful_streak,
+        help="commit an unsure word once this many decodes in a row agree on it (0: never)",
+    )
+    parser.add_argument(
         "--encoder-min",
         type=float,
         default=5.0,
@@ -608,6 +626,12 @@ def main() -> None:
         help="batch-decode AUDIO (with AUDIO.jsonl as reference, e.g. the spoken mock)",
     )
     parser.add_argument("--offline-too", action="store_true", help="with --replay: offline pass")
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="where each late final word's time went (waiting for a decode, decoding, unheard, "
+        "waiting for the commit); the late words are listed",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     if args.replay:

@@ -81,13 +81,16 @@ class ScriptedModel:
     """``transcribe`` like faster-whisper's, answering from the script.
 
     ``rewrite(words, call)`` may change what one call hears (a mishearing, a dropped word).
-    ``calls`` records every call's keyword options and audio length.
+    ``calls`` records every call's keyword options and audio length; ``unsure`` words come
+    with a low probability.
     """
 
     words: list[Spoken]
     audio: np.ndarray
     rewrite: Callable[[list[Spoken], int], list[Spoken]] | None = None
     calls: list[dict[str, Any]] = field(default_factory=list)
+    unsure: frozenset[str] = frozenset()
+    """Words heard with probability 0.05 in every decode (a voice Whisper is never sure of)."""
 
     def __post_init__(self) -> None:
         self._index = {float(v): i for i, v in enumerate(self.audio)}
@@ -107,7 +110,7 @@ class ScriptedModel:
             return iter([]), SimpleNamespace()
         words = [
             SimpleNamespace(word=" " + w.text, start=max(0.0, w.start_s), end=w.end_s,
-                            probability=0.9)
+                            probability=0.05 if w.text in self.unsure else 0.9)
             for w in heard
         ]
         segment = SimpleNamespace(

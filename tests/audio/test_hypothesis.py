@@ -43,6 +43,41 @@ def test_agreement_stops_at_an_unsure_word() -> None:
     assert texts(buf.insert(unsure, 1.8)) == "what"
 
 
+def doubtful(text: str, unsure: str, start_s: float = 0.0) -> list[Word]:
+    return [
+        replace(w, probability=0.05) if w.text.strip() == unsure else w
+        for w in words(text, start_s)
+    ]
+
+
+def test_a_doubtful_word_agreed_three_times_with_audio_after_it_commits() -> None:
+    """A synthetic "database," at 0.02-0.08 in every decode held "so we add replicas" for 4 s:
+    agreement stopped at it, and the sure words behind it could not commit before it."""
+    buf = HypothesisBuffer(CommitPolicy(stable_after_s=1.0, doubtful_streak=3))
+    said = "to the database so we add replicas and warm the cache"  # word ends 0.3 ... 3.3 s
+    assert texts(buf.insert(doubtful(said, "database")[:6], 1.8)) == "to the"
+    assert buf.insert(doubtful(said, "database")[:8], 2.3) == [], "agreed twice: not yet"
+    third = buf.insert(doubtful(said, "database")[:10], 2.8)
+    assert texts(third) == "database so we add replicas and", "the sure words behind it too"
+    assert texts(buf.pending) == "warm the", "not agreed yet"
+
+
+def test_a_doubtful_word_waits_without_the_streak_or_the_audio_after_it() -> None:
+    said = "to the database so we add replicas and warm the cache"
+    old = HypothesisBuffer(CommitPolicy(stable_after_s=1.0, doubtful_streak=0))
+    for n, end_s in ((6, 1.8), (8, 2.3), (10, 2.8), (11, 3.3)):
+        old.insert(doubtful(said, "database")[:n], end_s)
+    assert texts(old.committed) == "to the", "0: the old rule, held until the pause"
+    fresh = HypothesisBuffer(CommitPolicy(stable_after_s=1.0, doubtful_streak=3))
+    for n in range(3):  # three agreeing decodes, but the word ends at the edge of the audio
+        fresh.insert(doubtful(said, "database")[:3], 0.9 + 0.01 * n)
+    assert texts(fresh.committed) == "to the" and texts(fresh.pending) == "database"
+    broken = HypothesisBuffer(CommitPolicy(stable_after_s=1.0, doubtful_streak=3))
+    broken.insert(doubtful(said, "database")[:6], 1.8)
+    broken.insert(doubtful(said.replace("database", "daybase"), "daybase")[:8], 2.3)
+    assert broken.insert(doubtful(said, "database")[:10], 2.8) == [], "the streak restarted"
+
+
 def test_words_with_enough_audio_after_them_commit_without_agreement() -> None:
     buf = HypothesisBuffer(CommitPolicy(stable_after_s=1.0, min_commit_prob=0.3))
     hyp = words("we shard the users by id")  # word ends 0.3, 0.6, ... 1.8 s
