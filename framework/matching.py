@@ -171,6 +171,7 @@ class CoverageTarget:
     phrase: bool = False  # alternatives are phrases said in order (checklist synonyms)
     ordered: tuple[tuple[str, str], ...] = ()  # word pairs whose order carries the meaning
     measures: tuple[tuple[str, str], ...] = ()  # (number, unit) said together: "200 ms"
+    literal: tuple[str, ...] = ()  # a one-word requirement's own word and its forms ("chat")
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,7 @@ class CoverageMatcher:
                              if a.startswith("#") and b in UNIT_KEYS)
             self.targets.append(CoverageTarget(req.id, "requirement", req.text, None, (ck,),
                                                nums, ordered=_ordered_pairs(req.text),
-                                               measures=measures))
+                                               measures=measures, literal=_literal(raw)))
         self._index: dict[str, set[int]] = {}
         fuzzy.add(raw_keys)
         for n, target in enumerate(self.targets):
@@ -258,6 +259,8 @@ class CoverageMatcher:
         present, where, keyseq = _index_window(window)
         if any(num not in present for num in target.numbers):
             return False
+        if target.literal and not any(k in present for k in target.literal):
+            return False
         for number, unit in target.measures:
             if not any(-2 <= b - a <= 1 for a in where[number] for b in where.get(unit, ())):
                 return False
@@ -272,6 +275,8 @@ class CoverageMatcher:
             return None
         alt = target.alternatives[0]
         if not alt or any(num not in present for num in target.numbers):
+            return None
+        if target.literal and not any(k in present for k in target.literal):
             return None
         total = sum(_weight(k) for k in alt)
         matched = [k for k in alt if k in present]
@@ -390,6 +395,18 @@ def _find_any(alternatives: Sequence[tuple[str, ...]], sequence: Sequence[str],
             end = start + _phrase_end(sequence[start:], alt)
             return tuple(words[start:end + 1])
     return None
+
+
+def _literal(raw: Sequence[str]) -> tuple[str, ...]:
+    """A requirement with one telling word that belongs to a group of related words ("Chat":
+    chat, message, ...) must be said with that word: any "message" is not a chat feature."""
+    telling = {concept(k) for k in raw if concept(k) not in _GENERIC and not _figure(k)}
+    if len(telling) != 1:
+        return ()
+    (group,) = telling
+    if not group.startswith("~"):
+        return ()
+    return tuple(dict.fromkeys(k for k in raw if concept(k) == group))
 
 
 def _allowed_misses(informative_words: int) -> int:

@@ -204,6 +204,10 @@ class Tracker:
         self._checklist_keys = {k for k in self._items if k[0] == "checklist"}
         self.last_window: list[str] = []
         self._terms: dict[str, RequirementTerms] = {}
+        self.said: set[str] = set()  # every concept the candidate has said (coverage)
+        # the highest paraphrase probability each requirement reached with its guards met: how
+        # near the learned coverage came (the trainer chooses its threshold from these)
+        self.coverage_p: dict[str, float] = {}
         self._phrase: list[Utterance] = []
         self._req_kind = {r.id: r.kind for r in self.requirements}
         self._log_trans_cache: dict[tuple[int, int], list[float]] = {}
@@ -670,6 +674,7 @@ class Tracker:
                                  or tuple(u.text.split()[:8]))
                      for i in sorted(picked)]
         self.last_window = [concept(t.key) for t in canon]
+        self.said.update(self.last_window)
         hits += self._paraphrased(hits, open_ids, canon)
         hits = [h for h in hits if (h.target.kind, h.target.id) in open_ids]
         events: list[TrackerEvent] = []
@@ -699,9 +704,14 @@ class Tracker:
                 continue
             if not present.intersection(terms.concepts):
                 continue
-            p = model.probability(overlap_features(terms, window, self.phase))
+            p = model.probability(overlap_features(terms, window, self.phase, self.said))
             target = self._items[("requirement", req_id)].target
-            if p >= model.threshold and self._coverage.guards(target, window_tokens):
+            if p <= self.coverage_p.get(req_id, 0.0) and p < model.threshold:
+                continue
+            if not self._coverage.guards(target, window_tokens):
+                continue
+            self.coverage_p[req_id] = max(p, self.coverage_p.get(req_id, 0.0))
+            if p >= model.threshold:
                 said = tuple(c.lstrip("~") for c in terms.concepts if c in present)
                 out.append(CoverageHit(self._items[("requirement", req_id)].target, said))
         return out

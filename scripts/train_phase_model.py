@@ -426,21 +426,23 @@ def other_prompts(walks: list[Walk], i: int, count: int = 3) -> list[Walk]:
 
 def coverage_examples(walks: list[Walk], framework: Framework, model: PhaseModel,
                       idf: dict[str, float], default_idf: float
-                      ) -> tuple[list[dict[str, float]], list[int]]:
+                      ) -> tuple[list[list[dict[str, float]]], list[int]]:
     """One example per (walkthrough, requirement): its own prompt's requirements (addressed
-    unless listed as not addressed) and the next three walkthroughs' (not addressed), with the
-    overlap figures of the window that holds most of the requirement."""
-    feats: list[dict[str, float]] = []
+    unless listed as not addressed) and the next three walkthroughs' (not addressed). An example
+    is the overlap figures of every window that holds a word of the requirement (the tracker
+    ticks on any one of them); ``fit_coverage`` finds which window speaks for it."""
+    feats: list[list[dict[str, float]]] = []
     labels: list[int] = []
     for i, w in enumerate(walks):
         if not w.prompt:
             continue
         tracker = Tracker(framework, w.prompt, round_s=ROUND_S, phase_model=model)
-        windows = []
+        windows: list[tuple[list[str], str, frozenset[str]]] = []
         for u in w.utterances:
             tracker.feed(u)
             if u.speaker != "interviewer":
-                windows.append((list(tracker.last_window), tracker.phase))
+                windows.append((list(tracker.last_window), tracker.phase,
+                                frozenset(tracker.said)))
         skip = w.not_addressed
         for source, own in [(w, True)] + [(o, False) for o in other_prompts(walks, i)]:
             matcher = CoverageMatcher(framework, source.prompt, FuzzyVocabulary())
@@ -450,61 +452,83 @@ def coverage_examples(walks: list[Walk], framework: Framework, model: PhaseModel
                 terms = requirement_terms(concepts[t.id], t.numbers,
                                           [v for k, v in concepts.items() if k != t.id],
                                           idf, default_idf)
-                best = max((overlap_features(terms, win, ph) for win, ph in windows),
-                           key=lambda f: (f["idf_share"], f["distinct_share"]),
-                           default=None)
-                if best is None:
+                wanted = set(terms.concepts)
+                bag = [overlap_features(terms, win, ph, said) for win, ph, said in windows
+                       if wanted.intersection(win)]
+                if not bag:
                     continue
-                feats.append(best)
+                feats.append(bag)
                 labels.append(int(own and t.label not in skip))
     return feats, labels
 
 
-def fit_coverage(feats: list[dict[str, float]], labels: list[int]) -> tuple[dict[str, float],
-                                                                            float]:
-    x = np.array([[f[k] for k in FEATURES] for f in feats])
+def fit_coverage(bags: list[list[dict[str, float]]], labels: list[int], rounds: int = 3
+                 ) -> tuple[dict[str, float], float]:
+    """Logistic regression over one window per example. Which window of a walkthrough
+    addresses a requirement is not labelled: start from the one holding most of its telling
+    words, then take the window the model itself scores highest (as the tracker will) and
+    refit, a few rounds (multiple-instance learning)."""
     y = np.array(labels, dtype=np.float64)
+    xs = [np.array([[f[k] for k in FEATURES] for f in bag]) for bag in bags]
+    first = [max(range(len(bag)), key=lambda j, bag=bag: (bag[j]["idf_share"],
+                                                          bag[j]["distinct_share"]))
+             for bag in bags]
+    x = np.array([xb[j] for xb, j in zip(xs, first, strict=True)])
     w = np.zeros(len(FEATURES))
     b = 0.0
-    for _ in range(3000):
-        p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
-        g = p - y
-        w -= 0.5 * (x.T @ g / len(y) + 1e-3 * w)
-        b -= 0.5 * g.mean()
+    for n in range(rounds):
+        if n:
+            x = np.array([xb[int(np.argmax(xb @ w))] for xb in xs])
+        for _ in range(3000):
+            p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
+            g = p - y
+            w -= 0.5 * (x.T @ g / len(y) + 1e-3 * w)
+            b -= 0.5 * g.mean()
     return {k: float(v) for k, v in zip(FEATURES, w, strict=True)}, float(b)
 
 
-def coverage_pr(walks: list[Walk], framework: Framework, model: PhaseModel
-                ) -> tuple[float, float]:
-    """Requirement coverage precision and recall as the benchmark counts it (own prompt and
-    three others), through the tracker."""
-    tp = fp = fn = 0
+def coverage_scores(walks: list[Walk], framework: Framework, model: PhaseModel
+                    ) -> list[tuple[bool, bool, float]]:
+    """Each requirement as the benchmark counts it (own prompt and three others), through the
+    tracker: (truly addressed, ticked by the rules, the highest paraphrase probability it
+    reached with its guards met). A tick changes nothing else in the tracker, so one replay
+    gives the figures of every threshold."""
+    assert model.coverage is not None
+    never = replace(model, coverage=replace(model.coverage, threshold=2.0))
+    out = []
     for i, w in enumerate(walks):
         for source in [w, *other_prompts(walks, i)]:
             if not source.prompt:
                 continue
-            tracker = Tracker(framework, source.prompt, round_s=ROUND_S, phase_model=model)
+            tracker = Tracker(framework, source.prompt, round_s=ROUND_S, phase_model=never)
             for u in w.utterances:
                 tracker.feed(u)
             for req in tracker.report(w.utterances[-1].end_s)["requirements"]:
                 truth = source is w and req["text"] not in w.not_addressed
-                got = bool(req["addressed"])
-                tp += truth and got
-                fp += got and not truth
-                fn += truth and not got
+                out.append((truth, bool(req["addressed"]), tracker.coverage_p.get(req["id"], 0.0)))
+    return out
+
+
+def coverage_pr(scores: list[tuple[bool, bool, float]], threshold: float) -> tuple[float, float]:
+    """Requirement coverage precision and recall at ``threshold`` (above 1: the rules alone)."""
+    tp = fp = fn = 0
+    for truth, rules, p in scores:
+        got = rules or p >= threshold
+        tp += truth and got
+        fp += got and not truth
+        fn += truth and not got
     return tp / max(1, tp + fp), tp / max(1, tp + fn)
 
 
 def tune_coverage(model: PhaseModel, dev: list[Walk], framework: Framework) -> float:
     """The threshold with the most dev recall whose precision is no lower than the rules'
     alone: paraphrases count, and the share of false ticks does not grow."""
-    assert model.coverage is not None
-    rules_p, r = coverage_pr(dev, framework, replace(model, coverage=None))
+    scores = coverage_scores(dev, framework, model)
+    rules_p, r = coverage_pr(scores, 2.0)
     print(f"  coverage, rules only: precision {rules_p:.3f} recall {r:.3f}", flush=True)
     best, best_recall = 0.99, -1.0
     for th in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
-        trial = replace(model, coverage=replace(model.coverage, threshold=th))
-        p, r = coverage_pr(dev, framework, trial)
+        p, r = coverage_pr(scores, th)
         print(f"  coverage threshold {th}: precision {p:.3f} recall {r:.3f}", flush=True)
         if p >= rules_p and r > best_recall:
             best, best_recall = th, r
@@ -546,6 +570,9 @@ def main() -> int:
     ap.add_argument("--explain", action="store_true", help="print the heaviest features")
     ap.add_argument("--no-tune", action="store_true",
                     help="keep the knobs of the model file at --out instead of searching")
+    ap.add_argument("--train-out", type=Path, metavar="FILE",
+                    help="also write the model fit on the training split alone (thresholds "
+                         "chosen on dev), to measure development figures honestly")
     args = ap.parse_args()
 
     framework = get_framework("system-design")
@@ -602,6 +629,11 @@ def main() -> int:
     corpus_dev = [w for w in dev if w.checklist is not None]
     cov_threshold = tune_coverage(replace(train_model, checklist=replace(
         checklist, threshold=threshold), coverage=coverage), corpus_dev, framework)
+    if args.train_out:
+        train_only = replace(train_model, checklist=replace(checklist, threshold=threshold),
+                             coverage=replace(coverage, threshold=cov_threshold))
+        args.train_out.write_text(json.dumps(train_only.to_json(), separators=(",", ":")) + "\n")
+        print(f"wrote the train-only model to {args.train_out}", flush=True)
 
     if args.lodo:
         leave_one_domain_out(train + dev, framework, phases, chosen)
