@@ -244,7 +244,8 @@ def read_lines(image: Image.Image, page: Image.Image, origin: tuple[int, int], f
         box = (origin[0] + left / factor, origin[1] + top / factor,
                origin[0] + right / factor, origin[1] + bottom / factor)
         boxes.append(box)
-    margin = opts.line_margin_px
+    margin = opts.line_margin_px  # picture px
+    page_margin = round(opts.line_margin_px * opts.scale)
     crops = [rgb.crop((max(0, round(x0) - margin), max(0, round(y0) - margin),
                        min(rgb.width, round(x1) + margin), min(rgb.height, round(y1) + margin)))
              for x0, y0, x1, y1 in boxes]
@@ -254,7 +255,7 @@ def read_lines(image: Image.Image, page: Image.Image, origin: tuple[int, int], f
         # white, strokes erased), and keep that reading if it names a component
         unsure = [i for i, line in enumerate(lines)
                   if line.confidence < opts.retry_below and not names(line.text)]
-        again = reader.read([page.crop(_padded(clusters[i], 2 * margin, page.size))
+        again = reader.read([page.crop(_padded(clusters[i], page_margin, page.size))
                              for i in unsure]) if unsure else []
         for index, line in zip(unsure, again, strict=True):
             if line.confidence >= opts.min_line_confidence and names(line.text):
@@ -300,8 +301,10 @@ def prepare_diagram(
     shrink = 1.0
     if max(rgb.size) > opts.max_side_px:
         shrink = opts.max_side_px / max(rgb.size)
+        # a box filter: a blurring one (bilinear) joined a word's thin letters into one piece
+        # that the stroke eraser took for an arrow ("Object" vanished from 4K captures)
         rgb = rgb.resize((max(1, round(rgb.width * shrink)), max(1, round(rgb.height * shrink))),
-                         Image.Resampling.BILINEAR, reducing_gap=2.0)
+                         Image.Resampling.BOX)
         steps.append(f"downscale x{shrink:.2f}")
     gray = np.asarray(rgb.convert("L"), dtype=np.int16)
     ink = ink_map(gray)

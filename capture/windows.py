@@ -143,7 +143,8 @@ def _x11_windows() -> tuple[list[RawWindow], Region]:
             raw.append(RawWindow(
                 window.id, title,
                 Region(-origin.x, -origin.y, max(1, geometry.width), max(1, geometry.height)),
-                visible=attributes.map_state == X.IsViewable and attributes.win_class != 2,
+                visible=(attributes.map_state == X.IsViewable
+                         and attributes.win_class != X.InputOnly),
                 pid=pids[0] if pids else None,
             ))
         return raw, desktop

@@ -243,3 +243,15 @@ def test_an_unsure_line_naming_nothing_is_read_again_from_the_flattened_page(
     assert reader.calls == calls
     kinds = {k.id for w in words if (k := vocab.name_of(w.text))}
     assert kinds == ({named} if named else set())
+
+
+def test_a_4k_capture_keeps_its_printed_labels() -> None:
+    """A 1080p diagram enlarged 2x (a HiDPI screen): the 4K picture is shrunk to 2400 px for
+    finding lines; a blurring filter there joined "Object" into one thin piece that the stroke
+    eraser took for an arrow."""
+    wanted = {11: "object_store", 18: "load_balancer"}
+    for seed, component in wanted.items():
+        image, spec = render(seed, "drawio", "dark" if seed % 2 else "light", "tune")
+        assert component in {c["id"] for c in spec.components}
+        big = image.resize((image.width * 2, image.height * 2), Image.Resampling.BICUBIC)
+        assert component in read_diagram(big).component_ids, seed
