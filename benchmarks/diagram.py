@@ -13,7 +13,8 @@ theme (and per font, except for the blind split, which is only ever seen as tota
 - label recall: truth labels whose words were all read in one label (case-insensitive);
 - seconds per capture (wall time of ``read_diagram``), and for 1080p captures alone, with the
   load average beside them (the target is for an otherwise idle 2-core machine), and the CPU
-  seconds a 1080p capture costs (this process + Tesseract; ~ the wall time on an idle core).
+  seconds a 1080p capture costs (this process with the recogniser, plus Tesseract when it runs;
+  ~ the wall time on an idle core).
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ def report(truths: list[Path], verbose: bool, options: DiagramOptions,
           f" max {max(seconds):.2f}")
     if seconds_1080:
         print(f"1080p captures ({len(seconds_1080)}): median {statistics.median(seconds_1080):.2f}"
-              f" s, max {max(seconds_1080):.2f} s wall; CPU (ours + Tesseract) median "
+              f" s, max {max(seconds_1080):.2f} s wall; CPU (this process, its children) median "
               f"{statistics.median(cpu_1080):.2f} s, max {max(cpu_1080):.2f} s")
     print(f"load average (1 min) before {load_before:.2f}, after {load_after:.2f}; "
           f"{os.cpu_count()} cores")
