@@ -10,22 +10,19 @@ corpus (each walkthrough's prompt says which requirements it addresses), gives a
 the tracker ticks a requirement when the rules fire or the probability passes the threshold
 chosen for precision on the development split.
 
-Two figures look past the one window, because a paraphrase is often said in pieces: ``cum_idf``
-is the share of the requirement's vocabulary the candidate has said so far in the mock (the
-interviewer's words never count), and ``local`` the share said within a few words of each other
-(a sentence, not a 30-word window that happens to hold the words in unrelated clauses).
+Tried and dropped (development figures, README "Coverage"): the share of the requirement the
+candidate had said so far in the mock or in the last few minutes, and the share said within 12
+words of each other. Both bought recall only at a precision below the rules' own.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-FEATURES = ("share", "idf_share", "distinct_share", "numbers", "pairs", "long", "phase_req",
-            "local", "cum_idf")
-LOCAL_WORDS = 12  # the span, in words that carry meaning, of the ``local`` figure
+FEATURES = ("share", "idf_share", "distinct_share", "numbers", "pairs", "long", "phase_req")
 
 
 @dataclass(frozen=True)
@@ -49,10 +46,9 @@ def requirement_terms(concepts: Sequence[str], numbers: Sequence[str],
                             frozenset(c for c in words if c not in shared), tuple(numbers))
 
 
-def overlap_features(terms: RequirementTerms, window: Sequence[str], phase: str,
-                     said: Set[str] = frozenset()) -> dict[str, float]:
-    """How much of the requirement the window holds (``window``: concept keys in order;
-    ``said``: every concept the candidate has said so far, the window's included)."""
+def overlap_features(terms: RequirementTerms, window: Sequence[str], phase: str
+                     ) -> dict[str, float]:
+    """How much of the requirement the window holds (``window``: concept keys in order)."""
     present = set(window)
     n = len(terms.concepts)
     if n == 0:
@@ -72,21 +68,7 @@ def overlap_features(terms: RequirementTerms, window: Sequence[str], phase: str,
         "pairs": near / len(pairs) if pairs else 0.0,
         "long": min(n, 8) / 8.0,
         "phase_req": 1.0 if phase == "requirements" else 0.0,
-        "local": _local_share(terms, window, total),
-        "cum_idf": sum(w for c, w in zip(terms.concepts, terms.weights, strict=True)
-                       if c in present or c in said) / total,
     }
-
-
-def _local_share(terms: RequirementTerms, window: Sequence[str], total: float) -> float:
-    """The most of the requirement's weighted vocabulary said within ``LOCAL_WORDS`` words."""
-    weight = dict(zip(terms.concepts, terms.weights, strict=True))
-    at = [(i, c) for i, c in enumerate(window) if c in weight]
-    best = 0.0
-    for a, (start, _) in enumerate(at):
-        seen = {c for i, c in at[a:] if i - start < LOCAL_WORDS}
-        best = max(best, sum(weight[c] for c in seen))
-    return best / total
 
 
 @dataclass(frozen=True)

@@ -204,7 +204,6 @@ class Tracker:
         self._checklist_keys = {k for k in self._items if k[0] == "checklist"}
         self.last_window: list[str] = []
         self._terms: dict[str, RequirementTerms] = {}
-        self.said: set[str] = set()  # every concept the candidate has said (coverage)
         # the highest paraphrase probability each requirement reached with its guards met: how
         # near the learned coverage came (the trainer chooses its threshold from these)
         self.coverage_p: dict[str, float] = {}
@@ -674,7 +673,6 @@ class Tracker:
                                  or tuple(u.text.split()[:8]))
                      for i in sorted(picked)]
         self.last_window = [concept(t.key) for t in canon]
-        self.said.update(self.last_window)
         hits += self._paraphrased(hits, open_ids, canon)
         hits = [h for h in hits if (h.target.kind, h.target.id) in open_ids]
         events: list[TrackerEvent] = []
@@ -704,7 +702,7 @@ class Tracker:
                 continue
             if not present.intersection(terms.concepts):
                 continue
-            p = model.probability(overlap_features(terms, window, self.phase, self.said))
+            p = model.probability(overlap_features(terms, window, self.phase))
             target = self._items[("requirement", req_id)].target
             if p <= self.coverage_p.get(req_id, 0.0) and p < model.threshold:
                 continue

@@ -437,12 +437,11 @@ def coverage_examples(walks: list[Walk], framework: Framework, model: PhaseModel
         if not w.prompt:
             continue
         tracker = Tracker(framework, w.prompt, round_s=ROUND_S, phase_model=model)
-        windows: list[tuple[list[str], str, frozenset[str]]] = []
+        windows: list[tuple[list[str], str]] = []
         for u in w.utterances:
             tracker.feed(u)
             if u.speaker != "interviewer":
-                windows.append((list(tracker.last_window), tracker.phase,
-                                frozenset(tracker.said)))
+                windows.append((list(tracker.last_window), tracker.phase))
         skip = w.not_addressed
         for source, own in [(w, True)] + [(o, False) for o in other_prompts(walks, i)]:
             matcher = CoverageMatcher(framework, source.prompt, FuzzyVocabulary())
@@ -453,7 +452,7 @@ def coverage_examples(walks: list[Walk], framework: Framework, model: PhaseModel
                                           [v for k, v in concepts.items() if k != t.id],
                                           idf, default_idf)
                 wanted = set(terms.concepts)
-                bag = [overlap_features(terms, win, ph, said) for win, ph, said in windows
+                bag = [overlap_features(terms, win, ph) for win, ph in windows
                        if wanted.intersection(win)]
                 if not bag:
                     continue
@@ -527,7 +526,7 @@ def tune_coverage(model: PhaseModel, dev: list[Walk], framework: Framework) -> f
     rules_p, r = coverage_pr(scores, 2.0)
     print(f"  coverage, rules only: precision {rules_p:.3f} recall {r:.3f}", flush=True)
     best, best_recall = 0.99, -1.0
-    for th in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+    for th in [round(0.3 + 0.05 * k, 2) for k in range(14)]:
         p, r = coverage_pr(scores, th)
         print(f"  coverage threshold {th}: precision {p:.3f} recall {r:.3f}", flush=True)
         if p >= rules_p and r > best_recall:
