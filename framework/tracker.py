@@ -83,6 +83,8 @@ class TunedParameters:
     switch_margin: float = 0.5  # log-odds the challenger must lead by (hysteresis)
     back_margin: float = 2.5  # ... when it is an earlier phase: a return must be clear ("we
     # should discuss the use cases" mid-design is not one); announced returns carry a cue
+    cue_return_margin: float = 1.0  # ... and an announced return ("we'll use a public REST
+    # API:") needs at most this much: a short API section inside the deep dive is still one
     announce_ratio: float = 2.0  # a spoken transition ("let's dive into") that dominates moves on
     forward_weight: float = 1.0  # moving to the next phase in the usual order
     skip_weight: float = 0.5  # jumping further ahead (divided by the distance ** skip_power)
@@ -548,7 +550,7 @@ class Tracker:
         since = u.start_s - RETURN_CUE_S
         recent = (h for r in self._recent if r.start_s >= since for h in r.hits)
         if any(h.cue and h.words >= 2 and h.phase == best_id for h in (*hits, *recent)):
-            return self.params.switch_margin
+            return min(self.params.switch_margin, self.params.cue_return_margin)
         return self.params.back_margin
 
     def _announced(self, cur: int, scores: Sequence[float], hits: Sequence[Hit]) -> int | None:
