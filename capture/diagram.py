@@ -22,6 +22,7 @@ Blocking; run it off the GUI thread. No Qt here.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +34,9 @@ from PIL import Image
 
 from capture.diagram_vocabulary import Vocabulary, default_vocabulary
 from capture.ocr import DEFAULT_TIMEOUT_S, OcrError, load_image, resolve_tesseract, tesseract_tsv
-from capture.text_lines import LineReader, default_line_reader
+from capture.text_lines import LineModelError, LineReader, default_line_reader
+
+log = logging.getLogger(__name__)
 
 Box = tuple[int, int, int, int]  # x, y, width, height (the JSON contract's order)
 Box4 = tuple[int, int, int, int]  # left, top, right, bottom (page pixels)
@@ -214,11 +217,17 @@ def read_diagram(
 
 
 def _line_reader(choice: str) -> LineReader | None:
-    """The recogniser the options ask for; None means Tesseract. "lines" without the model
-    installed is an error a person can act on, "auto" quietly falls back."""
+    """The recogniser the options ask for; None means Tesseract. "lines" without a usable
+    model is an error a person can act on; "auto" falls back (logging why, for a broken file)."""
     if choice == "tesseract":
         return None
-    reader = default_line_reader()
+    try:
+        reader = default_line_reader()
+    except LineModelError as exc:
+        if choice == "lines":
+            raise OcrError(str(exc)) from exc
+        log.warning("diagram line reader unusable, reading with Tesseract: %s", exc)
+        return None
     if reader is None and choice == "lines":
         raise OcrError("The diagram line reader's model is not installed: "
                        "pip install rapidocr-onnxruntime, or set MOCKCOACH_LINE_MODEL.")

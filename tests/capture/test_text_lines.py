@@ -86,3 +86,16 @@ def test_no_model_means_tesseract_unless_lines_are_asked_for(
 def test_the_line_reader_is_the_default_when_installed() -> None:
     image, _ = render(2, "drawio", "light", "tune")
     assert any(step.startswith("lines") for step in read_diagram(image).steps)
+
+
+def test_a_broken_model_file_falls_back_or_says_which_file(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fresh_reader: None) -> None:
+    broken = tmp_path / "rec.onnx"
+    broken.write_bytes(b"not a model")
+    monkeypatch.setenv(MODEL_ENV, str(broken))
+    image, spec = render(2, "drawio", "light", "tune")
+    reading = read_diagram(image)  # auto: Tesseract reads instead
+    assert "tesseract" in reading.steps
+    assert reading.component_ids & {c["id"] for c in spec.components}
+    with pytest.raises(OcrError, match=r"rec\.onnx"):
+        read_diagram(image, options=DiagramOptions(reader="lines"))
