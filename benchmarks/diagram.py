@@ -1,6 +1,6 @@
 """Diagram reading on the rendered set: component recall and precision, label recall, seconds.
 
-    python -m benchmarks.diagram [--split tune|heldout|blind|all] [--dir DIR] [--verbose]
+    python -m benchmarks.diagram [--split tune|heldout|blind|blind2|all] [--dir DIR] [--verbose]
                                  [--font-px LO-HI] [--zoom K] [--reader auto|lines|tesseract]
                                  [--scale X] [--keep-lines]
 
@@ -50,7 +50,8 @@ def _cpu_s() -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", choices=["tune", "heldout", "blind", "all"], default="all")
+    parser.add_argument("--split", choices=["tune", "heldout", "blind", "blind2", "all"],
+                        default="all")
     parser.add_argument("--dir", type=Path, default=None, help="render into (and keep) DIR")
     parser.add_argument("--verbose", action="store_true", help="print misses per diagram")
     parser.add_argument("--scale", type=float, default=None, help="upscale before Tesseract")
@@ -106,7 +107,7 @@ def report(truths: list[Path], verbose: bool, options: DiagramOptions,
         )
         split = truth["split"]
         keys = ["all", split, f"{split}:{truth['style']}", f"{split}:{truth['theme']}"]
-        if split != "blind":  # the blind split is only ever seen as totals per style
+        if not split.startswith("blind"):  # blind splits are only seen as totals per style
             keys.append(f"font:{truth.get('font', '')}")
         for key in keys:
             row = rows[key]
@@ -115,7 +116,8 @@ def report(truths: list[Path], verbose: bool, options: DiagramOptions,
             row[2] += len(wanted - got)
             row[3] += labels_ok
             row[4] += len(truth["labels"])
-        if verbose and split != "blind" and (wanted != got or labels_ok < len(truth["labels"])):
+        missed = wanted != got or labels_ok < len(truth["labels"])
+        if verbose and missed and not split.startswith("blind"):
             print(f"{path.stem}: missed {sorted(wanted - got)} extra {sorted(got - wanted)}")
             print("   read:", " | ".join(label.text for label in reading.labels))
     load_after = os.getloadavg()[0]

@@ -15,8 +15,9 @@ derived from ``assets/diagram/components.toml``).
 Split: seeds 0-19 are ``tune`` (looked at while building the reader), seeds 100-115 are
 ``heldout`` (measured, not tuned on, but seen since), seeds 200-231 are ``blind`` (rendered
 before the second round of recall work, half their box labels from ``BLIND_BOXES``: only their
-totals are ever printed). ``python scripts/render_diagrams.py OUT_DIR`` writes ``NAME.png`` +
-``NAME.json`` for all 68.
+totals are ever printed), seeds 300-331 are ``blind2`` (the same, rendered before a third
+round). ``python scripts/render_diagrams.py OUT_DIR`` writes ``NAME.png`` + ``NAME.json`` for
+all 100.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ STYLES = ("excalidraw", "drawio", "tldraw", "gdrawings")
 TUNE_SEEDS = tuple(range(20))
 HELDOUT_SEEDS = tuple(range(100, 116))
 BLIND_SEEDS = tuple(range(200, 232))  # rendered 2026-12-03 15:25 before the recall work
-SPLITS = ("tune", "heldout", "blind")
+BLIND2_SEEDS = tuple(range(300, 332))  # rendered 16:13, before a third round: as blind
+SPLITS = ("tune", "heldout", "blind", "blind2")
 
 FONT_FILES = {
     "hand": ["/usr/share/fonts/truetype/fifthhorseman/dkg.ttf"],
@@ -188,7 +190,7 @@ def font(kind: str, size: int) -> ImageFont.FreeTypeFont:
 
 
 def style_fonts(style: str, rng: random.Random, split: str = "tune") -> str:
-    if split == "blind" and style in ("excalidraw", "tldraw"):
+    if split.startswith("blind") and style in ("excalidraw", "tldraw"):
         return rng.choice(["hand", "casual", "comic", "marker", "marker2", "caps",
                            "comic_bold"])
     if style == "excalidraw":
@@ -279,7 +281,8 @@ def render(seed: int, style: str, theme: str, split: str,
     count = rng.randint(6, 10)
     chosen: list[tuple[str, str | None]] = []
     used: set[str | None] = set()
-    pool = BOXES[:] if split != "blind" else rng.sample(BOXES, len(BLIND_BOXES)) + BLIND_BOXES
+    pool = (BOXES[:] if not split.startswith("blind")
+            else rng.sample(BOXES, len(BLIND_BOXES)) + BLIND_BOXES)
     rng.shuffle(pool)
     for text, cid in pool:
         if len(chosen) == count:
@@ -373,7 +376,7 @@ def all_specs() -> list[tuple[int, str, str, str]]:
     """(seed, style, theme, split) for the whole set: every style x theme in both splits."""
     out = []
     for split, seeds in (("tune", TUNE_SEEDS), ("heldout", HELDOUT_SEEDS),
-                         ("blind", BLIND_SEEDS)):
+                         ("blind", BLIND_SEEDS), ("blind2", BLIND2_SEEDS)):
         for n, seed in enumerate(seeds):
             combo = n % (len(STYLES) * 2)
             out.append((seed, STYLES[combo // 2], ("light", "dark")[combo % 2], split))
