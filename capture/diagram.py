@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from capture.diagram_vocabulary import Vocabulary, default_vocabulary
 from capture.ocr import DEFAULT_TIMEOUT_S, OcrError, load_image, resolve_tesseract, tesseract_tsv
@@ -119,7 +119,8 @@ class DiagramOptions:
     line_margin_px: int = 4  # image px around a cluster in the crop the recogniser reads
     min_line_confidence: float = 0.5  # mean character probability below this: not text
     max_lines: int = 200  # clusters read per capture at most (the biggest first)
-    retry_below: float = 0.95  # a line read less surely that names nothing is read twice
+    retry_below: float = 0.95  # a line read less surely that names nothing is read again ...
+    retry_views: tuple[str, ...] = ("page", "grey", "wide")  # ... from these views of it
     erase_lines: bool = True  # box edges and straight arrows are erased before Tesseract
     line_px: int = 28  # a straight run of ink this long is a line, not a glyph
     erase_strokes: bool = True  # long thin connected strokes (diagonal arrows) are erased too
@@ -260,20 +261,33 @@ def read_lines(image: Image.Image, page: Image.Image, origin: tuple[int, int], f
              for x0, y0, x1, y1 in boxes]
     lines = reader.read(crops)
     if opts.retry_below < 1.0 and names is not None:
-        # an unsure line that names nothing: read again from the flattened page (ink on
-        # white, strokes erased), and keep that reading if it names a component
-        unsure = [i for i, line in enumerate(lines)
-                  if line.confidence < opts.retry_below and not names(line.text)]
-        again = reader.read([page.crop(_padded(clusters[i], page_margin, page.size))
-                             for i in unsure]) if unsure else []
-        for index, line in zip(unsure, again, strict=True):
-            if line.confidence >= opts.min_line_confidence and names(line.text):
-                lines[index] = line
+        # an unsure line that names nothing is read again from other views of it, and the
+        # first reading that names a component is kept: the flattened page (ink on white,
+        # strokes erased), the crop in grey with its contrast stretched (pale text on a
+        # pastel fill), a wider crop (a letter cut at the cluster's edge)
+        views: dict[str, Callable[[int], Image.Image]] = {
+            "page": lambda i: page.crop(_padded(clusters[i], page_margin, page.size)),
+            "grey": lambda i: ImageOps.autocontrast(crops[i].convert("L")),
+            "wide": lambda i: rgb.crop(_padded(_rounded(boxes[i]), 2 * margin, rgb.size)),
+        }
+        for view in opts.retry_views:
+            unsure = [i for i, line in enumerate(lines)
+                      if line.confidence < opts.retry_below and not names(line.text)]
+            if not unsure:
+                break
+            again = reader.read([views[view](i) for i in unsure])
+            for index, line in zip(unsure, again, strict=True):
+                if line.confidence >= opts.min_line_confidence and names(line.text):
+                    lines[index] = line
     words = []
     for (x0, y0, x1, y1), line in zip(boxes, lines, strict=True):
         if line.confidence >= opts.min_line_confidence and _wordlike(line.text):
             words.append(_Word(line.text, x0, y0, x1, y1, round(100 * line.confidence, 1)))
     return words
+
+
+def _rounded(box: tuple[float, float, float, float]) -> Box4:
+    return (round(box[0]), round(box[1]), round(box[2]), round(box[3]))
 
 
 def _read_tesseract(page: Image.Image, origin: tuple[int, int], factor: float, command: str,

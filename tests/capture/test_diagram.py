@@ -207,7 +207,7 @@ def test_a_big_word_is_one_line_and_labels_a_box_apart_are_two() -> None:
 
 
 class _ScriptedReader:
-    """Reads the first pass as garbage, the second (the flattened page) as ``again``."""
+    """Reads the first pass as ``first``, every later view as ``again``."""
 
     def __init__(self, first: str, again: str) -> None:
         self.texts = [first, again]
@@ -223,10 +223,10 @@ class _ScriptedReader:
 
 @pytest.mark.parametrize(("first", "again", "calls", "named"), [
     ("Cuteuny", "Gateway", 2, "api_gateway"),  # unsure, names nothing: read again
-    ("Cuteuny", "Cuteuny", 2, None),  # the second reading is no better: nothing named
+    ("Cuteuny", "Cuteuny", 4, None),  # no view reads better (page, grey, wide): nothing named
     ("Kafka", "Gateway", 1, "stream"),  # a reading that names something is kept as is
 ])
-def test_an_unsure_line_naming_nothing_is_read_again_from_the_flattened_page(
+def test_an_unsure_line_naming_nothing_is_read_again_from_other_views(
         first: str, again: str, calls: int, named: str | None) -> None:
     from capture.diagram import prepare_diagram, read_lines
 
