@@ -96,6 +96,7 @@ class StreamingConfig:
     min_commit_prob: float = 0.3
     min_agree_prob: float = 0.2
     doubtful_streak: int = 3
+    doubt_cap_s: float = 1.5
     max_utterance_s: float = 12.0
     """A long stretch of talk without a pause is handed to the refine pass in pieces: after this
     long, at the end of a final where the speech dips (a breath), at the latest after 1.25×."""
@@ -120,6 +121,7 @@ class StreamingConfig:
             min_commit_prob=self.min_commit_prob,
             min_agree_prob=self.min_agree_prob,
             doubtful_streak=self.doubtful_streak,
+            doubt_cap_s=self.doubt_cap_s,
         )
 
     def lag_settings(self) -> LagSettings:

@@ -52,7 +52,7 @@ from audio.metrics import word_error_rate  # noqa: E402
 from audio.model import load_model, resolve_model  # noqa: E402
 from audio.refine import apply_revision  # noqa: E402
 from audio.sources import FileSource  # noqa: E402
-from audio.streaming import DecodeTrace  # noqa: E402
+from audio.streaming import DecodeTrace, StreamingConfig  # noqa: E402
 from benchmarks._audio_bench import (  # noqa: E402
     VirtualClock,
     final_latencies,
@@ -70,10 +70,11 @@ from benchmarks._latency import breakdown, print_breakdown  # noqa: E402
 
 def run_pair(model: Any, resolved: Any, candidate: Path, interviewer: Path, *, echo: bool,
              realtime: bool, refine: bool = True, traces: list[DecodeTrace] | None = None,
+             config: StreamingConfig | None = None,
              ) -> tuple[list[tuple[TranscriptEvent, str]], PartnerLine, float]:
     """Both files through the two-speaker line; the events with their speaker, the line, and
     the wall time. ``traces`` collects the candidate transcriber's decodes (for --breakdown)."""
-    cand_t, intv_t = partner_transcribers(model, live=realtime)
+    cand_t, intv_t = partner_transcribers(model, live=realtime, candidate_config=config)
     if traces is not None:
         cand_t.trace = traces.append
     live = with_refine(cand_t, resolved, refine=refine)
@@ -111,11 +112,12 @@ class _Fed:
 
 def simulate_pair(model: Any, resolved: Any, candidate: Any, interviewer: Any,
                   traces: list[DecodeTrace] | None = None,
+                  config: StreamingConfig | None = None,
                   ) -> list[tuple[TranscriptEvent, str]]:
     """Both tracks through the two-speaker line on a virtual CPU-time clock (see --cpu-clock);
     ``traces`` collects the candidate transcriber's decodes (for --breakdown)."""
     clock = VirtualClock(cpu=True)
-    cand_t, intv_t = partner_transcribers(model, live=True)
+    cand_t, intv_t = partner_transcribers(model, live=True, candidate_config=config)
     if traces is not None:
         cand_t.trace = traces.append
     cand_t.clock = intv_t.clock = clock
@@ -182,16 +184,18 @@ def candidate_wer(dialogue: Dialogue, heard: list[tuple[TranscriptEvent, str]]) 
 
 
 def accuracy_and_echo(dialogue: Dialogue, model: Any, resolved: Any,
-                      files: tuple[Path, Path, Path], leak_db: float) -> None:
+                      files: tuple[Path, Path, Path], leak_db: float,
+                      config: StreamingConfig | None = None) -> None:
     """Prints 1 (speaker accuracy, two clean files) and 2 (echo with the partner in the mic)."""
     cand, intv, mix = files
-    heard, _, wall = run_pair(model, resolved, cand, intv, echo=True, realtime=False)
+    heard, _, wall = run_pair(model, resolved, cand, intv, echo=True, realtime=False,
+                              config=config)
     right, total = speaker_accuracy(dialogue, heard)
     print(f"1. speaker accuracy, two files: {right}/{total} words = "
           f"{100.0 * right / max(1, total):.1f} % (target >= 98 %; {wall:.0f} s wall)")
 
-    off, _, _ = run_pair(model, resolved, mix, intv, echo=False, realtime=False)
-    on, line, _ = run_pair(model, resolved, mix, intv, echo=True, realtime=False)
+    off, _, _ = run_pair(model, resolved, mix, intv, echo=False, realtime=False, config=config)
+    on, line, _ = run_pair(model, resolved, mix, intv, echo=True, realtime=False, config=config)
     before, after = leaked(dialogue, off), leaked(dialogue, on)
     dropped = 1.0 - len(after) / max(1, len(before))
     right_on, total_on = speaker_accuracy(dialogue, on)
@@ -220,6 +224,9 @@ def main() -> None:
     parser.add_argument("--latency-only", action="store_true",
                         help="skip 1 and 2 (speaker accuracy and echo)")
     parser.add_argument("--leak-db", type=float, default=-12.0)
+    parser.add_argument("--doubt-cap", type=float, default=StreamingConfig.doubt_cap_s,
+                        help="the candidate's transcriber commits any word this long behind "
+                             "the newest audio, however unsure (0: off)")
     parser.add_argument("--keep", metavar="DIR", help="keep the dialogue's WAV files here")
     args = parser.parse_args()
     if not espeak_available():
@@ -231,6 +238,7 @@ def main() -> None:
     mix = write_wav(work / "mic_mix.wav", dialogue.mic_mix(args.leak_db))
     resolved = resolve_model(None)
     model = load_model(resolved)
+    config = StreamingConfig(doubt_cap_s=args.doubt_cap)
     n_turns = len(dialogue.turns)
     print(f"dialogue: {dialogue.duration_s:.1f} s, {n_turns} turns, "
           f"{len(dialogue.text_of('candidate').split())} candidate words, "
@@ -238,7 +246,7 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.2f}")
 
     if not args.latency_only:
-        accuracy_and_echo(dialogue, model, resolved, (cand, intv, mix), args.leak_db)
+        accuracy_and_echo(dialogue, model, resolved, (cand, intv, mix), args.leak_db, config)
     _, reference = offline_tokens(model, dialogue.candidate)
     if args.cpu_clock or (args.breakdown and not args.realtime):
         silent = dialogue.interviewer * 0.0
@@ -246,7 +254,7 @@ def main() -> None:
                 ("candidate alone (the partner's source silent)", dialogue.candidate, silent),
                 ("both streams, echo on", dialogue.mic_mix(args.leak_db), dialogue.interviewer)):
             traces: list[DecodeTrace] = []
-            simulated = simulate_pair(model, resolved, mic, other, traces)
+            simulated = simulate_pair(model, resolved, mic, other, traces, config)
             finals = [e for e, who in simulated
                       if who == "candidate" and e.final and not e.revised]
             lat = [d for _, d in final_latencies(finals, reference)]
@@ -259,7 +267,7 @@ def main() -> None:
         load_before = os.getloadavg()[0]
         rt_traces: list[DecodeTrace] = []
         live, _, wall = run_pair(model, resolved, mix, intv, echo=True, realtime=True,
-                                 traces=rt_traces)
+                                 traces=rt_traces, config=config)
         finals = [e for e, who in live if who == "candidate" and e.final and not e.revised]
         lat = [d for _, d in final_latencies(finals, reference)]
         print(f"3. candidate final-word latency, both streams at real time, echo on: "

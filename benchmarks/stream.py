@@ -97,6 +97,7 @@ def make_config(args: argparse.Namespace) -> StreamingConfig:
         without_timestamps=args.without_timestamps,
         stable_after_s=args.stable_after,
         doubtful_streak=args.doubtful_streak,
+        doubt_cap_s=args.doubt_cap,
     )
 
 
@@ -594,6 +595,12 @@ def main() -> None:
         type=int,
         default=StreamingConfig.doubtful_streak,
         help="commit an unsure word once this many decodes in a row agree on it (0: never)",
+    )
+    parser.add_argument(
+        "--doubt-cap",
+        type=float,
+        default=StreamingConfig.doubt_cap_s,
+        help="commit any word this long behind the newest audio, however unsure (0: off)",
     )
     parser.add_argument(
         "--encoder-min",

@@ -53,7 +53,7 @@ def doubtful(text: str, unsure: str, start_s: float = 0.0) -> list[Word]:
 def test_a_doubtful_word_agreed_three_times_with_audio_after_it_commits() -> None:
     """A synthetic "database," at 0.02-0.08 in every decode held "so we add replicas" for 4 s:
     agreement stopped at it, and the sure words behind it could not commit before it."""
-    buf = HypothesisBuffer(CommitPolicy(stable_after_s=1.0, doubtful_streak=3))
+    buf = HypothesisBuffer(CommitPolicy(stable_after_s=1.0, doubtful_streak=3, doubt_cap_s=0))
     said = "to the database so we add replicas and warm the cache"  # word ends 0.3 ... 3.3 s
     assert texts(buf.insert(doubtful(said, "database")[:6], 1.8)) == "to the"
     assert buf.insert(doubtful(said, "database")[:8], 2.3) == [], "agreed twice: not yet"
@@ -64,18 +64,35 @@ def test_a_doubtful_word_agreed_three_times_with_audio_after_it_commits() -> Non
 
 def test_a_doubtful_word_waits_without_the_streak_or_the_audio_after_it() -> None:
     said = "to the database so we add replicas and warm the cache"
-    old = HypothesisBuffer(CommitPolicy(stable_after_s=1.0, doubtful_streak=0))
+    old = HypothesisBuffer(CommitPolicy(stable_after_s=1.0, doubtful_streak=0, doubt_cap_s=0))
     for n, end_s in ((6, 1.8), (8, 2.3), (10, 2.8), (11, 3.3)):
         old.insert(doubtful(said, "database")[:n], end_s)
     assert texts(old.committed) == "to the", "0: the old rule, held until the pause"
-    fresh = HypothesisBuffer(CommitPolicy(stable_after_s=1.0, doubtful_streak=3))
+    fresh = HypothesisBuffer(CommitPolicy(stable_after_s=1.0, doubtful_streak=3, doubt_cap_s=0))
     for n in range(3):  # three agreeing decodes, but the word ends at the edge of the audio
         fresh.insert(doubtful(said, "database")[:3], 0.9 + 0.01 * n)
     assert texts(fresh.committed) == "to the" and texts(fresh.pending) == "database"
-    broken = HypothesisBuffer(CommitPolicy(stable_after_s=1.0, doubtful_streak=3))
+    broken = HypothesisBuffer(CommitPolicy(stable_after_s=1.0, doubtful_streak=3, doubt_cap_s=0))
     broken.insert(doubtful(said, "database")[:6], 1.8)
     broken.insert(doubtful(said.replace("database", "daybase"), "daybase")[:8], 2.3)
     assert broken.insert(doubtful(said, "database")[:10], 2.8) == [], "the streak restarted"
+
+
+def test_no_word_waits_longer_than_the_cap_however_unsure() -> None:
+    """A word heard a different way in every decode never agrees; the cap commits it as the
+    newest decode has it, with the sure words behind it."""
+    said = "keyed by the short code works well"  # word ends 0.3 ... 2.1 s
+
+    def hyp(spelling: str) -> list[Word]:
+        return doubtful(said.replace("keyed", spelling), spelling)
+
+    capped = HypothesisBuffer(CommitPolicy(stable_after_s=1.0, doubt_cap_s=1.5))
+    uncapped = HypothesisBuffer(CommitPolicy(stable_after_s=1.0, doubt_cap_s=0))
+    assert capped.insert(hyp("keend"), 1.7) == [], "0.3 + 1.5 > 1.7: under the cap it waits"
+    assert texts(capped.insert(hyp("key"), 1.8)) == "key by", "at the cap, and the stable word"
+    assert texts(capped.insert(hyp("keem"), 2.3)) == "the short code works well", "agreed"
+    for n, spelling in enumerate(("keend", "key", "keem", "keys", "keyed")):
+        assert uncapped.insert(hyp(spelling), 1.7 + 0.5 * n) == []
 
 
 def test_words_with_enough_audio_after_them_commit_without_agreement() -> None:
@@ -84,7 +101,7 @@ def test_words_with_enough_audio_after_them_commit_without_agreement() -> None:
     assert texts(buf.insert(hyp, 2.0)) == "we shard the"
     doubtful = HypothesisBuffer(CommitPolicy(stable_after_s=1.0, min_commit_prob=0.3))
     hyp2 = [replace(w, probability=0.1) if i == 2 else w for i, w in enumerate(hyp)]
-    assert texts(doubtful.insert(hyp2, 10.0)) == "we shard", "a doubtful word waits"
+    assert texts(doubtful.insert(hyp2, 2.0)) == "we shard", "a doubtful word waits"
 
 
 def test_a_fresh_word_whose_start_jittered_over_the_edge_is_kept() -> None:

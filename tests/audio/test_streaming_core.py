@@ -82,16 +82,19 @@ def test_an_unsure_word_does_not_hold_the_sure_words_behind_it_until_the_pause()
     """Whisper is never sure of "database" in this voice: before the streak rule, agreement
     stopped at it and everything after it waited for the 12 s buffer (or the pause)."""
     said = script(LONG_TALK)
-    worst: dict[int, float] = {}
-    for streak in (0, 3):
+    worst: dict[tuple[int, float], float] = {}
+    for streak, cap_s in ((0, 0.0), (3, 0.0), (0, 1.5), (3, 1.5)):
         model = ScriptedModel(said, recording(said), unsure=frozenset({"database"}))
-        _, events, _ = run(model, config=StreamingConfig(doubtful_streak=streak))
+        config = StreamingConfig(doubtful_streak=streak, doubt_cap_s=cap_s)
+        _, events, _ = run(model, config=config)
         assert final_words(events) == [w.text for w in said]
         ends = iter(w.end_s for w in said)
         latencies = [e.emitted_s - next(ends) for e in events if e.final for _ in e.text.split()]
-        worst[streak] = max(latencies)
-    assert worst[0] > 4.0, "the old rule: the clause waits"
-    assert worst[3] < 2.0
+        worst[streak, cap_s] = max(latencies)
+    assert worst[0, 0.0] > 4.0, "the old rule: the clause waits"
+    assert worst[3, 0.0] < 2.0, "three agreeing decodes"
+    assert worst[0, 1.5] <= 1.5 + StreamingConfig.hop_s + 0.1, "the cap alone"
+    assert worst[3, 1.5] < 2.0
 
 
 def test_the_decode_trace_accounts_for_every_final_word() -> None:
