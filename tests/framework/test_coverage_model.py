@@ -7,6 +7,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from framework.coverage_model import CoverageModel
 from framework.definition import get_framework
 from framework.phase_model import PhaseModel, load_phase_model
@@ -87,3 +89,23 @@ def test_the_fit_finds_the_window_that_speaks_for_the_requirement() -> None:
     # one fit on the first picks leaves both near the middle (0.72 and 0.37)
     assert model.probability(window(0.6, 0.9)) > 0.9
     assert model.probability(window(0.9, 0.2)) < 0.1
+
+
+DEV = Path(__file__).parent / "data" / "corpus" / "dev"
+
+
+@pytest.mark.skipif(not DEV.is_dir(), reason="no corpus dev split")
+def test_the_shipped_model_keeps_its_dev_coverage() -> None:
+    """The coverage the trainer recorded for the shipped model on the dev split (which it has
+    seen: a floor for the code, not a claim about unseen prompts) still holds: a change to the
+    matcher, the guards or the overlap figures that loses ground fails here."""
+    model = load_phase_model(str(FW.phase_model_path()))
+    if "dev_coverage_shipped" not in model.info or model.coverage is None:
+        pytest.skip("the shipped model predates the recorded coverage figure")
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import train_phase_model as trainer
+
+    recorded_p, recorded_r = model.info["dev_coverage_shipped"]
+    scores = trainer.coverage_scores(trainer.load_dirs([DEV]), FW, model)
+    precision, recall = trainer.coverage_pr(scores, model.coverage.threshold)
+    assert precision >= recorded_p - 0.005 and recall >= recorded_r - 0.005, (precision, recall)
