@@ -198,6 +198,10 @@ def tokens(text: str) -> list[Token]:
             if digits:
                 value = float(f"{int(value)}.{''.join(digits)}")
                 i = j
+        if (i + 2 < n and raw[i] == "and" and raw[i + 1] in ("a", "an") and raw[i + 2] == "half"
+                and value == int(value) and glued_unit is None):
+            value += 0.5  # "one and a half million" is 1.5 million, "two and a half hours" 2.5
+            i += 3
         if i < n and raw[i] == "nines" and 2 <= value <= 6:
             # "four nines" of availability is 99.99 %
             out.append(Token(number_key(100 - 10 ** (2 - value)), " ".join(raw[start:i + 1]),

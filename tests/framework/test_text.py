@@ -37,7 +37,9 @@ def test_numbers_with_units_and_compounds() -> None:
     [("availability ninety-nine point nine five", "availability 99.95%"),
      ("four nines of availability", "99.99% of availability"),
      ("two point five million users", "2.5 million users"),
-     ("zoom levels nought to nineteen", "zoom levels 0 to 19")],
+     ("zoom levels nought to nineteen", "zoom levels 0 to 19"),
+     ("one and a half million members", "1.5 million members"),
+     ("two and a half hours", "2.5 hours")],
 )
 def test_decimals_and_nines_said_aloud_meet_the_figure(spoken: str, written: str) -> None:
     """A requirement written "99.95%" is said "ninety-nine point nine five" or "four nines"."""
