@@ -550,49 +550,48 @@ def split_knobs(chosen: dict[str, float]) -> tuple[float, float, dict[str, float
     return chosen["prior_power"], chosen["scale"], knobs
 
 
-def leave_one_domain_out(walks: list[Walk], framework: Framework, phases: list[str],
-                         chosen: dict[str, float]) -> None:
+def held_out(splits: list[tuple[str, list[Walk], list[Walk]]], framework: Framework,
+             phases: list[str], chosen: dict[str, float], rules: bool = False
+             ) -> tuple[float, float]:
+    """Each ``(name, held, rest)``: ``held`` scored by a model fit on ``rest`` alone, the knobs
+    ``chosen``; prints one line per split and returns the time-weighted 8-phase and 4-group
+    agreement over all held walkthroughs."""
     prior_power, scale, knobs = split_knobs(chosen)
     params = replace(TunedParameters(), **knobs)
-    domains = sorted({w.domain for w in walks})
     total_a8 = total_a4 = total_n = 0.0
-    for d in domains:
-        held = [w for w in walks if w.domain == d]
-        rest = [w for w in walks if w.domain != d]
+    for name, held, rest in splits:
         design = build_design(rest)
         weights, bias = fit(rest, phases, design)
         model = to_model(weights, bias, phases, design, rest, prior_power, scale, knobs)
         a8, a4 = agreement(held, framework, model, params)
-        r8, r4 = agreement(held, framework, None)
         n = sum(w.utterances[-1].end_s for w in held)
         total_a8 += a8 * n
         total_a4 += a4 * n
         total_n += n
-        print(f"  {d:45s} {len(held):3d} files  learned {a8:.3f} / {a4:.3f}   "
-              f"rules {r8:.3f} / {r4:.3f}", flush=True)
-    print(f"  leave-one-domain-out overall: {total_a8 / total_n:.3f} / {total_a4 / total_n:.3f}")
+        line = f"  {name:45s} {len(held):3d} files  learned {a8:.3f} / {a4:.3f}"
+        if rules:
+            r8, r4 = agreement(held, framework, None)
+            line += f"   rules {r8:.3f} / {r4:.3f}"
+        print(line, flush=True)
+    return total_a8 / max(total_n, 1e-9), total_a4 / max(total_n, 1e-9)
+
+
+def leave_one_domain_out(walks: list[Walk], framework: Framework, phases: list[str],
+                         chosen: dict[str, float]) -> None:
+    domains = sorted({w.domain for w in walks})
+    a8, a4 = held_out([(d, [w for w in walks if w.domain == d],
+                        [w for w in walks if w.domain != d]) for d in domains],
+                      framework, phases, chosen, rules=True)
+    print(f"  leave-one-domain-out overall: {a8:.3f} / {a4:.3f}")
 
 
 def shared_leave_one_out(walks: list[Walk], study_guide: list[Walk], framework: Framework,
                          phases: list[str], chosen: dict[str, float]) -> None:
     """The shared answers' honest figure: each scored by a model fit on the corpus and the other
     shared answers (weighted as in the shipped model), never on itself."""
-    prior_power, scale, knobs = split_knobs(chosen)
-    params = replace(TunedParameters(), **knobs)
-    total_a8 = total_a4 = total_n = 0.0
-    for held in study_guide:
-        rest = walks + [w for w in study_guide if w is not held] * SHARED_WEIGHT
-        design = build_design(rest)
-        weights, bias = fit(rest, phases, design)
-        model = to_model(weights, bias, phases, design, rest, prior_power, scale, knobs)
-        a8, a4 = agreement([held], framework, model, params)
-        n = held.utterances[-1].end_s
-        total_a8 += a8 * n
-        total_a4 += a4 * n
-        total_n += n
-        print(f"  {held.name:30s} learned without it {a8:.3f} / {a4:.3f}", flush=True)
-    if total_n:
-        print(f"  shared, leave-one-file-out: {total_a8 / total_n:.3f} / {total_a4 / total_n:.3f}")
+    a8, a4 = held_out([(h.name, [h], walks + [w for w in study_guide if w is not h]
+                        * SHARED_WEIGHT) for h in study_guide], framework, phases, chosen)
+    print(f"  shared, leave-one-file-out: {a8:.3f} / {a4:.3f}")
 
 
 def main() -> int:
