@@ -17,6 +17,8 @@ transcriber with the refine pass, the interviewer's decoding half as often. Prin
     .venv/bin/python benchmarks/partner.py              # 1 and 2 (about 1-2 min)
     .venv/bin/python benchmarks/partner.py --realtime   # and 3 (plus 75 s of real time)
     .venv/bin/python benchmarks/partner.py --cpu-clock  # and 3 on a simulated clock
+    .venv/bin/python benchmarks/partner.py --latency-only --realtime --breakdown
+                                        # 3 only, and where each late word's time went
 
 ``--cpu-clock`` measures 3 without waiting and without the other programs' load: both tracks'
 frames are fed in time order to the two-speaker line on one thread (as the runner's worker
