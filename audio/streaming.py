@@ -8,8 +8,8 @@ small parts, each in its own module and testable alone:
 - :class:`~audio.decoder.WhisperDecoder`: one greedy pass over the buffer, with the committed
   words before it as the prompt, and the guards (phantoms, loops, echoes, unplaced words).
 - :class:`~audio.hypothesis.HypothesisBuffer`: LocalAgreement-2 plus "stable after 1 s" (and
-  an unsure word three decodes agree on, so it cannot hold a clause until the pause); drops
-  re-decoded committed words; says where the audio may be cut without losing a word.
+  no word waits more than 1.5 s, so an unsure word cannot hold a clause until the pause);
+  drops re-decoded committed words; says where the audio may be cut without losing a word.
 - :class:`~audio.lag.LagPolicy`: lag, and decoding less often when behind.
 
 Per frame: the gate scores it; while someone speaks, every ``hop_s`` the buffer is decoded and
@@ -95,7 +95,7 @@ class StreamingConfig:
     """See :class:`~audio.hypothesis.CommitPolicy`."""
     min_commit_prob: float = 0.3
     min_agree_prob: float = 0.2
-    doubtful_streak: int = 3
+    doubtful_streak: int = 0
     doubt_cap_s: float = 1.5
     max_utterance_s: float = 12.0
     """A long stretch of talk without a pause is handed to the refine pass in pieces: after this

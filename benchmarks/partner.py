@@ -229,6 +229,9 @@ def main() -> None:
     parser.add_argument("--doubt-cap", type=float, default=StreamingConfig.doubt_cap_s,
                         help="the candidate's transcriber commits any word this long behind "
                              "the newest audio, however unsure (0: off)")
+    parser.add_argument("--doubtful-streak", type=int, default=StreamingConfig.doubtful_streak,
+                        help="the candidate's transcriber commits an unsure word once this many "
+                             "decodes in a row agree on it (0: never)")
     parser.add_argument("--keep", metavar="DIR", help="keep the dialogue's WAV files here")
     args = parser.parse_args()
     if not espeak_available():
@@ -240,7 +243,7 @@ def main() -> None:
     mix = write_wav(work / "mic_mix.wav", dialogue.mic_mix(args.leak_db))
     resolved = resolve_model(None)
     model = load_model(resolved)
-    config = StreamingConfig(doubt_cap_s=args.doubt_cap)
+    config = StreamingConfig(doubt_cap_s=args.doubt_cap, doubtful_streak=args.doubtful_streak)
     n_turns = len(dialogue.turns)
     print(f"dialogue: {dialogue.duration_s:.1f} s, {n_turns} turns, "
           f"{len(dialogue.text_of('candidate').split())} candidate words, "
