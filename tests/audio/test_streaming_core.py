@@ -79,8 +79,9 @@ def test_edge_words_survive_timestamp_jitter() -> None:
 
 
 def test_an_unsure_word_does_not_hold_the_sure_words_behind_it_until_the_pause() -> None:
-    """Whisper is never sure of "database" in this voice: before the streak rule, agreement
-    stopped at it and everything after it waited for the 12 s buffer (or the pause)."""
+    """Whisper is never sure of "database" in this voice: with neither rule (the old policy)
+    agreement stopped at it and everything after it waited for the 12 s buffer (or the pause);
+    the 1.5 s cap (the default) and the three-decode rule (off by default) each bound it."""
     said = script(LONG_TALK)
     worst: dict[tuple[int, float], float] = {}
     for streak, cap_s in ((0, 0.0), (3, 0.0), (0, 1.5), (3, 1.5)):
