@@ -35,10 +35,10 @@ def test_the_scorecard_tab_shows_scores_reasons_moments_and_study(
     _estimate_off(mock)
     sid = save(review.store, mock)
     review.reload()
-    with qtbot.waitSignal(review.session_shown, timeout=20_000):
+    with qtbot.waitSignal(review.session_shown, timeout=60_000):
         review.open_session(sid)
     assert review.tabs.currentWidget() is review.scorecard  # the first thing a user sees
-    qtbot.waitUntil(lambda: review.debrief is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: review.debrief is not None, timeout=60_000)
     text = review.scorecard.toPlainText()
     for label in ("Problem navigation", "Solution design", "Technical depth", "Communication",
                   "Study next", "Back-of-the-envelope estimation"):

@@ -74,25 +74,25 @@ def test_capture_watch_and_review_a_diagram(qtbot: QtBot, qapp: Any, tmp_path: P
     app.diagrams.grabber = screen.grab
     app.diagrams.use_region(Region(0, 0, 1200, 360))
     live.start_or_resume()
-    qtbot.waitUntil(lambda: live.status == "running", timeout=20_000)
+    qtbot.waitUntil(lambda: live.status == "running", timeout=60_000)
 
     app.diagrams.capture_now(force=True)
-    qtbot.waitUntil(lambda: "cache" in live.diagram_panel.shown_components(), timeout=30_000)
+    qtbot.waitUntil(lambda: "cache" in live.diagram_panel.shown_components(), timeout=60_000)
     # the runner saved it and the tracker ticked the drawn items, shown as drawn
-    qtbot.waitUntil(lambda: "cache" in live.coverage.addressed(), timeout=30_000)
+    qtbot.waitUntil(lambda: "cache" in live.coverage.addressed(), timeout=60_000)
     assert live.coverage.addressed()["cache"].source == "diagram"
     # the transcript's mark comes by its own queued signal: wait for it too (under load it
     # can land after the coverage row)
     qtbot.waitUntil(lambda: "✎ diagram · 3 components" in live.transcript.plain_text(),
-                    timeout=30_000)
+                    timeout=60_000)
 
     # watching: the same picture is grabbed again but adds nothing ...
     app.diagrams.capture_now()
-    qtbot.waitUntil(lambda: "unchanged" in live.diagram_panel.status.text(), timeout=30_000)
+    qtbot.waitUntil(lambda: "unchanged" in live.diagram_panel.status.text(), timeout=60_000)
     # ... a changed one is read and saved
     screen.image = _board("Load Balancer", "Redis Cache", "Kafka", dark=True)
     app.diagrams.capture_now()
-    qtbot.waitUntil(lambda: "stream" in live.diagram_panel.shown_components(), timeout=30_000)
+    qtbot.waitUntil(lambda: "stream" in live.diagram_panel.shown_components(), timeout=60_000)
     assert screen.grabs == 3
     # Stop at once: the diagram still being saved is waited for, its evidence kept
     with qtbot.waitSignal(live.session_finished, timeout=60_000) as finished:
@@ -108,7 +108,7 @@ def test_capture_watch_and_review_a_diagram(qtbot: QtBot, qapp: Any, tmp_path: P
     review = app.review
     assert review is not None
     qtbot.waitUntil(lambda: review.data is not None and review.data.session_id == session_id,
-                    timeout=10_000)
+                    timeout=60_000)
     assert len(review.data.diagrams) == 2
     assert review.data.diagram_summary is not None
     assert "Stream / log" in review.data.diagram_summary.drawn_not_explained()
@@ -117,7 +117,7 @@ def test_capture_watch_and_review_a_diagram(qtbot: QtBot, qapp: Any, tmp_path: P
     shown = review.diagram_view.toPlainText()
     assert "Drawn but not explained:" in shown and "Stream / log (“Kafka”)" in shown
     target = tmp_path / "report.html"
-    with qtbot.waitSignal(review.exported, timeout=20_000):
+    with qtbot.waitSignal(review.exported, timeout=60_000):
         review.export("html", target)
     page = target.read_text(encoding="utf-8")
     assert page.count("src='data:image/png;base64,") == 2
@@ -138,12 +138,12 @@ def test_watching_a_region_reads_on_the_timer_and_skips_an_unchanged_picture(
     live.diagram_panel.interval.setValue(5)
     app.diagrams.watch(True, 1)  # what the Watch button asks, at a test-friendly pace
     assert app.diagrams.watching and live.diagram_panel.watch_button.isChecked()
-    qtbot.waitUntil(lambda: "sql_db" in live.diagram_panel.shown_components(), timeout=30_000)
-    qtbot.waitUntil(lambda: "unchanged ×2" in live.diagram_panel.status.text(), timeout=30_000)
+    qtbot.waitUntil(lambda: "sql_db" in live.diagram_panel.shown_components(), timeout=60_000)
+    qtbot.waitUntil(lambda: "unchanged ×2" in live.diagram_panel.status.text(), timeout=60_000)
     live.diagram_panel.watch_button.setChecked(False)  # the user turns it off
     assert not app.diagrams.watching
     assert live.diagram_panel.interval.isEnabled()
-    qtbot.waitUntil(lambda: not app.tasks.busy, timeout=30_000)
+    qtbot.waitUntil(lambda: not app.tasks.busy, timeout=60_000)
     assert screen.grabs >= 3
     assert store.list_sessions() == []  # no session running: nothing was saved
     live.close()
@@ -164,7 +164,7 @@ def test_the_toolbar_action_picks_a_region_and_reads_it(
     picker = app.diagrams.picker
     assert picker is not None and picker.active
     qtbot.keyClick(picker.overlays[0], Qt.Key.Key_Escape)
-    qtbot.waitUntil(lambda: not live.diagram_panel.watch_button.isChecked(), timeout=10_000)
+    qtbot.waitUntil(lambda: not live.diagram_panel.watch_button.isChecked(), timeout=60_000)
     assert not app.diagrams.watching and screen.grabs == 0
     # the toolbar action: drag a rectangle, the region is grabbed at once and read
     live.act_diagram.trigger()
@@ -174,11 +174,11 @@ def test_the_toolbar_action_picks_a_region_and_reads_it(
     qtbot.mousePress(overlay, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
     qtbot.mouseMove(overlay, pos=QPoint(300, 200))
     qtbot.mouseRelease(overlay, Qt.MouseButton.LeftButton, pos=QPoint(610, 370))
-    qtbot.waitUntil(lambda: "cache" in live.diagram_panel.shown_components(), timeout=30_000)
+    qtbot.waitUntil(lambda: "cache" in live.diagram_panel.shown_components(), timeout=60_000)
     assert screen.grabs == 1
     assert app.diagrams.region is not None and app.diagrams.region.width == 600
-    qtbot.waitUntil(live.isVisible, timeout=10_000)
-    qtbot.waitUntil(lambda: not app.tasks.busy, timeout=30_000)
+    qtbot.waitUntil(live.isVisible, timeout=60_000)
+    qtbot.waitUntil(lambda: not app.tasks.busy, timeout=60_000)
     live.close()
     app.shutdown()
 
@@ -192,12 +192,12 @@ def test_a_watch_started_before_the_mock_saves_the_diagram_once_the_mock_starts(
     app.diagrams.grabber = screen.grab
     app.diagrams.use_region(Region(0, 0, 1200, 360))
     app.diagrams.capture_now()  # read before Start: shown, nothing to save it in
-    qtbot.waitUntil(lambda: "stream" in live.diagram_panel.shown_components(), timeout=30_000)
+    qtbot.waitUntil(lambda: "stream" in live.diagram_panel.shown_components(), timeout=60_000)
     live.start_or_resume()
-    qtbot.waitUntil(lambda: live.status == "running", timeout=20_000)
+    qtbot.waitUntil(lambda: live.status == "running", timeout=60_000)
     app.diagrams.capture_now()  # the same picture, but the new session has no diagram yet
-    qtbot.waitUntil(lambda: "queue" in live.coverage.addressed(), timeout=30_000)
-    qtbot.waitUntil(lambda: not app.tasks.busy and not live.tasks.busy, timeout=30_000)
+    qtbot.waitUntil(lambda: "queue" in live.coverage.addressed(), timeout=60_000)
+    qtbot.waitUntil(lambda: not app.tasks.busy and not live.tasks.busy, timeout=60_000)
     with qtbot.waitSignal(live.session_finished, timeout=60_000) as finished:
         live.stop()
     assert len(store.load(finished.args[0]).diagrams) == 1
@@ -227,26 +227,26 @@ def test_capture_window_lists_windows_reads_the_chosen_one_and_follows_it(
     app.diagrams.window_finder = lambda wid: where["now"] if where["now"].id == wid else None
     live.diagram_panel.window_button.click()
     qtbot.waitUntil(lambda: app.diagrams.window_dialog is not None
-                    and app.diagrams.window_dialog.isVisible(), timeout=10_000)
+                    and app.diagrams.window_dialog.isVisible(), timeout=60_000)
     dialog = app.diagrams.window_dialog
     assert dialog is not None and dialog.list.count() == 2
     assert dialog.list.item(0).text() == "Board - draw.io (1200×360)"
     dialog.choose(0)
-    qtbot.waitUntil(lambda: "stream" in live.diagram_panel.shown_components(), timeout=30_000)
+    qtbot.waitUntil(lambda: "stream" in live.diagram_panel.shown_components(), timeout=60_000)
     assert grabbed == [Region(0, 0, 1200, 360)]
-    qtbot.waitUntil(live.isVisible, timeout=10_000)  # hidden for the grab, shown again
+    qtbot.waitUntil(live.isVisible, timeout=60_000)  # hidden for the grab, shown again
     # the window moved: the next capture grabs it where it is now
     where["now"] = _window("Board - draw.io", 300, 200)
-    qtbot.waitUntil(lambda: not app.tasks.busy, timeout=30_000)
+    qtbot.waitUntil(lambda: not app.tasks.busy, timeout=60_000)
     app.diagrams.capture_now(force=True)
-    qtbot.waitUntil(lambda: len(grabbed) == 2, timeout=30_000)
+    qtbot.waitUntil(lambda: len(grabbed) == 2, timeout=60_000)
     assert grabbed[-1] == Region(300, 200, 1200, 360)
     # closed: a message a person can act on, nothing read
     where["now"] = WindowInfo(8, "Another", Region(0, 0, 900, 900))
-    qtbot.waitUntil(lambda: not app.tasks.busy, timeout=30_000)
+    qtbot.waitUntil(lambda: not app.tasks.busy, timeout=60_000)
     app.diagrams.capture_now(force=True)
-    qtbot.waitUntil(lambda: "is closed or hidden" in live.banner.text(), timeout=30_000)
-    qtbot.waitUntil(lambda: not app.tasks.busy, timeout=30_000)
+    qtbot.waitUntil(lambda: "is closed or hidden" in live.banner.text(), timeout=60_000)
+    qtbot.waitUntil(lambda: not app.tasks.busy, timeout=60_000)
     live.close()
     app.shutdown()
 
@@ -267,11 +267,11 @@ def test_no_window_list_says_why_and_opens_the_region_picker(
     app.diagrams.window_lister = no_list
     live.diagram_panel.window_button.click()
     qtbot.waitUntil(lambda: app.diagrams.picker is not None and app.diagrams.picker.active,
-                    timeout=10_000)
+                    timeout=60_000)
     picker = app.diagrams.picker
     assert picker is not None
     qtbot.keyClick(picker.overlays[0], Qt.Key.Key_Escape)
-    qtbot.waitUntil(live.isVisible, timeout=10_000)
+    qtbot.waitUntil(live.isVisible, timeout=60_000)
     assert "Wayland" in live.banner.text()  # shown once the picker gave the window back
     live.close()
     app.shutdown()

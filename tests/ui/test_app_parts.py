@@ -30,14 +30,14 @@ def test_start_after_a_crash_offers_recovery(
     app = Application(qapp, settings=Settings(tmp_path / "settings.ini"), store=store,
                       device_lister=no_devices)
     app.show()
-    qtbot.waitUntil(lambda: "did not close properly" in app.live.banner.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "did not close properly" in app.live.banner.text(), timeout=60_000)
     assert "Design Dropbox" in app.live.banner.text()
     button = app.live.banner.findChild(QPushButton, "recoverButton")
     assert button is not None
     button.click()
-    qtbot.waitUntil(lambda: store.get_session(crashed.id).status == "recovered", timeout=10_000)
+    qtbot.waitUntil(lambda: store.get_session(crashed.id).status == "recovered", timeout=60_000)
     qtbot.waitUntil(lambda: app.review is not None and app.review.data is not None,
-                    timeout=10_000)
+                    timeout=60_000)
     assert app.review.data.session_id == crashed.id
     assert app.review.data.lines[0].text.startswith("Let me clarify the requirements")
     app.review.close()

@@ -39,7 +39,7 @@ def start_app(qtbot: QtBot, qapp: QApplication, tmp_path: Path, store: SessionSt
     app = Application(qapp, settings=Settings(tmp_path / "settings.ini"), store=store,
                       device_lister=no_devices)
     app.show()
-    qtbot.waitUntil(lambda: "did not close properly" in app.live.banner.text(), timeout=20_000)
+    qtbot.waitUntil(lambda: "did not close properly" in app.live.banner.text(), timeout=60_000)
     return app
 
 
@@ -86,7 +86,7 @@ def test_recovery_decodes_the_rest_behind_a_progress_bar(
     )
     assert "Recovering “Design a pastebin”" in app.live.banner.text()
     qtbot.waitUntil(lambda: store.get_session(sid).status == "recovered", timeout=120_000)
-    qtbot.waitUntil(lambda: progress.bar.value() == progress.bar.maximum() > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: progress.bar.value() == progress.bar.maximum() > 0, timeout=60_000)
     assert progress.reports >= 2, "a start and an end at least"
     assert progress.bar.format() == "100 %"
     assert progress.label.text() == "0:08 of 0:08 transcribed", "the 8.6 s after 2.4 s"

@@ -26,7 +26,7 @@ def test_test_my_mic_shows_what_was_heard(
     panel.refresh()
     assert panel.has_devices(), panel.status_text()
     panel.show()  # the set-up on screen: the level meter is live
-    qtbot.waitUntil(lambda: panel._worker is not None, timeout=5_000)
+    qtbot.waitUntil(lambda: panel._worker is not None, timeout=60_000)
     wav = tmp_path / "jfk16.wav"
     soundfile.write(wav, read_mono16k(shared_data / "audio" / "jfk.flac"), 16_000,
                     subtype="PCM_16")
@@ -34,7 +34,7 @@ def test_test_my_mic_shows_what_was_heard(
     assert "Listening" in panel.status_text()
     player = subprocess.Popen(["paplay", str(wav)], env=pulse_server)
     try:
-        qtbot.waitUntil(lambda: panel._meter.level_db > -50, timeout=15_000)
+        qtbot.waitUntil(lambda: panel._meter.level_db > -50, timeout=60_000)
         qtbot.waitUntil(lambda: panel._test.text() == "Test my mic", timeout=60_000)
     finally:
         player.wait(timeout=30)

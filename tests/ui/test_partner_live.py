@@ -37,8 +37,8 @@ def test_the_interviewer_is_named_live_and_addresses_no_requirement(
         "friends"), "test")
     live.show()
     live.start_or_resume()
-    qtbot.waitUntil(lambda: live.transcript.line_count >= 4, timeout=30_000)
-    with qtbot.waitSignal(live.session_finished, timeout=30_000) as finished:
+    qtbot.waitUntil(lambda: live.transcript.line_count >= 4, timeout=60_000)
+    with qtbot.waitSignal(live.session_finished, timeout=60_000) as finished:
         live.stop()
     text = live.transcript.plain_text()
     assert "Interviewer: Can users upload a photo" in text
@@ -52,7 +52,7 @@ def test_the_interviewer_is_named_live_and_addresses_no_requirement(
     assert record.session.report["signals"]["answers"]["questions"] == 1
     app.show_review(finished.args[0])
     review = app.review
-    qtbot.waitUntil(lambda: review.data is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: review.data is not None, timeout=60_000)
     texts = [line.text for line in review.data.lines]
     assert texts[0].startswith("Interviewer: Can users upload")
     assert not texts[1].startswith("Interviewer:")

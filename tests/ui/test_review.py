@@ -54,7 +54,7 @@ def review(qtbot: QtBot, tmp_path: Path) -> ReviewWindow:
 def test_a_60_minute_session_opens_within_a_second(qtbot: QtBot, review: ReviewWindow) -> None:
     session_id = synthetic_session(review.store)
     review.reload()
-    with qtbot.waitSignal(review.session_shown, timeout=10_000):
+    with qtbot.waitSignal(review.session_shown, timeout=60_000):
         review.open_session(session_id)
     assert review.data is not None
     assert len(review.data.lines) == 900
@@ -150,12 +150,12 @@ def test_review_plays_the_recording_or_says_why_not(
     session_id = runner.session_id
     assert session_id is not None
     review.reload()
-    with qtbot.waitSignal(review.session_shown, timeout=10_000):
+    with qtbot.waitSignal(review.session_shown, timeout=60_000):
         review.open_session(session_id)
     assert review.data is not None and review.data.audio_path is not None
     assert review.player.duration_s == pytest.approx(6.0, abs=0.3)
     assert review.player_bar.button.isEnabled()
     review.play_from(2.0)
     qtbot.waitUntil(lambda: review.player.position_s > 2.2
-                    or "No sound output" in review.player_bar.message.text(), timeout=10_000)
+                    or "No sound output" in review.player_bar.message.text(), timeout=60_000)
     review.player.stop()
