@@ -256,15 +256,7 @@ class CoverageMatcher:
         """The hard conditions of a requirement, whatever its wording: all its numbers, each
         measure with its unit, the sides of a ratio in their order. A paraphrase must meet them
         too ("kept for two years" is not "kept for 1 year")."""
-        present, where, keyseq = _index_window(window)
-        if any(num not in present for num in target.numbers):
-            return False
-        if target.literal and not any(k in present for k in target.literal):
-            return False
-        for number, unit in target.measures:
-            if not any(-2 <= b - a <= 1 for a in where[number] for b in where.get(unit, ())):
-                return False
-        return all(_pair(where, keyseq, a, b) for a, b in target.ordered)
+        return _hard_conditions(target, *_index_window(window))
 
     def _check(self, target: CoverageTarget, present: dict[str, list[str]],
                where: dict[str, list[int]], seq: Sequence[str]) -> tuple[str, ...] | None:
@@ -274,9 +266,7 @@ class CoverageMatcher:
                     return tuple(present[k][0] for k in alt)
             return None
         alt = target.alternatives[0]
-        if not alt or any(num not in present for num in target.numbers):
-            return None
-        if target.literal and not any(k in present for k in target.literal):
+        if not alt or not _hard_conditions(target, present, where, seq):
             return None
         total = sum(_weight(k) for k in alt)
         matched = [k for k in alt if k in present]
@@ -288,18 +278,10 @@ class CoverageMatcher:
         if got / total < self.REQUIREMENT_SHARE:
             return None
         allowed = _allowed_misses(len(informative))
-        for number, unit in target.measures:
-            if not any(-2 <= b - a <= 1 for a in where[number] for b in where.get(unit, ())):
-                return None  # "1 ms" is not "a second ... milliseconds"
         if target.measures and said:
             allowed += 1  # a measure said ("200 ms"): the words around it may be paraphrased
         if len(informative) - len(said) > allowed:
             return None
-        for first, second in target.ordered:
-            # "read to write ratio" is not "write to read ratio": the sides must be said as a
-            # pair ("read to write", "read/write", "reads versus writes"), in this order
-            if not _pair(where, seq, first, second):
-                return None
         if len(said) == 1 and len(informative) == 1:
             # one telling word: it counts only with the requirement's other words next to it
             # ("searching should be fast" is not addressed by any "search")
@@ -310,6 +292,22 @@ class CoverageMatcher:
         if len(informative) == 2 and len(said) == 2 and not _near(where, *said):
             return None  # two words far apart in a sentence do not make a two-word requirement
         return tuple(present[k][0] for k in matched)
+
+
+def _hard_conditions(target: CoverageTarget, present: dict[str, list[str]],
+                     where: dict[str, list[int]], keyseq: Sequence[str]) -> bool:
+    """What a requirement's wording cannot replace: all its numbers, its one telling word
+    where it has one, each measure with its unit next to it, and the sides of a ratio in their
+    order ("read to write ratio" is not "write to read ratio": "read to write", "read/write",
+    "reads versus writes")."""
+    if any(num not in present for num in target.numbers):
+        return False
+    if target.literal and not any(k in present for k in target.literal):
+        return False
+    for number, unit in target.measures:
+        if not any(-2 <= b - a <= 1 for a in where[number] for b in where.get(unit, ())):
+            return False
+    return all(_pair(where, keyseq, a, b) for a, b in target.ordered)
 
 
 def _index_window(window: Sequence[Token]
