@@ -238,8 +238,9 @@ class StreamingTranscriber:
         self._final_ends: list[float] = []
         """Ends of the finals of the piece not yet handed out: where a piece may be closed."""
         self._speechiness: deque[tuple[float, float]] = deque(maxlen=round(30 / WINDOW_S))
-        self._decode_started_s = 0.0
         """(window end, speech probability) of recent VAD windows: the dips are the pauses."""
+        self._decode_started_s = 0.0
+        """When the last decode started (transcriber clock), for ``trace``."""
 
     # ------------------------------------------------------------------ public surface
 
