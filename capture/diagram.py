@@ -199,8 +199,8 @@ def read_diagram(
     page, origin, factor, steps = prepare_diagram(image, opts)
     if page is None:
         return DiagramReading((), (), time.perf_counter() - started, steps)
+    vocab = vocabulary or default_vocabulary()
     if line_reader is not None:
-        vocab = vocabulary or default_vocabulary()
         words = read_lines(image, page, origin, factor, line_reader, opts,
                            names=lambda text: vocab.name_of(text) is not None)
         steps = (*steps, f"lines {len(words)}")
@@ -208,7 +208,6 @@ def read_diagram(
         words = _read_tesseract(page, origin, factor, command, lang, timeout_s, opts)
         steps = (*steps, "tesseract")
     labels = tuple(group_labels(words))
-    vocab = vocabulary or default_vocabulary()
     components = tuple(
         Component(match.id, label.text, label.box)
         for label in labels
