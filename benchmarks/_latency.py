@@ -17,7 +17,6 @@ policy (the last two); the fix differs, so measure before changing it.
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from audio.events import TranscriptEvent
 from audio.metrics import normalize_words
 from audio.streaming import DecodeTrace
 from audio.words import Word
-from benchmarks._audio_bench import TimedToken, pct
+from benchmarks._audio_bench import TimedToken, final_latencies, pct
 
 __all__ = ["WordTiming", "breakdown", "print_breakdown"]
 
@@ -62,16 +61,8 @@ def breakdown(
     traces: Sequence[DecodeTrace],
 ) -> list[WordTiming]:
     """Each final word matched (in order) to the offline pass, with its waits."""
-    emitted = [(tok, ev.emitted_s) for ev in finals if ev.final for tok in normalize_words(ev.text)]
-    matcher = difflib.SequenceMatcher(
-        a=[t for t, _ in emitted], b=[r.token for r in reference], autojunk=False
-    )
-    out: list[WordTiming] = []
-    for block in matcher.get_matching_blocks():
-        for k in range(block.size):
-            ref, at = reference[block.b + k], emitted[block.a + k][1]
-            out.append(_timing(ref, at, traces))
-    return out
+    return [_timing(ref, ref.end_s + latency, traces)
+            for ref, latency in final_latencies(finals, reference)]
 
 
 def _timing(ref: TimedToken, emitted_s: float, traces: Sequence[DecodeTrace]) -> WordTiming:
