@@ -24,10 +24,12 @@ def _words(text: str) -> int:
     return max(1, len(text.split()))
 
 
-def timed(rows: list[dict[str, object]], name: str) -> list[dict[str, object]]:
+def timed(rows: list[dict[str, object]], name: str, style: str = "") -> list[dict[str, object]]:
     """Rows with ``start``/``end``: speech at a per-speaker rate (125-175 words per minute,
     each line +-12 %), 0.3-1.4 s between lines, longer when the speaker changes, a think or
-    drawing pause of 2-12 s at a third of the phase changes and a rare 15-30 s silence."""
+    drawing pause of 2-12 s at a third of the phase changes and a rare 15-30 s silence.
+    Caption lines (``style`` "captions") are cut wherever the caption box filled, not at
+    pauses, so they follow each other within 0.15 s."""
     rng = random.Random(zlib.crc32(name.encode()))
     wpm = {"candidate": rng.uniform(125, 170), "interviewer": rng.uniform(140, 175)}
     t = 0.0
@@ -36,7 +38,7 @@ def timed(rows: list[dict[str, object]], name: str) -> list[dict[str, object]]:
     for row in rows:
         speaker = str(row.get("speaker", "candidate"))
         if prev is not None:
-            gap = rng.uniform(0.3, 1.4)
+            gap = rng.uniform(0.0, 0.15) if style == "captions" else rng.uniform(0.3, 1.4)
             if prev.get("speaker", "candidate") != speaker:
                 gap += rng.uniform(0.2, 1.0)
             if prev["phase"] != row["phase"] and rng.random() < 0.35:
@@ -60,7 +62,9 @@ def main(argv: list[str]) -> int:
             if not rows or all("start" in r and "end" in r for r in rows):
                 continue
             rows = [{k: v for k, v in r.items() if k not in ("start", "end")} for r in rows]
-            lines = [json.dumps(r, ensure_ascii=False) for r in timed(rows, path.stem)]
+            meta = path.with_suffix(".json")
+            style = str(json.loads(meta.read_text()).get("style", "")) if meta.is_file() else ""
+            lines = [json.dumps(r, ensure_ascii=False) for r in timed(rows, path.stem, style)]
             path.write_text("\n".join(lines) + "\n")
             print(f"{path}: {len(lines)} lines, {float(json.loads(lines[-1])['end']) / 60:.1f} min")
     return 0
