@@ -36,6 +36,7 @@ from corpus_timing import timed  # noqa: E402
 from train_phase_model import system_of  # noqa: E402
 
 from framework.definition import Framework, get_framework  # noqa: E402
+from framework.events import PhaseChanged  # noqa: E402
 from framework.phase_model import load_phase_model  # noqa: E402
 from framework.tracker import ModelChoice, Tracker, TunedParameters  # noqa: E402
 from framework.types import PromptItem, Utterance  # noqa: E402
@@ -116,6 +117,27 @@ def predicted_at(phases: list[dict[str, float | str]], t: float) -> str:
     return current
 
 
+# The issue allows a boundary to be placed with up to this much speech after it. The tracker
+# places a change at the start of the speech that showed it, often further back than that (it
+# becomes sure 10-20 s into a new phase), so the timeline a replay reports is not what the live
+# window showed: the live figure scores, for each moment, the phase the tracker named by this
+# many seconds later.
+LOOKAHEAD_S = 10.0
+
+
+def live_phases(changes: list[PhaseChanged]) -> list[tuple[float, str]]:
+    """Each change starting no earlier than ``LOOKAHEAD_S`` before it was detected; a change
+    placed before an earlier one's start replaces it (as the live timeline was redrawn)."""
+    segs: list[tuple[float, str]] = []
+    for c in changes:
+        detected = c.detected_s if c.detected_s is not None else c.at_s
+        start = max(c.at_s, detected - LOOKAHEAD_S)
+        while segs and segs[-1][0] >= start and len(segs) > 1:
+            segs.pop()
+        segs.append((start, c.phase))
+    return segs
+
+
 def boundaries(seq: list[tuple[float, str]]) -> list[tuple[float, str]]:
     out = []
     for i in range(1, len(seq)):
@@ -165,8 +187,9 @@ def phase_figures(walks: list[Walkthrough], framework: Framework, round_s: float
 
     With ``groups=None`` (another framework, labels already mapped to its phases) the overall
     agreement is ``agreement`` and no group figure is computed."""
-    agree = agree4 = total = 0.0
+    agree = agree4 = total = live = 0.0
     errors: list[float] = []
+    delays: list[float] = []
     missing = 0
     true_changes = predicted_changes = 0
     per_file = {}
@@ -174,17 +197,22 @@ def phase_figures(walks: list[Walkthrough], framework: Framework, round_s: float
         labelled = w.labelled
         tracker = Tracker(framework, round_s=round_s, params=params, phase_model=phase_model)
         t0 = time.perf_counter()
+        changes = []
         for u, _ in labelled:
-            tracker.feed(u)
+            changes += [e for e in tracker.feed(u) if isinstance(e, PhaseChanged)]
         end = labelled[-1][0].end_s
         report = tracker.report(end)
         elapsed = time.perf_counter() - t0
-        a = a4 = n = 0
+        shown: list[dict[str, float | str]] = [{"id": p, "start": s}
+                                               for s, p in live_phases(changes)]
+        delays += [c.detected_s - c.at_s for c in changes[1:] if c.detected_s is not None]
+        a = a4 = n = a_live = 0
         t = 0.0
         while t < end:
             tp, pp = truth_at(labelled, t), predicted_at(report["phases"], t)
             a += tp == pp
             a4 += groups is not None and groups[tp] == groups[pp]
+            a_live += tp == predicted_at(shown, t)
             n += 1
             t += STEP_S
         true_b = boundaries([(u.start_s, p) for u, p in labelled])
@@ -202,6 +230,7 @@ def phase_figures(walks: list[Walkthrough], framework: Framework, round_s: float
         errors += file_err
         agree += a * STEP_S
         agree4 += a4 * STEP_S
+        live += a_live * STEP_S
         total += n * STEP_S
         grouped = {"agreement4": round(a4 / n, 3)} if groups is not None else {}
         per_file[w.name] = {
@@ -218,6 +247,8 @@ def phase_figures(walks: list[Walkthrough], framework: Framework, round_s: float
     return {
         "files": per_file,
         **overall,
+        "agreement_8_live": round(live / total, 4),
+        "median_detection_delay_s": round(statistics.median(delays), 1) if delays else 0.0,
         "seconds": total,
         "median_boundary_error_s": round(statistics.median(errors), 1) if errors else 0.0,
         "boundaries": len(errors), "boundaries_missed": missing,
@@ -325,7 +356,9 @@ def print_comparison(result: dict[str, Any]) -> None:
 
     rows = [("phase agreement (8 phases; own phases for another framework)", "agreement_8", True),
             ("4-group", "agreement_4", True),
+            (f"8-phase as shown live ({LOOKAHEAD_S:.0f} s look-ahead)", "agreement_8_live", True),
             ("median boundary error (s)", "median_boundary_error_s", False),
+            ("median time to detect a change (s)", "median_detection_delay_s", False),
             ("phase changes / true", "changes_ratio", False),
             ("coverage precision", "coverage_precision", False),
             ("coverage recall", "coverage_recall", False),
@@ -514,6 +547,8 @@ def print_set(title: str, r: dict[str, Any]) -> None:
               f"replay {f['replay_s'] * 1000:.1f} ms")
     print(f"overall 8-phase agreement (time-weighted): {r['agreement_8']:.1%}  (target >= 75%)")
     print(f"overall 4-group agreement:                 {r['agreement_4']:.1%}  (target >= 90%)")
+    print(f"8-phase as shown live ({LOOKAHEAD_S:.0f} s look-ahead): {r['agreement_8_live']:.1%}; "
+          f"median time to detect a change {r['median_detection_delay_s']} s")
     print(f"median boundary error: {r['median_boundary_error_s']} s over {r['boundaries']} "
           f"true boundaries ({r['boundaries_missed']} with no matching predicted change; median "
           f"of the found ones {r['median_boundary_error_found_s']} s; 75th percentile "
