@@ -65,6 +65,9 @@ class Phase:
     vocabulary: tuple[str, ...] = ()
     checklist: tuple[ChecklistItem, ...] = ()
     template: str = ""
+    # what a speaker calls the phase when moving to it ("let's start with *the estimates*");
+    # without any, the label ("Estimation")
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -223,7 +226,8 @@ def _decode_error_line(exc: Exception) -> int | None:
 
 _TOP_KEYS = {"id", "name", "description", "round_minutes", "phases", "rules", "phase_model"}
 _RULE_KEYS = ("design_starts", "high_level", "deep_dive", "non_functional_item")
-_PHASE_KEYS = {"id", "label", "budget_minutes", "cues", "vocabulary", "checklist", "template"}
+_PHASE_KEYS = {"id", "label", "budget_minutes", "cues", "vocabulary", "checklist", "template",
+               "names"}
 _ITEM_KEYS = {"id", "label", "synonyms"}
 
 
@@ -385,6 +389,7 @@ class _Validator:
         cues = self._strings(raw.get("cues", []), f"{where}.cues", phase=index, key="cues")
         vocab = self._strings(raw.get("vocabulary", []), f"{where}.vocabulary", phase=index,
                               key="vocabulary")
+        names = self._strings(raw.get("names", []), f"{where}.names", phase=index, key="names")
         template = self._str(raw.get("template", ""), f"{where}.template", phase=index,
                              key="template")
         raw_items = raw.get("checklist", [])
@@ -415,7 +420,7 @@ class _Validator:
             items.append(ChecklistItem(item_id, item_label, phase_id, synonyms))
         return Phase(
             id=phase_id, label=label, budget_s=float(budget) * 60.0, cues=cues,
-            vocabulary=vocab, checklist=tuple(items), template=template,
+            vocabulary=vocab, checklist=tuple(items), template=template, names=names,
         )
 
     def _str(self, value: Any, field_name: str, phase: int | None = None,

@@ -66,6 +66,50 @@ def _is_aside(hay: Sequence[str]) -> bool:
     return any(find_phrase(hay, m, max_gap=0) >= 0 for m in _ASIDE_MARKERS)
 
 
+# A spoken move ("let's start with the estimation", "moving on to the API", "now let us do a
+# high-level design") is a verb of going on, at the opening of the utterance, and then a name of
+# the phase (``Phase.names``, else its label). Cue lists cannot hold every verb with every name,
+# and a speaker who says where they are going should be followed at once (issue 10).
+_MOVE_VERBS = tuple(dict.fromkeys(pattern_keys(m) for m in (
+    "start with", "starting with", "begin with", "beginning with", "move on to",
+    "moving on to", "move to", "moving to", "go on to", "go to", "turn to", "turning to",
+    "on to", "onto", "jump to", "jumping to", "jump into", "get into", "getting into",
+    "switch to", "switching to", "look at", "looking at", "talk about", "talking about",
+    "discuss", "discussing", "think about", "thinking about", "focus on", "focusing on",
+    "dive into", "diving into", "go over", "go through", "time for", "proceed to", "come to",
+    "coming to", "do", "doing", "cover", "tackle", "get to",
+)))
+# Words that may come before the verb ("so now let us quickly ...") or between the verb and the
+# name ("... the rough ...")
+_BEFORE_MOVE_WORDS = (
+    "us let's lets would like to want wanna can should quick quickly briefly go ahead just "
+    "maybe need could shall will"
+)
+_BEFORE_NAME_WORDS = (
+    "the a an our some my this that these quick rough overall little bit of more now into "
+    "actual main whole"
+)
+_BEFORE_MOVE = _LEAD_IN | frozenset(stem(w) for w in _BEFORE_MOVE_WORDS.split())
+_BEFORE_NAME = frozenset(stem(w) for w in _BEFORE_NAME_WORDS.split())
+_MOVE_OPENING = 8  # the verb starts within this many words of the utterance's opening
+
+
+def phase_names(label: str, names: Sequence[str]) -> list[tuple[str, ...]]:
+    """The key sequences that name a phase in a spoken move: its ``names``, else its label."""
+    out = [pattern_keys(n) for n in (names or (label,))]
+    return [k for k in out if k]
+
+
+def _followed_by(hay: Sequence[str], i: int, name: Sequence[str]) -> int:
+    """Index just past ``name`` when it starts at ``i`` (after a few words like "the"), else -1."""
+    j = i
+    while j < len(hay) and j - i < 3 and hay[j] in _BEFORE_NAME:
+        j += 1
+    if tuple(hay[j:j + len(name)]) == tuple(name):
+        return j + len(name)
+    return -1
+
+
 @dataclass(frozen=True)
 class Hit:
     phase: str
@@ -106,6 +150,24 @@ class PhaseMatcher:
                     _Phrase(k, phase.id, weight, text, cue, NUMBER_SLOT in k, frozenset(k)))
         for phrases in self._by_first.values():
             phrases.sort(key=lambda p: (-len(p.keys), p.phase, p.text))
+        self._names = sorted(((k, phase.id) for phase in framework.phases
+                              for k in phase_names(phase.label, phase.names)),
+                             key=lambda kp: -len(kp[0]))
+
+    def _move(self, hay: Sequence[str], start: int) -> Hit | None:
+        """A spoken move to a phase at the opening of ``hay[start:]`` (see ``_MOVE_VERBS``)."""
+        for i in range(start, min(len(hay), start + _MOVE_OPENING)):
+            for verb in _MOVE_VERBS:
+                if tuple(hay[i:i + len(verb)]) != verb:
+                    continue
+                for name, phase in self._names:
+                    end = _followed_by(hay, i + len(verb), name)
+                    if end >= 0:
+                        said = " ".join(hay[i:end])
+                        return Hit(phase, CUE_WEIGHT, said, True, 1 + len(name), True)
+            if hay[i] not in _BEFORE_MOVE:
+                return None
+        return None
 
     def hits(self, hay: Sequence[str], new_from: int = 0) -> list[Hit]:
         """Each phrase counts once per call; a longer phrase of the same phase hides the shorter
@@ -117,7 +179,7 @@ class PhaseMatcher:
         slots = [NUMBER_SLOT if is_number_key(k) else k for k in hay]
         said = frozenset(hay) | frozenset(slots)
         lead_end = new_from  # index of the first word that is not a lead-in word
-        while lead_end < len(hay) and hay[lead_end] in _LEAD_IN:
+        while lead_end < len(hay) and hay[lead_end] in _BEFORE_MOVE:
             lead_end += 1
         for i, key in enumerate(hay):
             phrases = self._by_first.get(key, ())
@@ -147,6 +209,10 @@ class PhaseMatcher:
                 found[(ph.phase, ph.text)] = Hit(ph.phase, ph.weight, ph.text, ph.cue, words,
                                                  lead)
         hits = list(found.values())
+        move = self._move(hay, new_from)
+        if move is not None and not any(h.cue and h.lead and h.phase == move.phase
+                                        for h in hits):
+            hits.append(move)
         if any(h.cue for h in hits) and _is_aside(hay[new_from:]):
             hits = [replace(h, weight=VOCAB_WEIGHT, cue=False) if h.cue else h for h in hits]
         return hits

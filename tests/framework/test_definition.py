@@ -102,6 +102,8 @@ def test_malformed_toml_names_file_and_line(tmp_path: Path) -> None:
          "budget_minutes = -1"),
         ('cues = ["let me scope"]', 'cues = "let me scope"', "phases[0].cues",
          'cues = "let me scope"'),
+        ('cues = ["let me scope"]', 'cues = ["let me scope"]\nnames = "scope"', "phases[0].names",
+         'names = "scope"'),
         ('  synonyms = ["who are the users"]', "  synonyms = [1, 2]",
          "phases[0].checklist[0].synonyms", "  synonyms = [1, 2]"),
         ('label = "Scope"', 'labl = "Scope"', "phases[0].labl", 'labl = "Scope"'),
@@ -119,6 +121,13 @@ def test_schema_errors_name_the_field_and_its_line(
     last = len(lines) - 1 - lines[::-1].index(line_text)  # the offending (last) occurrence
     assert err.value.line == last + 1
     assert f"mine.toml, line {err.value.line}, field '{field}'" in str(err.value)
+
+
+def test_phase_names_are_read_and_default_to_the_label() -> None:
+    named = 'cues = ["let me scope"]\nnames = ["the scope", "use cases"]'
+    fw = parse_framework(MINIMAL.replace('cues = ["let me scope"]', named), source="mine.toml")
+    assert fw.phases[0].names == ("the scope", "use cases")
+    assert get_framework("system-design").phase("estimation").names  # the bundled ones name them
 
 
 def test_rules_must_name_real_phases() -> None:

@@ -107,6 +107,46 @@ def test_an_announced_transition_moves_at_once() -> None:
     assert changes[-1].at_s >= script(lines)[-1].start_s - 0.01
 
 
+
+_SCOPE = ["So the users are riders and drivers, and riders request a trip from their phone.",
+          "We need low latency matching, under a few seconds, and high availability.",
+          "Out of scope are payments and ratings for now."]
+
+
+def _after_scope(line: str) -> str:
+    tracker = Tracker(FW)
+    t = 0.0
+    for text in [*_SCOPE, line]:
+        tracker.feed(Utterance(text, t, t + 4.0))
+        t += 4.6
+    tracker.advance(t + 0.6)
+    return tracker.phase
+
+
+@pytest.mark.parametrize(("line", "phase"), [
+    ("Let us start with the estimation and constraints.", "estimation"),  # the issue's example
+    ("Let me crunch some numbers.", "estimation"),
+    ("Moving on to the API.", "api"),
+    ("Let me jump to the database schema.", "data_model"),
+    ("Now let us do a high-level design.", "high_level"),
+    ("Next I'd like to dive deeper into the matching service.", "deep_dive"),
+    ("Let's think about bottlenecks.", "scaling"),
+    ("Let's discuss how this scales.", "scaling"),
+])
+def test_a_spoken_move_to_a_named_phase_moves_at_once(line: str, phase: str) -> None:
+    """A verb of going on and a name of the phase, at the opening of the utterance."""
+    assert _after_scope(line) == phase
+
+
+@pytest.mark.parametrize("line", [
+    "We'll get to the API later.",  # an aside
+    "Let's talk about scale: how many users do we expect?",  # scale, not scaling
+    "Let me look at the data flow for a second, who calls whom.",
+    "I don't want to do the estimates yet, first the users.",
+])
+def test_a_phase_named_in_passing_is_no_move(line: str) -> None:
+    assert _after_scope(line) == "requirements"
+
 def test_interviewer_lines_are_phase_evidence_but_address_nothing() -> None:
     prompt = [PromptItem("f1", "Users can upload photos", "functional")]
     tracker = Tracker(FW, prompt)
