@@ -23,9 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FEATURES = ("share", "idf_share", "distinct_share", "numbers", "pairs", "long", "phase_req")
-# The sentence-embedding feature: the cosine between the requirement's text and the recent
-# words (``framework.sentence_encoder``). A model without a weight for it never computes it.
-COSINE = "cosine"
 
 
 @dataclass(frozen=True)
@@ -49,15 +46,13 @@ def requirement_terms(concepts: Sequence[str], numbers: Sequence[str],
                             frozenset(c for c in words if c not in shared), tuple(numbers))
 
 
-def overlap_features(terms: RequirementTerms, window: Sequence[str], phase: str,
-                     cosine: float | None = None) -> dict[str, float]:
-    """How much of the requirement the window holds (``window``: concept keys in order), and,
-    when given, how close in meaning the two are (``cosine``)."""
-    extra = {COSINE: cosine} if cosine is not None else {}
+def overlap_features(terms: RequirementTerms, window: Sequence[str], phase: str
+                     ) -> dict[str, float]:
+    """How much of the requirement the window holds (``window``: concept keys in order)."""
     present = set(window)
     n = len(terms.concepts)
     if n == 0:
-        return {**dict.fromkeys(FEATURES, 0.0), **extra}
+        return dict.fromkeys(FEATURES, 0.0)
     hit = [c in present for c in terms.concepts]
     total = sum(terms.weights) or 1.0
     distinct = terms.distinct or frozenset(terms.concepts)
@@ -73,7 +68,6 @@ def overlap_features(terms: RequirementTerms, window: Sequence[str], phase: str,
         "pairs": near / len(pairs) if pairs else 0.0,
         "long": min(n, 8) / 8.0,
         "phase_req": 1.0 if phase == "requirements" else 0.0,
-        **extra,
     }
 
 
@@ -84,32 +78,20 @@ class CoverageModel:
     threshold: float
     idf: Mapping[str, float] = field(default_factory=dict)
     default_idf: float = 5.0
-    # with a cosine weight: a window sharing no word with the requirement is still scored when
-    # its cosine reaches this (a requirement said wholly in other words)
-    semantic_gate: float = 1.0
-
-    @property
-    def uses_cosine(self) -> bool:
-        return self.weights.get(COSINE, 0.0) != 0.0
 
     def probability(self, feats: Mapping[str, float]) -> float:
         z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in feats.items())
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "weights": {k: round(v, 4) for k, v in self.weights.items()},
-            "bias": round(self.bias, 4), "threshold": self.threshold,
-            "default_idf": round(self.default_idf, 3),
-            "idf": {k: round(v, 2) for k, v in sorted(self.idf.items())}}
-        if self.uses_cosine:
-            out["semantic_gate"] = self.semantic_gate
-        return out
+        return {"weights": {k: round(v, 4) for k, v in self.weights.items()},
+                "bias": round(self.bias, 4), "threshold": self.threshold,
+                "default_idf": round(self.default_idf, 3),
+                "idf": {k: round(v, 2) for k, v in sorted(self.idf.items())}}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CoverageModel:
         return cls({str(k): float(v) for k, v in data["weights"].items()},
                    float(data["bias"]), float(data["threshold"]),
                    {str(k): float(v) for k, v in data.get("idf", {}).items()},
-                   float(data.get("default_idf", 5.0)),
-                   float(data.get("semantic_gate", 1.0)))
+                   float(data.get("default_idf", 5.0)))

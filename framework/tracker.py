@@ -17,8 +17,6 @@ from collections.abc import Sequence, Set
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
-import numpy as np
-
 from framework.coverage_model import (
     CoverageModel,
     RequirementTerms,
@@ -47,7 +45,6 @@ from framework.phase_model import (
     utterance_features,
 )
 from framework.report import CoveredItem, NudgeNote, PhaseSpan, TrackerReport
-from framework.sentence_encoder import Matrix, SentenceEncoder, Vector, best_cosine
 from framework.signals import DeliverySignals
 from framework.text import (
     FuzzyVocabulary,
@@ -177,7 +174,6 @@ class Tracker:
         *,
         params: TunedParameters | None = None,
         phase_model: ModelChoice = "auto",
-        encoder: SentenceEncoder | None = None,
     ) -> None:
         self.framework = framework.scaled(round_s) if round_s != framework.round_s else framework
         self.round_s = float(round_s)
@@ -209,10 +205,6 @@ class Tracker:
         self._items = {(t.kind, t.id): _Coverage(t) for t in self._coverage.targets}
         self._checklist_keys = {k for k in self._items if k[0] == "checklist"}
         self.last_window: list[str] = []
-        self.last_window_texts: tuple[str, ...] = ()  # the finals that make up the window
-        self._encoder = encoder
-        self._req_vecs: dict[str, Vector] = {}
-        self._text_vecs: dict[str, Vector] = {}  # each final embedded once
         self._terms: dict[str, RequirementTerms] = {}
         # the highest paraphrase probability each requirement reached with its guards met: how
         # near the learned coverage came (the trainer chooses its threshold from these)
@@ -683,7 +675,6 @@ class Tracker:
                                  or tuple(u.text.split()[:8]))
                      for i in sorted(picked)]
         self.last_window = [concept(t.key) for t in canon]
-        self.last_window_texts = tuple(text for text, _ in chosen)
         hits += self._paraphrased(hits, open_ids, canon)
         hits = [h for h in hits if (h.target.kind, h.target.id) in open_ids]
         events: list[TrackerEvent] = []
@@ -707,16 +698,13 @@ class Tracker:
         found = {h.target.id for h in hits if h.target.kind == "requirement"}
         window = self.last_window
         present = set(window)
-        vecs = self.window_vectors() if model.uses_cosine else None
         out = []
         for req_id, terms in self._terms.items():
             if req_id in found or ("requirement", req_id) not in open_ids:
                 continue
-            cos = best_cosine(vecs, self._req_vecs[req_id]) if vecs is not None else None
-            if not present.intersection(terms.concepts) and (cos is None
-                                                             or cos < model.semantic_gate):
+            if not present.intersection(terms.concepts):
                 continue
-            p = model.probability(overlap_features(terms, window, self.phase, cos))
+            p = model.probability(overlap_features(terms, window, self.phase))
             target = self._items[("requirement", req_id)].target
             if p <= self.coverage_p.get(req_id, 0.0) and p < model.threshold:
                 continue
@@ -724,27 +712,9 @@ class Tracker:
                 continue
             self.coverage_p[req_id] = max(p, self.coverage_p.get(req_id, 0.0))
             if p >= model.threshold:
-                said = (tuple(c.lstrip("~") for c in terms.concepts if c in present)
-                        or tuple(" ".join(self.last_window_texts).split()[-8:]))
+                said = tuple(c.lstrip("~") for c in terms.concepts if c in present)
                 out.append(CoverageHit(self._items[("requirement", req_id)].target, said))
         return out
-
-    def window_vectors(self) -> Matrix | None:
-        """The sentence embeddings of the recent words: each final of the window, and the
-        window as a whole when it has several (a requirement may be said in one sentence or
-        across two). Each text is embedded once; each requirement once, the first time."""
-        if self._encoder is None:
-            return None
-        if not self._req_vecs:
-            self._req_vecs = {r.id: self._encoder.embed(r.text) for r in self.requirements}
-        parts = self.last_window_texts
-        texts = (*parts, " ".join(parts)) if len(parts) > 1 else parts
-        if len(self._text_vecs) > 64:
-            self._text_vecs = {t: v for t, v in self._text_vecs.items() if t in parts}
-        for t in texts:
-            if t not in self._text_vecs:
-                self._text_vecs[t] = self._encoder.embed(t)
-        return np.stack([self._text_vecs[t] for t in texts]) if texts else None
 
     def _requirement_terms(self, model: CoverageModel) -> dict[str, RequirementTerms]:
         targets = [c.target for c in self._items.values() if c.target.kind == "requirement"]

@@ -39,7 +39,6 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from corpus_timing import timed  # noqa: E402
 
 from framework.coverage_model import (  # noqa: E402
-    COSINE,
     FEATURES,
     CoverageModel,
     overlap_features,
@@ -48,7 +47,6 @@ from framework.coverage_model import (  # noqa: E402
 from framework.definition import Framework, get_framework  # noqa: E402
 from framework.matching import CoverageMatcher  # noqa: E402
 from framework.phase_model import ChecklistModel, PhaseModel  # noqa: E402
-from framework.sentence_encoder import Matrix, SentenceEncoder, best_cosine  # noqa: E402
 from framework.text import FuzzyVocabulary, concept, tokens  # noqa: E402
 from framework.tracker import ModelChoice, Tracker, TunedParameters  # noqa: E402
 from framework.types import PromptItem, Utterance  # noqa: E402
@@ -432,46 +430,35 @@ def other_prompts(walks: list[Walk], i: int, count: int = 3) -> list[Walk]:
 
 
 def coverage_examples(walks: list[Walk], framework: Framework, model: PhaseModel,
-                      idf: dict[str, float], default_idf: float,
-                      encoder: SentenceEncoder | None = None, gate: float = 1.0
+                      idf: dict[str, float], default_idf: float
                       ) -> tuple[list[list[dict[str, float]]], list[int]]:
     """One example per (walkthrough, requirement): its own prompt's requirements (addressed
     unless listed as not addressed) and the next three walkthroughs' (not addressed). An example
     is the overlap figures of every window that holds a word of the requirement (the tracker
-    ticks on any one of them); ``fit_coverage`` finds which window speaks for it. With an
-    ``encoder`` each window also carries its cosine to the requirement, and a window sharing no
-    word counts when that reaches ``gate``."""
+    ticks on any one of them); ``fit_coverage`` finds which window speaks for it."""
     feats: list[list[dict[str, float]]] = []
     labels: list[int] = []
     for i, w in enumerate(walks):
         if not w.prompt:
             continue
-        tracker = Tracker(framework, w.prompt, round_s=ROUND_S, phase_model=model,
-                          encoder=encoder)
-        windows: list[tuple[list[str], str, Matrix | None]] = []
+        tracker = Tracker(framework, w.prompt, round_s=ROUND_S, phase_model=model)
+        windows: list[tuple[list[str], str]] = []
         for u in w.utterances:
             tracker.feed(u)
             if u.speaker != "interviewer":
-                windows.append((list(tracker.last_window), tracker.phase,
-                                tracker.window_vectors()))
+                windows.append((list(tracker.last_window), tracker.phase))
         skip = w.not_addressed
         for source, own in [(w, True)] + [(o, False) for o in other_prompts(walks, i)]:
             matcher = CoverageMatcher(framework, source.prompt, FuzzyVocabulary())
             targets = [t for t in matcher.targets if t.kind == "requirement"]
             concepts = {t.id: t.alternatives[0] if t.alternatives else () for t in targets}
-            texts = {r.id: r.text for r in source.prompt}
             for t in targets:
                 terms = requirement_terms(concepts[t.id], t.numbers,
                                           [v for k, v in concepts.items() if k != t.id],
                                           idf, default_idf)
                 wanted = set(terms.concepts)
-                req_vec = encoder.embed(texts[t.id]) if encoder else None
-                bag = []
-                for win, ph, vec in windows:
-                    cos = (best_cosine(vec, req_vec) if vec is not None and req_vec is not None
-                           else None)
-                    if wanted.intersection(win) or (cos is not None and cos >= gate):
-                        bag.append(overlap_features(terms, win, ph, cos))
+                bag = [overlap_features(terms, win, ph) for win, ph in windows
+                       if wanted.intersection(win)]
                 if not bag:
                     continue
                 feats.append(bag)
@@ -479,20 +466,19 @@ def coverage_examples(walks: list[Walk], framework: Framework, model: PhaseModel
     return feats, labels
 
 
-def fit_coverage(bags: list[list[dict[str, float]]], labels: list[int], rounds: int = 3,
-                 features: tuple[str, ...] = FEATURES) -> tuple[dict[str, float], float]:
+def fit_coverage(bags: list[list[dict[str, float]]], labels: list[int], rounds: int = 3
+                 ) -> tuple[dict[str, float], float]:
     """Logistic regression over one window per example. Which window of a walkthrough
     addresses a requirement is not labelled: start from the one holding most of its telling
     words, then take the window the model itself scores highest (as the tracker will) and
     refit, a few rounds (multiple-instance learning)."""
     y = np.array(labels, dtype=np.float64)
-    xs = [np.array([[f[k] for k in features] for f in bag]) for bag in bags]
+    xs = [np.array([[f[k] for k in FEATURES] for f in bag]) for bag in bags]
     first = [max(range(len(bag)), key=lambda j, bag=bag: (bag[j]["idf_share"],
-                                                          bag[j]["distinct_share"],
-                                                          bag[j].get(COSINE, 0.0)))
+                                                          bag[j]["distinct_share"]))
              for bag in bags]
     x = np.array([xb[j] for xb, j in zip(xs, first, strict=True)])
-    w = np.zeros(len(features))
+    w = np.zeros(len(FEATURES))
     b = 0.0
     for n in range(rounds):
         if n:
@@ -502,11 +488,11 @@ def fit_coverage(bags: list[list[dict[str, float]]], labels: list[int], rounds: 
             g = p - y
             w -= 0.5 * (x.T @ g / len(y) + 1e-3 * w)
             b -= 0.5 * g.mean()
-    return {k: float(v) for k, v in zip(features, w, strict=True)}, float(b)
+    return {k: float(v) for k, v in zip(FEATURES, w, strict=True)}, float(b)
 
 
-def coverage_scores(walks: list[Walk], framework: Framework, model: PhaseModel,
-                    encoder: SentenceEncoder | None = None) -> list[tuple[bool, bool, float]]:
+def coverage_scores(walks: list[Walk], framework: Framework, model: PhaseModel
+                    ) -> list[tuple[bool, bool, float]]:
     """Each requirement as the benchmark counts it (own prompt and three others), through the
     tracker: (truly addressed, ticked by the rules, the highest paraphrase probability it
     reached with its guards met). A tick changes nothing else in the tracker, so one replay
@@ -518,8 +504,7 @@ def coverage_scores(walks: list[Walk], framework: Framework, model: PhaseModel,
         for source in [w, *other_prompts(walks, i)]:
             if not source.prompt:
                 continue
-            tracker = Tracker(framework, source.prompt, round_s=ROUND_S, phase_model=never,
-                              encoder=encoder)
+            tracker = Tracker(framework, source.prompt, round_s=ROUND_S, phase_model=never)
             for u in w.utterances:
                 tracker.feed(u)
             for req in tracker.report(w.utterances[-1].end_s)["requirements"]:
@@ -544,12 +529,11 @@ def coverage_pr(scores: list[tuple[bool, bool, float]], threshold: float) -> tup
 COVERAGE_SLACK = 0.002
 
 
-def tune_coverage(model: PhaseModel, dev: list[Walk], framework: Framework,
-                  encoder: SentenceEncoder | None = None) -> float:
+def tune_coverage(model: PhaseModel, dev: list[Walk], framework: Framework) -> float:
     """The threshold with the most dev recall whose precision is no lower than the rules'
     alone (within ``COVERAGE_SLACK``): paraphrases count, and the share of false ticks does
     not grow."""
-    scores = coverage_scores(dev, framework, model, encoder)
+    scores = coverage_scores(dev, framework, model)
     rules_p, r = coverage_pr(scores, 2.0)
     print(f"  coverage, rules only: precision {rules_p:.3f} recall {r:.3f}", flush=True)
     best, best_recall = 0.99, -1.0
