@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "framework" / "data" / "corpus"
-SPLITS = ("train", "dev", "dev-blind1", "blind2", "blind3", "blind4")
+SPLITS = ("train", "dev", "dev-blind1", "dev-blind2", "dev-blind3", "blind4")
 
 
 def rows_of(split: str) -> list[dict[str, object]]:

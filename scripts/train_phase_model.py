@@ -11,9 +11,10 @@ Run: ``.venv/bin/python scripts/train_phase_model.py`` (a few minutes on 2 cores
 4. refits on training + development with those settings and writes
    ``assets/frameworks/system-design.model.json`` with the figures and the corpus it came from.
 
-The blind split is never read here. ``--lodo`` adds leave-one-domain-out figures (each domain
-scored by a model that never saw it); ``--explain`` prints the heaviest features per phase;
-``--out`` writes elsewhere (the test that guards the shipped model's dev figure uses it).
+The blind split (``corpus/blind4``) is never read here. ``--lodo`` adds leave-one-domain-out
+figures (each domain scored by a model that never saw it); ``--explain`` prints the heaviest
+features per phase; ``--out`` writes elsewhere (the test that guards the shipped model's dev
+figure uses it).
 Deterministic: the same corpus gives the same weights.
 """
 
@@ -491,12 +492,21 @@ def fit_coverage(bags: list[list[dict[str, float]]], labels: list[int], rounds: 
     return {k: float(v) for k, v in zip(FEATURES, w, strict=True)}, float(b)
 
 
+@dataclass(frozen=True)
+class CoverageScore:
+    """One requirement after a replay, as the benchmark counts it."""
+
+    truth: bool  # truly addressed
+    rules: bool  # ticked by the rules
+    p: float  # the highest paraphrase probability it reached with its guards met
+    own: bool  # a requirement of the walkthrough's own prompt (not an unrelated one's)
+
+
 def coverage_scores(walks: list[Walk], framework: Framework, model: PhaseModel
-                    ) -> list[tuple[bool, bool, float]]:
+                    ) -> list[CoverageScore]:
     """Each requirement as the benchmark counts it (own prompt and three others), through the
-    tracker: (truly addressed, ticked by the rules, the highest paraphrase probability it
-    reached with its guards met). A tick changes nothing else in the tracker, so one replay
-    gives the figures of every threshold."""
+    tracker. A tick changes nothing else in the tracker, so one replay gives the figures of
+    every threshold."""
     assert model.coverage is not None
     never = replace(model, coverage=replace(model.coverage, threshold=2.0))
     out = []
@@ -509,38 +519,50 @@ def coverage_scores(walks: list[Walk], framework: Framework, model: PhaseModel
                 tracker.feed(u)
             for req in tracker.report(w.utterances[-1].end_s)["requirements"]:
                 truth = source is w and req["text"] not in w.not_addressed
-                out.append((truth, bool(req["addressed"]), tracker.coverage_p.get(req["id"], 0.0)))
+                out.append(CoverageScore(truth, bool(req["addressed"]),
+                                         tracker.coverage_p.get(req["id"], 0.0), source is w))
     return out
 
 
-def coverage_pr(scores: list[tuple[bool, bool, float]], threshold: float) -> tuple[float, float]:
-    """Requirement coverage precision and recall at ``threshold`` (above 1: the rules alone)."""
+def coverage_pr(scores: list[CoverageScore], threshold: float, own_only: bool = False
+                ) -> tuple[float, float]:
+    """Requirement coverage precision and recall at ``threshold`` (above 1: the rules alone),
+    over every prompt replayed or (``own_only``) over each walkthrough's own prompt."""
     tp = fp = fn = 0
-    for truth, rules, p in scores:
-        got = rules or p >= threshold
-        tp += truth and got
-        fp += got and not truth
-        fn += truth and not got
+    for s in scores:
+        if own_only and not s.own:
+            continue
+        got = s.rules or s.p >= threshold
+        tp += s.truth and got
+        fp += got and not s.truth
+        fn += s.truth and not got
     return tp / max(1, tp + fp), tp / max(1, tp + fn)
 
 
-# How far under the rules' own dev precision the chosen coverage threshold may fall: a fifth of a
-# point, about one tick in 500, less than the dev split can tell apart.
-COVERAGE_SLACK = 0.002
+# The precision the coverage threshold must keep on the dev split's own prompts (the issue's
+# target). On the four dev sets the rules alone give 0.959 at recall 0.57: a requirement left
+# open that the candidate did address is a wrong nudge too, so recall is bought down to this.
+COVERAGE_PRECISION = 0.95
 
 
 def tune_coverage(model: PhaseModel, dev: list[Walk], framework: Framework) -> float:
-    """The threshold with the most dev recall whose precision is no lower than the rules'
-    alone (within ``COVERAGE_SLACK``): paraphrases count, and the share of false ticks does
-    not grow."""
+    """The threshold with the most dev recall whose precision over the walkthroughs' own
+    prompts is at least ``COVERAGE_PRECISION``. Own prompts, because the app tracks only the
+    user's prompt: an unrelated prompt's requirement said in other words (the benchmark's
+    stress test) is mostly the candidate saying that very thing, and scored as a false tick
+    it would hold every paraphrase back. Both figures are printed."""
     scores = coverage_scores(dev, framework, model)
-    rules_p, r = coverage_pr(scores, 2.0)
-    print(f"  coverage, rules only: precision {rules_p:.3f} recall {r:.3f}", flush=True)
+    rules_p, rules_r = coverage_pr(scores, 2.0, own_only=True)
+    stress_p, _ = coverage_pr(scores, 2.0)
+    print(f"  coverage, rules only: own prompt {rules_p:.3f} / {rules_r:.3f}, "
+          f"with 3 unrelated prompts precision {stress_p:.3f}", flush=True)
     best, best_recall = 0.99, -1.0
-    for th in [round(0.3 + 0.05 * k, 2) for k in range(14)]:
-        p, r = coverage_pr(scores, th)
-        print(f"  coverage threshold {th}: precision {p:.3f} recall {r:.3f}", flush=True)
-        if p >= rules_p - COVERAGE_SLACK and r > best_recall:
+    for th in [round(0.2 + 0.05 * k, 2) for k in range(16)]:
+        p, r = coverage_pr(scores, th, own_only=True)
+        stress_p, _ = coverage_pr(scores, th)
+        print(f"  coverage threshold {th}: own prompt {p:.3f} / {r:.3f}, "
+              f"with 3 unrelated prompts precision {stress_p:.3f}", flush=True)
+        if p >= COVERAGE_PRECISION and r > best_recall:
             best, best_recall = th, r
     return best
 
@@ -611,9 +633,10 @@ def main() -> int:
     framework = get_framework("system-design")
     phases = list(framework.phase_ids)
     train = load_dirs([CORPUS / "train"])
-    # dev-blind1 was the first blind split: measured twice, then retired into development
-    # material (corpus README); blind2 is never read here
-    dev = (load_dirs([CORPUS / "dev", CORPUS / "dev-blind1"])
+    # dev-blind1..3 were blind splits: each measured, then retired into development material
+    # (corpus README); the blind split of the day (blind4) is never read here
+    dev = (load_dirs([CORPUS / "dev", CORPUS / "dev-blind1", CORPUS / "dev-blind2",
+                      CORPUS / "dev-blind3"])
            + load_dirs(LEGACY_DIRS, domain="legacy (own sets)"))
     tuning = list(dev)
     if SHARED.is_dir():
