@@ -101,13 +101,16 @@ def phase_names(label: str, names: Sequence[str]) -> list[tuple[str, ...]]:
 
 
 def _followed_by(hay: Sequence[str], i: int, name: Sequence[str]) -> int:
-    """Index just past ``name`` when it starts at ``i`` (after a few words like "the"), else -1."""
+    """Index just past ``name`` when it starts at ``i`` (after a few words like "the"), else -1.
+    Tried before each of those words too: a name may open with one ("main components",
+    "overall design")."""
     j = i
-    while j < len(hay) and j - i < 3 and hay[j] in _BEFORE_NAME:
+    while True:
+        if tuple(hay[j:j + len(name)]) == tuple(name):
+            return j + len(name)
+        if j >= len(hay) or j - i >= 3 or hay[j] not in _BEFORE_NAME:
+            return -1
         j += 1
-    if tuple(hay[j:j + len(name)]) == tuple(name):
-        return j + len(name)
-    return -1
 
 
 @dataclass(frozen=True)

@@ -132,6 +132,7 @@ def _after_scope(line: str) -> str:
     ("Next I'd like to dive deeper into the matching service.", "deep_dive"),
     ("Let's think about bottlenecks.", "scaling"),
     ("Let's discuss how this scales.", "scaling"),
+    ("Let's talk about the overall design.", "high_level"),  # a name that opens with "overall"
 ])
 def test_a_spoken_move_to_a_named_phase_moves_at_once(line: str, phase: str) -> None:
     """A verb of going on and a name of the phase, at the opening of the utterance."""
