@@ -107,7 +107,6 @@ def test_an_announced_transition_moves_at_once() -> None:
     assert changes[-1].at_s >= script(lines)[-1].start_s - 0.01
 
 
-
 _SCOPE = ["So the users are riders and drivers, and riders request a trip from their phone.",
           "We need low latency matching, under a few seconds, and high availability.",
           "Out of scope are payments and ratings for now."]
@@ -147,6 +146,7 @@ def test_a_spoken_move_to_a_named_phase_moves_at_once(line: str, phase: str) -> 
 ])
 def test_a_phase_named_in_passing_is_no_move(line: str) -> None:
     assert _after_scope(line) == "requirements"
+
 
 def test_interviewer_lines_are_phase_evidence_but_address_nothing() -> None:
     prompt = [PromptItem("f1", "Users can upload photos", "functional")]
