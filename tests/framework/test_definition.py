@@ -13,6 +13,8 @@ from framework.definition import (
     load_framework,
     parse_framework,
 )
+from framework.matching import phase_names
+from framework.text import pattern_keys
 
 SYSTEM_DESIGN_IDS = (
     "requirements", "estimation", "api", "data_model", "high_level", "deep_dive", "scaling",
@@ -128,6 +130,11 @@ def test_phase_names_are_read_and_default_to_the_label() -> None:
     fw = parse_framework(MINIMAL.replace('cues = ["let me scope"]', named), source="mine.toml")
     assert fw.phases[0].names == ("the scope", "use cases")
     assert get_framework("system-design").phase("estimation").names  # the bundled ones name them
+    bare = parse_framework(MINIMAL, source="mine.toml").phases[0]
+    assert bare.names == ()
+    assert phase_names(bare.label, bare.names) == [pattern_keys(bare.label)]
+    named_keys = [pattern_keys("the scope"), pattern_keys("use cases")]
+    assert phase_names(fw.phases[0].label, fw.phases[0].names) == named_keys  # not the label
 
 
 def test_rules_must_name_real_phases() -> None:
