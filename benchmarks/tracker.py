@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from corpus_timing import timed  # noqa: E402
+from corpus_timing import style_of, timed  # noqa: E402
 from train_phase_model import system_of  # noqa: E402
 
 from framework.definition import Framework, get_framework  # noqa: E402
@@ -85,7 +85,7 @@ PHASE_MAPS: dict[str, dict[str, str]] = {
 def load_labelled(path: Path) -> list[tuple[Utterance, str]]:
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     if not all("start" in r for r in rows):  # a corpus file not yet paced
-        rows = timed(rows, path.stem)
+        rows = timed(rows, path.stem, style_of(path))
     return [(Utterance(r["text"], float(r["start"]), float(r["end"]),
                        speaker=r.get("speaker", "candidate")), r["phase"]) for r in rows]
 

@@ -55,6 +55,13 @@ def timed(rows: list[dict[str, object]], name: str, style: str = "") -> list[dic
     return out
 
 
+def style_of(path: Path) -> str:
+    """The ``style`` in the prompt file beside a walkthrough ("" without one): ``timed`` paces
+    captions apart from the rest, so whoever paces a file reads it here."""
+    meta = path.with_suffix(".json")
+    return str(json.loads(meta.read_text()).get("style", "")) if meta.is_file() else ""
+
+
 def main(argv: list[str]) -> int:
     for root in argv or ["tests/framework/data/corpus"]:
         for path in sorted(Path(root).rglob("*.jsonl")):
@@ -62,9 +69,8 @@ def main(argv: list[str]) -> int:
             if not rows or all("start" in r and "end" in r for r in rows):
                 continue
             rows = [{k: v for k, v in r.items() if k not in ("start", "end")} for r in rows]
-            meta = path.with_suffix(".json")
-            style = str(json.loads(meta.read_text()).get("style", "")) if meta.is_file() else ""
-            lines = [json.dumps(r, ensure_ascii=False) for r in timed(rows, path.stem, style)]
+            lines = [json.dumps(r, ensure_ascii=False)
+                     for r in timed(rows, path.stem, style_of(path))]
             path.write_text("\n".join(lines) + "\n")
             print(f"{path}: {len(lines)} lines, {float(json.loads(lines[-1])['end']) / 60:.1f} min")
     return 0

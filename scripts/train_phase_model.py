@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from corpus_timing import timed  # noqa: E402
+from corpus_timing import style_of, timed  # noqa: E402
 
 from framework.coverage_model import (  # noqa: E402
     FEATURES,
@@ -95,7 +95,7 @@ def system_of(title: str) -> str:
 def load_walk(path: Path, domain: str | None = None) -> Walk:
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     if not all("start" in r for r in rows):  # a file still being written: pace it as it will be
-        rows = timed(rows, path.stem)
+        rows = timed(rows, path.stem, style_of(path))
     utts = [Utterance(r["text"], float(r["start"]), float(r["end"]),
                       speaker=r.get("speaker", "candidate")) for r in rows]
     meta_path = path.with_suffix(".json")
