@@ -70,7 +70,7 @@ def _is_aside(hay: Sequence[str]) -> bool:
 # high-level design") is a verb of going on, at the opening of the utterance, and then a name of
 # the phase (``Phase.names``, else its label). Cue lists cannot hold every verb with every name,
 # and a speaker who says where they are going should be followed at once (issue 10).
-_MOVE_VERBS = tuple(dict.fromkeys(pattern_keys(m) for m in (
+_MOVE_VERB_TEXTS = (
     "start with", "starting with", "begin with", "beginning with", "move on to",
     "moving on to", "move to", "moving to", "go on to", "go to", "turn to", "turning to",
     "on to", "onto", "jump to", "jumping to", "jump into", "get into", "getting into",
@@ -78,7 +78,19 @@ _MOVE_VERBS = tuple(dict.fromkeys(pattern_keys(m) for m in (
     "discuss", "discussing", "think about", "thinking about", "focus on", "focusing on",
     "dive into", "diving into", "go over", "go through", "time for", "proceed to", "come to",
     "coming to", "do", "doing", "cover", "tackle", "get to",
-)))
+)
+
+
+def _by_keys(texts: Sequence[str]) -> dict[tuple[str, ...], str]:
+    """Key sequence -> the first text with those keys ("starting with" has the keys of "start
+    with"), kept as written for the evidence a change shows."""
+    out: dict[tuple[str, ...], str] = {}
+    for text in texts:
+        out.setdefault(pattern_keys(text), text)
+    return out
+
+
+_MOVE_VERBS = _by_keys(_MOVE_VERB_TEXTS)
 # Words that may come before the verb ("so now let us quickly ...") or between the verb and the
 # name ("... the rough ...")
 _BEFORE_MOVE_WORDS = (
@@ -90,14 +102,16 @@ _BEFORE_NAME_WORDS = (
     "actual main whole"
 )
 _BEFORE_MOVE = _LEAD_IN | frozenset(stem(w) for w in _BEFORE_MOVE_WORDS.split())
-_BEFORE_NAME = frozenset(stem(w) for w in _BEFORE_NAME_WORDS.split())
+_BEFORE_NAME_TEXT = {stem(w): w for w in _BEFORE_NAME_WORDS.split()}  # key -> as written
+_BEFORE_NAME = frozenset(_BEFORE_NAME_TEXT)
 _MOVE_OPENING = 8  # the verb starts within this many words of the utterance's opening
 
 
-def phase_names(label: str, names: Sequence[str]) -> list[tuple[str, ...]]:
-    """The key sequences that name a phase in a spoken move: its ``names``, else its label."""
-    out = [pattern_keys(n) for n in (names or (label,))]
-    return [k for k in out if k]
+def phase_names(label: str, names: Sequence[str]) -> list[tuple[tuple[str, ...], str]]:
+    """The key sequences that name a phase in a spoken move, each with the name as written (for
+    the evidence): its ``names``, else its label."""
+    out = [(pattern_keys(n), n) for n in (names or (label,))]
+    return [(k, n) for k, n in out if k]
 
 
 def _followed_by(hay: Sequence[str], i: int, name: Sequence[str]) -> int:
@@ -153,20 +167,23 @@ class PhaseMatcher:
                     _Phrase(k, phase.id, weight, text, cue, NUMBER_SLOT in k, frozenset(k)))
         for phrases in self._by_first.values():
             phrases.sort(key=lambda p: (-len(p.keys), p.phase, p.text))
-        self._names = sorted(((k, phase.id) for phase in framework.phases
-                              for k in phase_names(phase.label, phase.names)),
+        self._names = sorted(((k, phase.id, n) for phase in framework.phases
+                              for k, n in phase_names(phase.label, phase.names)),
                              key=lambda kp: -len(kp[0]))
 
     def _move(self, hay: Sequence[str], start: int) -> Hit | None:
         """A spoken move to a phase at the opening of ``hay[start:]`` (see ``_MOVE_VERBS``)."""
         for i in range(start, min(len(hay), start + _MOVE_OPENING)):
-            for verb in _MOVE_VERBS:
+            for verb, verb_text in _MOVE_VERBS.items():
                 if tuple(hay[i:i + len(verb)]) != verb:
                     continue
-                for name, phase in self._names:
+                for name, phase, name_text in self._names:
                     end = _followed_by(hay, i + len(verb), name)
                     if end >= 0:
-                        said = " ".join(hay[i:end])
+                        # the evidence in words, not keys ("look at the architectur")
+                        between = [_BEFORE_NAME_TEXT.get(k, k)
+                                   for k in hay[i + len(verb):end - len(name)]]
+                        said = " ".join([verb_text, *between, name_text])
                         return Hit(phase, CUE_WEIGHT, said, True, 1 + len(name), True)
             if hay[i] not in _BEFORE_MOVE:
                 return None

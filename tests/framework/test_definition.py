@@ -132,9 +132,9 @@ def test_phase_names_are_read_and_default_to_the_label() -> None:
     assert get_framework("system-design").phase("estimation").names  # the bundled ones name them
     bare = parse_framework(MINIMAL, source="mine.toml").phases[0]
     assert bare.names == ()
-    assert phase_names(bare.label, bare.names) == [pattern_keys(bare.label)]
-    named_keys = [pattern_keys("the scope"), pattern_keys("use cases")]
-    assert phase_names(fw.phases[0].label, fw.phases[0].names) == named_keys  # not the label
+    assert phase_names(bare.label, bare.names) == [(pattern_keys(bare.label), bare.label)]
+    named = [(pattern_keys("the scope"), "the scope"), (pattern_keys("use cases"), "use cases")]
+    assert phase_names(fw.phases[0].label, fw.phases[0].names) == named  # not the label
 
 
 def test_rules_must_name_real_phases() -> None:

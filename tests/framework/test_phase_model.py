@@ -138,6 +138,16 @@ def test_a_spoken_move_to_a_named_phase_moves_at_once(line: str, phase: str) -> 
     assert _after_scope(line) == phase
 
 
+def test_a_spoken_move_shows_the_words_said_as_its_evidence() -> None:
+    tracker = Tracker(FW)
+    events = []
+    for i, text in enumerate([*_SCOPE, "Now let us do some rough calculations."]):
+        events += tracker.feed(Utterance(text, i * 4.6, i * 4.6 + 4.0))
+    events += tracker.advance(4 * 4.6 + 4.6)
+    moved = [e for e in events if isinstance(e, PhaseChanged) and e.phase == "estimation"]
+    assert moved and "do some rough calculations" in moved[0].evidence, moved  # not "calcul"
+
+
 @pytest.mark.parametrize("line", [
     "We'll get to the API later.",  # an aside
     "Let's talk about scale: how many users do we expect?",  # scale, not scaling
