@@ -4,9 +4,11 @@ Run: ``.venv/bin/python benchmarks/tracker.py [--data ../shared/data] [--extra D
 [--framework ID] [--json]``
 
 Prints, per transcript and overall: time-weighted 8-phase agreement, agreement after merging
-phases into four groups, median boundary error, replay time; coverage precision/recall of
-"addressed" replaying each transcript against its own prompt and every unrelated prompt; and the
-replay time of a synthetic 60-minute transcript. ``--extra DIR`` reports the same figures
+phases into four groups, the 8-phase agreement as the live window showed it (``LOOKAHEAD_S``)
+and the median time to detect a change, median boundary error, replay time; coverage
+precision/recall of "addressed" replaying each transcript against its own prompt (what a user
+sees) and, as a stress test, with unrelated prompts too (``coverage_figures``); and the replay
+time of a synthetic 60-minute transcript. ``--extra DIR`` reports the same figures
 separately for walkthroughs in DIR (``<name>.jsonl`` plus the prompt ``<name>.json``, which may
 list requirements the walkthrough never addresses under ``not_addressed``); the project's own
 set is ``tests/framework/data``. ``--loo`` checks the detector's knobs leave-one-out.
