@@ -640,8 +640,10 @@ def main() -> int:
            + load_dirs(LEGACY_DIRS, domain="legacy (own sets)"))
     tuning = list(dev)
     if SHARED.is_dir():
-        # the shared study-guide answers (read in place, never trained on) weigh as one style
-        # in the choice of the knobs: the learned model must not lose what the rules did there
+        # the shared study-guide answers (read in place; the model the knobs are chosen with
+        # is fit on train alone, only the final refit below learns from them) weigh as one
+        # style in the choice of the knobs: the learned model must not lose what the rules did
+        # there
         shared = load_dirs([SHARED], domain="shared")
         for w in shared:
             w.style = "shared study-guide"
