@@ -541,7 +541,8 @@ def coverage_pr(scores: list[CoverageScore], threshold: float, own_only: bool = 
 
 # The precision the coverage threshold must keep on the dev split's own prompts (the issue's
 # target). On the four dev sets the rules alone give 0.959 at recall 0.57: a requirement left
-# open that the candidate did address is a wrong nudge too, so recall is bought down to this.
+# open that the candidate did address is a wrong nudge too, so precision may fall to this to
+# buy recall.
 COVERAGE_PRECISION = 0.95
 
 
