@@ -105,6 +105,13 @@ _BEFORE_MOVE = _LEAD_IN | frozenset(stem(w) for w in _BEFORE_MOVE_WORDS.split())
 _BEFORE_NAME_TEXT = {stem(w): w for w in _BEFORE_NAME_WORDS.split()}  # key -> as written
 _BEFORE_NAME = frozenset(_BEFORE_NAME_TEXT)
 _MOVE_OPENING = 8  # the verb starts within this many words of the utterance's opening
+# A move put off to another step is no move: "we'll come to the API after the data model",
+# "before we move on to the API, one more thing"
+_DEFERRED = frozenset(stem(w) for w in ("after", "once", "before", "until"))
+# "do" moves only when it is proposed ("let's do the API", "now let us do a high-level
+# design"), not in a design statement ("we can do the schema in Postgres")
+_DO = frozenset(pattern_keys(v) for v in ("do", "doing"))
+_DO_AFTER = frozenset(stem(w) for w in ("let", "us", "me", "let's", "now", "next"))
 
 
 def phase_names(label: str, names: Sequence[str]) -> list[tuple[tuple[str, ...], str]]:
@@ -173,9 +180,13 @@ class PhaseMatcher:
 
     def _move(self, hay: Sequence[str], start: int) -> Hit | None:
         """A spoken move to a phase at the opening of ``hay[start:]`` (see ``_MOVE_VERBS``)."""
+        if _DEFERRED.intersection(hay[start:]):
+            return None
         for i in range(start, min(len(hay), start + _MOVE_OPENING)):
             for verb, verb_text in _MOVE_VERBS.items():
                 if tuple(hay[i:i + len(verb)]) != verb:
+                    continue
+                if verb in _DO and (i == start or hay[i - 1] not in _DO_AFTER):
                     continue
                 for name, phase, name_text in self._names:
                     end = _followed_by(hay, i + len(verb), name)

@@ -10,7 +10,9 @@ import pytest
 
 from framework.definition import get_framework, load_framework
 from framework.events import Addressed, PhaseChanged
+from framework.matching import PhaseMatcher
 from framework.phase_model import PhaseModel, PhaseModelError, load_phase_model
+from framework.text import FuzzyVocabulary, keys
 from framework.tracker import Tracker, framework_model
 from framework.types import PromptItem, Utterance
 from tests.framework.helpers import WALKTHROUGH, script
@@ -156,6 +158,18 @@ def test_a_spoken_move_shows_the_words_said_as_its_evidence() -> None:
 ])
 def test_a_phase_named_in_passing_is_no_move(line: str) -> None:
     assert _after_scope(line) == "requirements"
+
+
+@pytest.mark.parametrize("line", [
+    "We'll come to the API after the data model.",  # put off to another step
+    "Before we move on to the API, one more thing about users.",
+    "We can do the schema in Postgres.",  # a design statement, not a proposal
+    "Let's do a detailed estimate of storage.",  # "detailed" is no name of the deep dive
+])
+def test_a_deferred_or_stated_move_announces_nothing(line: str) -> None:
+    matcher = PhaseMatcher(FW, FuzzyVocabulary())
+    hits = matcher.hits(list(keys(line)))
+    assert not [h for h in hits if h.lead and h.phase in ("api", "data_model", "deep_dive")], hits
 
 
 def test_interviewer_lines_are_phase_evidence_but_address_nothing() -> None:
