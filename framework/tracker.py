@@ -69,7 +69,7 @@ RETURN_CUE_S = 15.0
 CONTEXT_WORDS = 12  # words of the previous utterance the phase model sees as context ...
 CONTEXT_GAP_S = 10.0  # ... when it ended this recently
 PHRASE_GAP_S = 0.5  # a pause this long ends a phrase (see Tracker._phrase_step)
-PHRASE_SPAN_S = 6.0  # ... and so does this much speech
+PHRASE_SPAN_S = 6.0  # ... and so does this much speech (and a final that ends a sentence)
 
 
 @dataclass(frozen=True)
@@ -270,8 +270,11 @@ class Tracker:
     def _phrase_step(self, u: Utterance) -> list[TrackerEvent]:
         """The learned model reads phrases, not fragments: a live transcriber commits two or
         three words at a time, and the model was trained on what a person says in one breath.
-        Finals are gathered until ``phrase_words`` words, a pause of ``PHRASE_GAP_S`` or a
-        change of speaker, then the phrase goes through the phase step as one utterance."""
+        Finals are gathered until ``phrase_words`` words, a pause of ``PHRASE_GAP_S``, the end
+        of a sentence or a change of speaker, then the phrase goes through the phase step as one
+        utterance. A sentence's end matters for a spoken move: "that's all for now. Let us
+        start with the estimation" said without a pause is a move only if the new sentence
+        opens a phrase."""
         events: list[TrackerEvent] = []
         pending = self._phrase
         if pending and (u.start_s - pending[-1].end_s > PHRASE_GAP_S
@@ -279,7 +282,8 @@ class Tracker:
             events.extend(self._flush_phrase())
         self._phrase.append(u)
         words = sum(len(p.text.split()) for p in self._phrase)
-        if words >= self.params.phrase_words or u.end_s - self._phrase[0].start_s >= PHRASE_SPAN_S:
+        if (words >= self.params.phrase_words or u.end_s - self._phrase[0].start_s >= PHRASE_SPAN_S
+                or u.text.rstrip().endswith((".", "?", "!"))):
             events.extend(self._flush_phrase())
         return events
 

@@ -220,6 +220,20 @@ def test_the_blind_splits_keep_their_measured_floor(split: str) -> None:
     assert a8 >= floor8 and a4 >= floor4, (a8, a4)
 
 
+def test_a_move_said_without_a_pause_after_a_sentence_still_moves() -> None:
+    """Live, the transcriber commits a few words at a time and a speaker may not pause before
+    announcing: the phrase ends with the sentence, so the move opens the next one."""
+    fragments = ["So the users", "are riders and", "drivers and riders", "request a trip.",
+                 "We need low", "latency matching and", "high availability.", "That is all",
+                 "for now.", "Let us start", "with the estimation", "and constraints."]
+    tracker = Tracker(FW)
+    t = 0.0
+    for text in fragments:
+        tracker.feed(Utterance(text, t, t + 0.9))
+        t += 0.95
+    assert tracker.phase == "estimation"
+
+
 def test_live_fragments_are_gathered_into_phrases_for_the_model() -> None:
     """A live transcriber commits two or three words at a time; the model reads phrases."""
     lines = ["so we need", "about forty", "thousand requests", "per second at", "peak and",
