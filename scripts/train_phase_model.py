@@ -536,7 +536,8 @@ def coverage_pr(scores: list[CoverageScore], threshold: float, own_only: bool = 
         tp += s.truth and got
         fp += got and not s.truth
         fn += s.truth and not got
-    return tp / max(1, tp + fp), tp / max(1, tp + fn)
+    # nothing ticked is no false tick: precision 1, as benchmarks/tracker.py counts it
+    return (tp / (tp + fp) if tp + fp else 1.0), (tp / (tp + fn) if tp + fn else 1.0)
 
 
 # The precision the coverage threshold must keep on the dev split's own prompts (the issue's
