@@ -178,11 +178,12 @@ class PhaseMatcher:
                               for k, n in phase_names(phase.label, phase.names)),
                              key=lambda kp: -len(kp[0]))
 
-    def _move(self, hay: Sequence[str], start: int) -> Hit | None:
-        """A spoken move to a phase at the opening of ``hay[start:]`` (see ``_MOVE_VERBS``)."""
+    def _move(self, hay: Sequence[str], start: int, lead_end: int) -> Hit | None:
+        """A spoken move to a phase at the opening of ``hay[start:]`` (see ``_MOVE_VERBS``): the
+        verb starts at or before ``lead_end``, the first word that may not come before it."""
         if _DEFERRED.intersection(hay[start:]):
             return None
-        for i in range(start, min(len(hay), start + _MOVE_OPENING)):
+        for i in range(start, min(len(hay), lead_end + 1, start + _MOVE_OPENING)):
             for verb, verb_text in _MOVE_VERBS.items():
                 if tuple(hay[i:i + len(verb)]) != verb:
                     continue
@@ -196,8 +197,6 @@ class PhaseMatcher:
                                    for k in hay[i + len(verb):end - len(name)]]
                         said = " ".join([verb_text, *between, name_text])
                         return Hit(phase, CUE_WEIGHT, said, True, 1 + len(name), True)
-            if hay[i] not in _BEFORE_MOVE:
-                return None
         return None
 
     def hits(self, hay: Sequence[str], new_from: int = 0) -> list[Hit]:
@@ -240,7 +239,7 @@ class PhaseMatcher:
                 found[(ph.phase, ph.text)] = Hit(ph.phase, ph.weight, ph.text, ph.cue, words,
                                                  lead)
         hits = list(found.values())
-        move = self._move(hay, new_from)
+        move = self._move(hay, new_from, lead_end)
         if move is not None and not any(h.cue and h.lead and h.phase == move.phase
                                         for h in hits):
             hits.append(move)
