@@ -26,6 +26,7 @@ import re
 import statistics
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,7 +135,7 @@ def live_phases(changes: list[PhaseChanged]) -> list[tuple[float, str]]:
     for c in changes:
         detected = c.detected_s if c.detected_s is not None else c.at_s
         start = max(c.at_s, detected - LOOKAHEAD_S)
-        while segs and segs[-1][0] >= start and len(segs) > 1:
+        while len(segs) > 1 and segs[-1][0] >= start:
             segs.pop()
         segs.append((start, c.phase))
     return segs
@@ -274,8 +275,7 @@ def coverage_figures(walks: list[Walkthrough], framework: Framework, round_s: fl
     ("never double book" against a room-booking prompt) counts as a false tick although the
     candidate said it. In the app only the user's own prompt is tracked, so the figures over
     the own prompts alone (``coverage_*_own``) are the ones a user sees."""
-    tp = fp = fn = 0
-    own_counts = {"tp": 0, "fp": 0, "fn": 0}
+    counts = {"all": Counter[str](), "own": Counter[str]()}
     spoken = {w.name: " " + " | ".join(norm(u.text) for u, _ in w.labelled) + " " for w in walks}
     for i, w in enumerate(walks):
         end = w.labelled[-1][0].end_s
@@ -295,26 +295,21 @@ def coverage_figures(walks: list[Walkthrough], framework: Framework, round_s: fl
                 own = other.name == w.name and text not in w.not_addressed
                 truth = own or f" {norm(text)} " in spoken[w.name]
                 got = bool(req["addressed"])
-                tp += truth and got
-                fp += got and not truth
-                fn += truth and not got
-                if other is w:
-                    own_counts["tp"] += truth and got
-                    own_counts["fp"] += got and not truth
-                    own_counts["fn"] += truth and not got
+                for scope in ("all", "own") if other is w else ("all",):
+                    counts[scope].update(tp=truth and got, fp=got and not truth,
+                                         fn=truth and not got)
                 if verbose and got and not truth:
                     print("FP", w.name, other.name, repr(text), "<-", repr(req["evidence"]))
                 if verbose and truth and not got:
                     print("FN", w.name, other.name, repr(text))
-    o_tp, o_fp, o_fn = own_counts["tp"], own_counts["fp"], own_counts["fn"]
-    return {
-        "coverage_precision": round(tp / (tp + fp) if tp + fp else 1.0, 4),
-        "coverage_recall": round(tp / (tp + fn) if tp + fn else 1.0, 4),
-        "coverage_counts": {"tp": tp, "fp": fp, "fn": fn},
-        "coverage_precision_own": round(o_tp / (o_tp + o_fp) if o_tp + o_fp else 1.0, 4),
-        "coverage_recall_own": round(o_tp / (o_tp + o_fn) if o_tp + o_fn else 1.0, 4),
-        "coverage_counts_own": own_counts,
-    }
+    out: dict[str, Any] = {}
+    for scope, suffix in (("all", ""), ("own", "_own")):
+        c = {k: counts[scope][k] for k in ("tp", "fp", "fn")}
+        tp, fp, fn = c["tp"], c["fp"], c["fn"]
+        out[f"coverage_precision{suffix}"] = round(tp / (tp + fp) if tp + fp else 1.0, 4)
+        out[f"coverage_recall{suffix}"] = round(tp / (tp + fn) if tp + fn else 1.0, 4)
+        out[f"coverage_counts{suffix}"] = c
+    return out
 
 
 def checklist_figures(walks: list[Walkthrough], framework: Framework, round_s: float,
