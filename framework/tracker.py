@@ -69,7 +69,8 @@ RETURN_CUE_S = 15.0
 CONTEXT_WORDS = 12  # words of the previous utterance the phase model sees as context ...
 CONTEXT_GAP_S = 10.0  # ... when it ended this recently
 PHRASE_GAP_S = 0.5  # a pause this long ends a phrase (see Tracker._phrase_step)
-PHRASE_SPAN_S = 6.0  # ... and so does this much speech (and a final that ends a sentence)
+PHRASE_SPAN_S = 6.0  # ... and so does this much speech
+SENTENCE_ENDS = (".", "?", "!")  # ... and a final that ends a sentence
 
 
 @dataclass(frozen=True)
@@ -283,7 +284,7 @@ class Tracker:
         self._phrase.append(u)
         words = sum(len(p.text.split()) for p in self._phrase)
         if (words >= self.params.phrase_words or u.end_s - self._phrase[0].start_s >= PHRASE_SPAN_S
-                or u.text.rstrip().endswith((".", "?", "!"))):
+                or u.text.rstrip().endswith(SENTENCE_ENDS)):
             events.extend(self._flush_phrase())
         return events
 
